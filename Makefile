@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build every kernel module (against KDIR) and every tool
+# make check      set up, build, run the native tests and the lab selftests
+# make demo       set up, build, and run the main job in the lab
+# make clean      remove everything built
+
+SHELL	:= /bin/bash
+TOP	:= $(CURDIR)
+KVER	?= $(shell $(TOP)/tools/kver 2>/dev/null)
+KDIR	?= /lib/modules/$(KVER)/build
+BUILD	:= $(TOP)/build
+LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
+
+export TOP BUILD KVER KDIR
+
+.PHONY: all modules tools selftests kselftest-headers setup check \
+	check-native check-lab demo checkpatch clean
+
+all: modules tools selftests
+
+modules:
+	@test -d "$(KDIR)" || { echo "KDIR $(KDIR) not found: run tools/setup" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
+
+tools:
+	$(MAKE) -C tools
+
+# kselftest_harness.h and kselftest.h come from Debian's linux-source
+# tarball at build time; they are never copied into the repository.
+KSFT_DIR := $(BUILD)/kselftest
+KSFT_HDRS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
+
+$(KSFT_HDRS):
+	@test -n "$(LINUX_SRC_TAR)" || { echo "linux-source-6.1 is not installed: run tools/setup" >&2; exit 1; }
+	mkdir -p $(KSFT_DIR)
+	tar -xJf $(LINUX_SRC_TAR) -C $(KSFT_DIR) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+	touch $(KSFT_HDRS)
+
+kselftest-headers: $(KSFT_HDRS)
+
+selftests: kselftest-headers tools
+	$(MAKE) -C selftests
+
+setup:
+	$(TOP)/tools/setup
+
+check: setup
+	$(MAKE) all
+	$(MAKE) -k check-native check-lab 2>&1 | tee $(BUILD)/check.log; \
+		st=$${PIPESTATUS[0]}; \
+		$(TOP)/tools/tap-summary $(BUILD)/check.log; rc=$$?; \
+		[ $$st -eq 0 ] && exit $$rc || exit 1
+
+check-native:
+	$(MAKE) -C selftests run-native
+
+check-lab:
+	$(TOP)/tools/hvlab run --timeout 3000 $(TOP)/selftests/lab-run.sh
+
+demo: setup
+	$(MAKE) all
+	$(TOP)/tools/hvlab run --timeout 1800 $(TOP)/tools/demo.sh
+
+CHECKPATCH_DIR := $(BUILD)/checkpatch
+checkpatch:
+	@test -x $(CHECKPATCH_DIR)/scripts/checkpatch.pl || { \
+		mkdir -p $(CHECKPATCH_DIR) && tar -xJf $(LINUX_SRC_TAR) -C $(CHECKPATCH_DIR) \
+		--strip-components=1 linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch; }
+	perl $(CHECKPATCH_DIR)/scripts/checkpatch.pl --no-tree --terse -f \
+		$(shell find kmod guest -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
+
+clean:
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(TOP) clean
+	$(MAKE) -C tools clean
+	$(MAKE) -C selftests clean
+	rm -rf $(BUILD)
