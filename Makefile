@@ -12,7 +12,7 @@ KDIR	?= /lib/modules/$(KVER)/build
 BUILD	:= $(TOP)/build
 LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 
-export TOP BUILD KVER KDIR
+export TOP BUILD
 
 .PHONY: all modules tools selftests kselftest-headers setup check \
 	check-native check-lab demo checkpatch clean
@@ -49,10 +49,9 @@ setup:
 
 check: setup
 	$(MAKE) all
-	$(MAKE) -k check-native check-lab 2>&1 | tee $(BUILD)/check.log; \
-		st=$${PIPESTATUS[0]}; \
-		$(TOP)/tools/tap-summary $(BUILD)/check.log; rc=$$?; \
-		[ $$st -eq 0 ] && exit $$rc || exit 1
+	mkdir -p $(BUILD)
+	set -o pipefail; $(MAKE) -k check-native check-lab 2>&1 | tee $(BUILD)/check.log; \
+		$(TOP)/tools/tap-summary $(BUILD)/check.log $$?
 
 check-native:
 	$(MAKE) -C selftests run-native

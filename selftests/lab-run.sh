@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs every lab selftest, inside the lab (tools/hvlab run this-script).
+# Each prints TAP; a test program that dies without reporting is reported
+# here as a failure of its own, so nothing is lost silently.
+set -u
+top=${HVLAB_TOP:?run me through tools/hvlab}
+cd "$top/selftests" || exit 1
+
+tests=(
+	vid/vid_test
+	vid/hvadm.sh
+)
+
+rc=0
+for t in "${tests[@]}"; do
+	echo "# ==== $t"
+	if [ ! -x "$t" ]; then
+		echo "not ok 1 $t # not built"
+		rc=1
+		continue
+	fi
+	out=$(mktemp)
+	timeout -k 10 900 "./$t" 2>&1 | tee "$out"
+	st=${PIPESTATUS[0]}
+	if [ "$st" -ne 0 ]; then
+		rc=1
+		if ! grep -q '^not ok ' "$out"; then
+			echo "not ok 1 $t # exited with status $st without a failing test"
+		fi
+	fi
+	rm -f "$out"
+done
+exit $rc

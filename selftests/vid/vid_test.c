@@ -1,0 +1,761 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lab selftests of the VID partition registry, through its generic netlink
+ * family as any client would use it, including requests no well-behaved
+ * client sends. Needs root and the hvkvm_vid module loaded (tools/hvlab).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/hvkvm_vid.h>
+
+#include "../lib/genl.h"
+#include "kselftest_harness.h"
+
+#define MiB (1ULL << 20)
+#define KERNEL "/boot/vmlinuz"
+
+struct vm_spec {
+	const char *name;
+	uint64_t memory;
+	uint32_t vcpus;
+	const char *kernel, *initrd, *cmdline;
+	bool no_name, no_memory, no_vcpus, no_boot;
+};
+
+static void put_spec(struct nlmsghdr *nlh, const struct vm_spec *s)
+{
+	struct nlattr *boot;
+
+	if (!s->no_name)
+		mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, s->name);
+	if (!s->no_memory)
+		mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, s->memory);
+	if (!s->no_vcpus)
+		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, s->vcpus);
+	if (s->no_boot)
+		return;
+	boot = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_BOOT);
+	if (s->kernel)
+		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_KERNEL, s->kernel);
+	if (s->initrd)
+		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_INITRD, s->initrd);
+	if (s->cmdline)
+		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_CMDLINE, s->cmdline);
+	mnl_attr_nest_end(nlh, boot);
+}
+
+static int vm_new(struct genl_test *g, const struct vm_spec *s,
+		  struct genl_msg *reply)
+{
+	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_NEW, 0);
+
+	put_spec(nlh, s);
+	return genl_test_call(g, nlh, reply, reply ? 1 : 0);
+}
+
+static int vm_simple(struct genl_test *g, const char *name)
+{
+	struct vm_spec s = { .name = name, .memory = 64 * MiB, .vcpus = 1,
+			     .kernel = KERNEL };
+
+	return vm_new(g, &s, NULL);
+}
+
+static int vm_get(struct genl_test *g, const char *name, struct genl_msg *m)
+{
+	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_GET, 0);
+
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
+	return genl_test_call(g, nlh, m, 1);
+}
+
+static int vm_del(struct genl_test *g, const char *name)
+{
+	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_DEL, 0);
+
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
+	return genl_test_call(g, nlh, NULL, 0);
+}
+
+#define MAX_DUMP 256
+
+/* Dump every partition; returns the count, messages in msgs. */
+static int vm_dump(struct genl_test *g, struct genl_msg *msgs)
+{
+	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_GET, NLM_F_DUMP);
+
+	return genl_test_call(g, nlh, msgs, MAX_DUMP);
+}
+
+static void dump_free(struct genl_msg *msgs, int n)
+{
+	for (int i = 0; i < n && i < MAX_DUMP; i++)
+		genl_msg_free(&msgs[i]);
+}
+
+/* Delete every partition: each test starts from an empty host. */
+static int delete_all(struct genl_test *g)
+{
+	static struct genl_msg msgs[MAX_DUMP];
+	int n = vm_dump(g, msgs);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && i < MAX_DUMP; i++) {
+		int err = vm_del(g, mnl_attr_get_str(msgs[i].tb[HVKVM_VID_A_VM_NAME]));
+
+		if (err)
+			return err;
+	}
+	dump_free(msgs, n);
+	return 0;
+}
+
+static const char *boot_str(struct genl_msg *m, int type)
+{
+	struct nlattr *tb[64];
+
+	if (!m->tb[HVKVM_VID_A_VM_BOOT])
+		return NULL;
+	genl_parse_nest(m->tb[HVKVM_VID_A_VM_BOOT], tb);
+	return tb[type] ? mnl_attr_get_str(tb[type]) : NULL;
+}
+
+static unsigned int max_vms(void)
+{
+	FILE *f = fopen("/sys/module/hvkvm_vid/parameters/max_vms", "r");
+	unsigned int n = 0;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n;
+}
+
+FIXTURE(vid) {
+	struct genl_test g;
+};
+
+FIXTURE_SETUP(vid)
+{
+	int err = genl_test_open(&self->g, HVKVM_VID_GENL_NAME);
+
+	if (err == -ENOENT)
+		SKIP(return, "hvkvm_vid is not loaded");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, delete_all(&self->g));
+}
+
+FIXTURE_TEARDOWN(vid)
+{
+	if (self->g.nl)
+		delete_all(&self->g);
+	genl_test_close(&self->g);
+}
+
+/* What a user defines is what the registry gives back, by name, id, dump. */
+TEST_F(vid, create_show_list_delete)
+{
+	struct vm_spec s = { .name = "web-1.test_a", .memory = 512 * MiB,
+			     .vcpus = 4, .kernel = "/boot/vmlinuz-x",
+			     .initrd = "/boot/initrd.img-x",
+			     .cmdline = "console=ttyS0 quiet root=/dev/sda1" };
+	static struct genl_msg all[MAX_DUMP];
+	struct genl_msg r, m;
+	struct nlmsghdr *nlh;
+	uint32_t id;
+	int n;
+
+	ASSERT_EQ(1, vm_new(&self->g, &s, &r));
+	ASSERT_EQ(HVKVM_VID_CMD_VM_GET, r.cmd);
+	ASSERT_NE(NULL, r.tb[HVKVM_VID_A_VM_ID]);
+	id = mnl_attr_get_u32(r.tb[HVKVM_VID_A_VM_ID]);
+	EXPECT_NE(0, id);
+	genl_msg_free(&r);
+
+	ASSERT_EQ(1, vm_get(&self->g, s.name, &m));
+	EXPECT_EQ(id, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_ID]));
+	EXPECT_STREQ(s.name, mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_NAME]));
+	EXPECT_EQ(s.memory, mnl_attr_get_u64(m.tb[HVKVM_VID_A_VM_MEMORY]));
+	EXPECT_EQ(s.vcpus, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_VCPUS]));
+	EXPECT_EQ(HVKVM_VID_STATE_OFF, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_STATE]));
+	EXPECT_STREQ(s.kernel, boot_str(&m, HVKVM_VID_BOOT_A_KERNEL));
+	EXPECT_STREQ(s.initrd, boot_str(&m, HVKVM_VID_BOOT_A_INITRD));
+	EXPECT_STREQ(s.cmdline, boot_str(&m, HVKVM_VID_BOOT_A_CMDLINE));
+	genl_msg_free(&m);
+
+	/* By id. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_GET, 0);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, id);
+	ASSERT_EQ(1, genl_test_call(&self->g, nlh, &m, 1));
+	EXPECT_STREQ(s.name, mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_NAME]));
+	genl_msg_free(&m);
+
+	/* A second one; the dump lists both in id order. */
+	ASSERT_EQ(0, vm_simple(&self->g, "db"));
+	n = vm_dump(&self->g, all);
+	ASSERT_EQ(2, n);
+	EXPECT_STREQ(s.name, mnl_attr_get_str(all[0].tb[HVKVM_VID_A_VM_NAME]));
+	EXPECT_STREQ("db", mnl_attr_get_str(all[1].tb[HVKVM_VID_A_VM_NAME]));
+	EXPECT_LT(id, mnl_attr_get_u32(all[1].tb[HVKVM_VID_A_VM_ID]));
+	EXPECT_EQ(NULL, boot_str(&all[1], HVKVM_VID_BOOT_A_INITRD));
+	dump_free(all, n);
+
+	ASSERT_EQ(0, vm_del(&self->g, s.name));
+	EXPECT_EQ(-ENOENT, vm_get(&self->g, s.name, &m));
+	EXPECT_STREQ("no partition has this name", self->g.extack);
+	EXPECT_EQ(-ENOENT, vm_del(&self->g, s.name));
+	n = vm_dump(&self->g, all);
+	ASSERT_EQ(1, n);
+	dump_free(all, n);
+}
+
+/* Records as large as the limits allow still list, in a dump of many. */
+TEST_F(vid, dump_large_records)
+{
+	static char path[HVKVM_VID_PATH_MAX], cmdline[HVKVM_VID_CMDLINE_MAX];
+	static struct genl_msg all[MAX_DUMP];
+	unsigned int want = max_vms() < 20 ? max_vms() : 20;
+	char name[16];
+	int n;
+
+	path[0] = '/';
+	memset(path + 1, 'p', sizeof(path) - 2);
+	memset(cmdline, 'c', sizeof(cmdline) - 1);
+	for (unsigned int i = 0; i < want; i++) {
+		struct vm_spec s = { .name = name, .memory = 64 * MiB, .vcpus = 1,
+				     .kernel = path, .initrd = path,
+				     .cmdline = cmdline };
+
+		snprintf(name, sizeof(name), "big%u", i);
+		ASSERT_EQ(0, vm_new(&self->g, &s, NULL));
+	}
+	n = vm_dump(&self->g, all);
+	ASSERT_EQ((int)want, n);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "big%d", i);
+		EXPECT_STREQ(name, mnl_attr_get_str(all[i].tb[HVKVM_VID_A_VM_NAME]));
+		EXPECT_STREQ(path, boot_str(&all[i], HVKVM_VID_BOOT_A_INITRD));
+		EXPECT_STREQ(cmdline, boot_str(&all[i], HVKVM_VID_BOOT_A_CMDLINE));
+	}
+	dump_free(all, n);
+}
+
+/* A set applies whole or not at all; empty strings clear optional fields. */
+TEST_F(vid, set_all_or_nothing)
+{
+	struct vm_spec s = { .name = "s", .memory = 128 * MiB, .vcpus = 2,
+			     .kernel = "/k", .initrd = "/i", .cmdline = "a=b" };
+	struct nlmsghdr *nlh;
+	struct nlattr *boot;
+	struct genl_msg m;
+
+	ASSERT_EQ(0, vm_new(&self->g, &s, NULL));
+
+	/* Good memory, bad vcpus: nothing changes. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "s");
+	mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, 256 * MiB);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, HVKVM_VID_VCPUS_MAX + 1);
+	EXPECT_EQ(-ERANGE, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("vcpus is above the maximum of 240", self->g.extack);
+	ASSERT_EQ(1, vm_get(&self->g, "s", &m));
+	EXPECT_EQ(128 * MiB, mnl_attr_get_u64(m.tb[HVKVM_VID_A_VM_MEMORY]));
+	EXPECT_EQ(2, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_VCPUS]));
+	genl_msg_free(&m);
+
+	/* Good memory, bad kernel path: nothing changes. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "s");
+	mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, 256 * MiB);
+	boot = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_BOOT);
+	mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_KERNEL, "relative/k");
+	mnl_attr_nest_end(nlh, boot);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("kernel path must be absolute", self->g.extack);
+	ASSERT_EQ(1, vm_get(&self->g, "s", &m));
+	EXPECT_EQ(128 * MiB, mnl_attr_get_u64(m.tb[HVKVM_VID_A_VM_MEMORY]));
+	EXPECT_STREQ("/k", boot_str(&m, HVKVM_VID_BOOT_A_KERNEL));
+	genl_msg_free(&m);
+
+	/* A good set, clearing the initrd and replacing the command line. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "s");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, 3);
+	boot = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_BOOT);
+	mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_INITRD, "");
+	mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_CMDLINE, "x=y z");
+	mnl_attr_nest_end(nlh, boot);
+	ASSERT_EQ(0, genl_test_call(&self->g, nlh, NULL, 0));
+	ASSERT_EQ(1, vm_get(&self->g, "s", &m));
+	EXPECT_EQ(128 * MiB, mnl_attr_get_u64(m.tb[HVKVM_VID_A_VM_MEMORY]));
+	EXPECT_EQ(3, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_VCPUS]));
+	EXPECT_STREQ("/k", boot_str(&m, HVKVM_VID_BOOT_A_KERNEL));
+	EXPECT_EQ(NULL, boot_str(&m, HVKVM_VID_BOOT_A_INITRD));
+	EXPECT_STREQ("x=y z", boot_str(&m, HVKVM_VID_BOOT_A_CMDLINE));
+	genl_msg_free(&m);
+
+	/* Nothing to change. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "s");
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("nothing to change: give memory, vcpus or boot", self->g.extack);
+
+	/* Unknown partition. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "nosuch");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, 1);
+	EXPECT_EQ(-ENOENT, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("no partition has this name", self->g.extack);
+}
+
+/* Every limit of a partition's definition is refused with its message. */
+FIXTURE(limit) {
+	struct genl_test g;
+};
+
+FIXTURE_VARIANT(limit) {
+	struct vm_spec spec;
+	int err;
+	const char *msg;
+};
+
+#define GOOD .memory = 64 * MiB, .vcpus = 1, .kernel = KERNEL
+
+FIXTURE_VARIANT_ADD(limit, name_empty) {
+	.spec = { .name = "", GOOD }, .err = -EINVAL,
+	.msg = "partition name is empty",
+};
+FIXTURE_VARIANT_ADD(limit, name_too_long) {
+	.spec = { .name = "abcdefghijklmnopqrstuvwxyz012345", GOOD },
+	.err = -EINVAL, .msg = "partition name is longer than 31 characters",
+};
+FIXTURE_VARIANT_ADD(limit, name_space) {
+	.spec = { .name = "a b", GOOD }, .err = -EINVAL,
+	.msg = "partition name may hold only letters, digits, '.', '_' and '-', and must begin with a letter or digit",
+};
+FIXTURE_VARIANT_ADD(limit, name_leading_dash) {
+	.spec = { .name = "-a", GOOD }, .err = -EINVAL,
+	.msg = "partition name may hold only letters, digits, '.', '_' and '-', and must begin with a letter or digit",
+};
+FIXTURE_VARIANT_ADD(limit, name_slash) {
+	.spec = { .name = "../a", GOOD }, .err = -EINVAL,
+	.msg = "partition name may hold only letters, digits, '.', '_' and '-', and must begin with a letter or digit",
+};
+FIXTURE_VARIANT_ADD(limit, name_latin1) {
+	.spec = { .name = "caf\xe9", GOOD }, .err = -EINVAL,
+	.msg = "partition name may hold only letters, digits, '.', '_' and '-', and must begin with a letter or digit",
+};
+FIXTURE_VARIANT_ADD(limit, memory_below_min) {
+	.spec = { .name = "m", .memory = HVKVM_VID_MEMORY_MIN - MiB, .vcpus = 1,
+		  .kernel = KERNEL },
+	.err = -ERANGE, .msg = "memory is below the minimum of 16 MiB",
+};
+FIXTURE_VARIANT_ADD(limit, memory_zero) {
+	.spec = { .name = "m", .memory = 0, .vcpus = 1, .kernel = KERNEL },
+	.err = -ERANGE, .msg = "memory is below the minimum of 16 MiB",
+};
+FIXTURE_VARIANT_ADD(limit, memory_above_max) {
+	.spec = { .name = "m", .memory = HVKVM_VID_MEMORY_MAX + MiB, .vcpus = 1,
+		  .kernel = KERNEL },
+	.err = -ERANGE, .msg = "memory is above the maximum of 1 TiB",
+};
+FIXTURE_VARIANT_ADD(limit, memory_unaligned) {
+	.spec = { .name = "m", .memory = 64 * MiB + 4096, .vcpus = 1,
+		  .kernel = KERNEL },
+	.err = -EINVAL, .msg = "memory must be a multiple of 1 MiB",
+};
+FIXTURE_VARIANT_ADD(limit, vcpus_zero) {
+	.spec = { .name = "v", .memory = 64 * MiB, .vcpus = 0, .kernel = KERNEL },
+	.err = -ERANGE, .msg = "a partition needs at least 1 vcpu",
+};
+FIXTURE_VARIANT_ADD(limit, vcpus_above_max) {
+	.spec = { .name = "v", .memory = 64 * MiB,
+		  .vcpus = HVKVM_VID_VCPUS_MAX + 1, .kernel = KERNEL },
+	.err = -ERANGE, .msg = "vcpus is above the maximum of 240",
+};
+FIXTURE_VARIANT_ADD(limit, kernel_missing) {
+	.spec = { .name = "k", .memory = 64 * MiB, .vcpus = 1 },
+	.err = -EINVAL, .msg = "a partition needs a kernel to boot",
+};
+FIXTURE_VARIANT_ADD(limit, kernel_empty) {
+	.spec = { .name = "k", .memory = 64 * MiB, .vcpus = 1, .kernel = "" },
+	.err = -EINVAL, .msg = "kernel path is empty",
+};
+FIXTURE_VARIANT_ADD(limit, kernel_relative) {
+	.spec = { .name = "k", .memory = 64 * MiB, .vcpus = 1,
+		  .kernel = "boot/vmlinuz" },
+	.err = -EINVAL, .msg = "kernel path must be absolute",
+};
+FIXTURE_VARIANT_ADD(limit, initrd_relative) {
+	.spec = { .name = "i", GOOD, .initrd = "initrd.img" },
+	.err = -EINVAL, .msg = "initrd path must be absolute",
+};
+FIXTURE_VARIANT_ADD(limit, no_name) {
+	.spec = { .no_name = true, GOOD }, .err = -EINVAL,
+	.msg = "missing partition name",
+};
+FIXTURE_VARIANT_ADD(limit, no_memory) {
+	.spec = { .name = "n", GOOD, .no_memory = true }, .err = -EINVAL,
+	.msg = "missing memory size",
+};
+FIXTURE_VARIANT_ADD(limit, no_vcpus) {
+	.spec = { .name = "n", GOOD, .no_vcpus = true }, .err = -EINVAL,
+	.msg = "missing vcpu count",
+};
+FIXTURE_VARIANT_ADD(limit, no_boot) {
+	.spec = { .name = "n", GOOD, .no_boot = true }, .err = -EINVAL,
+	.msg = "missing boot specification",
+};
+
+FIXTURE_SETUP(limit)
+{
+	int err = genl_test_open(&self->g, HVKVM_VID_GENL_NAME);
+
+	if (err == -ENOENT)
+		SKIP(return, "hvkvm_vid is not loaded");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, delete_all(&self->g));
+}
+
+FIXTURE_TEARDOWN(limit)
+{
+	if (self->g.nl)
+		delete_all(&self->g);
+	genl_test_close(&self->g);
+}
+
+TEST_F(limit, refused)
+{
+	static struct genl_msg all[MAX_DUMP];
+	int n;
+
+	EXPECT_EQ(variant->err, vm_new(&self->g, &variant->spec, NULL));
+	EXPECT_STREQ(variant->msg, self->g.extack);
+	/* Nothing was created. */
+	n = vm_dump(&self->g, all);
+	EXPECT_EQ(0, n);
+	dump_free(all, n);
+}
+
+/* Lengths that only a hand-made request can exceed. */
+TEST_F(vid, long_strings_refused)
+{
+	static char path[HVKVM_VID_PATH_MAX + 1], cmdline[HVKVM_VID_CMDLINE_MAX + 1];
+	struct vm_spec s = { .name = "l", .memory = 64 * MiB, .vcpus = 1,
+			     .kernel = path };
+
+	path[0] = '/';
+	memset(path + 1, 'p', HVKVM_VID_PATH_MAX - 1);	/* 4096 bytes: one too many */
+	EXPECT_EQ(-ENAMETOOLONG, vm_new(&self->g, &s, NULL));
+	EXPECT_STREQ("kernel path is longer than 4095 bytes", self->g.extack);
+
+	s.kernel = KERNEL;
+	s.initrd = path;
+	EXPECT_EQ(-ENAMETOOLONG, vm_new(&self->g, &s, NULL));
+	EXPECT_STREQ("initrd path is longer than 4095 bytes", self->g.extack);
+
+	s.initrd = NULL;
+	s.cmdline = cmdline;
+	memset(cmdline, 'c', HVKVM_VID_CMDLINE_MAX);	/* 2048 bytes: one too many */
+	EXPECT_EQ(-E2BIG, vm_new(&self->g, &s, NULL));
+	EXPECT_STREQ("command line is longer than 2047 bytes", self->g.extack);
+
+	/* The longest allowed are taken. */
+	cmdline[HVKVM_VID_CMDLINE_MAX - 1] = 0;
+	path[HVKVM_VID_PATH_MAX - 1] = 0;
+	s.initrd = path;
+	EXPECT_EQ(0, vm_new(&self->g, &s, NULL));
+}
+
+TEST_F(vid, duplicate_name_refused)
+{
+	struct genl_msg m;
+
+	ASSERT_EQ(0, vm_simple(&self->g, "dup"));
+	EXPECT_EQ(-EEXIST, vm_simple(&self->g, "dup"));
+	EXPECT_STREQ("a partition with this name exists", self->g.extack);
+	/* Names are case-sensitive, as file names are. */
+	EXPECT_EQ(0, vm_simple(&self->g, "DUP"));
+	ASSERT_EQ(1, vm_get(&self->g, "dup", &m));
+	genl_msg_free(&m);
+}
+
+TEST_F(vid, partition_count_limit)
+{
+	unsigned int max = max_vms();
+	char name[16];
+
+	ASSERT_NE(0, max);
+	for (unsigned int i = 0; i < max; i++) {
+		snprintf(name, sizeof(name), "vm%u", i);
+		ASSERT_EQ(0, vm_simple(&self->g, name));
+	}
+	EXPECT_EQ(-ENOSPC, vm_simple(&self->g, "one-too-many"));
+	EXPECT_STREQ("the host holds its maximum number of partitions (module parameter max_vms)",
+		     self->g.extack);
+	/* Deleting one makes room again. */
+	ASSERT_EQ(0, vm_del(&self->g, "vm0"));
+	EXPECT_EQ(0, vm_simple(&self->g, "one-too-many"));
+}
+
+TEST_F(vid, handles)
+{
+	struct nlmsghdr *nlh;
+	struct genl_msg m;
+
+	ASSERT_EQ(0, vm_simple(&self->g, "h"));
+
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_GET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "h");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, 1);
+	EXPECT_EQ(-EBADR, genl_test_call(&self->g, nlh, &m, 1));
+	EXPECT_STREQ("give the partition by name or by id, not both", self->g.extack);
+
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_DEL, 0);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("missing partition name or id", self->g.extack);
+
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_GET, 0);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, 0x7fffffff);
+	EXPECT_EQ(-ENOENT, genl_test_call(&self->g, nlh, &m, 1));
+	EXPECT_STREQ("no partition has this id", self->g.extack);
+}
+
+/* Malformed requests: the policy refuses them and names the problem. */
+TEST_F(vid, malformed_refused)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *boot;
+	struct vm_spec s = { .name = "mal", GOOD };
+	static struct genl_msg all[MAX_DUMP];
+	int n;
+
+	/* An attribute type the family does not know. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	put_spec(nlh, &s);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_MAX + 1, 7);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("Unknown attribute type", self->g.extack);
+
+	/* An attribute this command does not take (the state is read-only). */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	put_spec(nlh, &s);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_RUNNING);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("Unsupported attribute", self->g.extack);
+
+	/* The id is assigned, never given. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	put_spec(nlh, &s);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, 5);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("Unsupported attribute", self->g.extack);
+
+	/* A u64 sent as a u32. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "mal");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_MEMORY, 64 << 20);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("invalid attribute length", self->g.extack);
+
+	/* A name without its NUL. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	mnl_attr_put(nlh, HVKVM_VID_A_VM_NAME, 3, "mal");
+	mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, 64 * MiB);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, 1);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("Attribute failed policy validation", self->g.extack);
+
+	/* An unknown attribute inside the boot nest. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "mal");
+	mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, 64 * MiB);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, 1);
+	boot = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_BOOT);
+	mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_KERNEL, KERNEL);
+	mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_MAX + 1, "x");
+	mnl_attr_nest_end(nlh, boot);
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("Unknown attribute type", self->g.extack);
+
+	/* The boot nest without NLA_F_NESTED. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "mal");
+	mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, 64 * MiB);
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, 1);
+	boot = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_BOOT);
+	mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_KERNEL, KERNEL);
+	mnl_attr_nest_end(nlh, boot);
+	boot->nla_type &= ~NLA_F_NESTED;
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("NLA_F_NESTED is missing", self->g.extack);
+
+	/* Garbage after the last attribute. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	put_spec(nlh, &s);
+	memset((char *)nlh + nlh->nlmsg_len, 0xff, 8);
+	nlh->nlmsg_len += 2;
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("bytes leftover after parsing attributes", self->g.extack);
+
+	/* A command the family does not have. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_MAX + 1, 0);
+	EXPECT_EQ(-EOPNOTSUPP, genl_test_call(&self->g, nlh, NULL, 0));
+
+	/* A notification is not a request. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW_NTF, 0);
+	put_spec(nlh, &s);
+	EXPECT_EQ(-EOPNOTSUPP, genl_test_call(&self->g, nlh, NULL, 0));
+
+	/* None of it created anything. */
+	n = vm_dump(&self->g, all);
+	EXPECT_EQ(0, n);
+	dump_free(all, n);
+}
+
+/* Without CAP_NET_ADMIN nothing is allowed, not even reading or listening. */
+TEST_F(vid, unprivileged_refused)
+{
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, vm_simple(&self->g, "priv"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct genl_test u;
+		struct genl_msg m;
+		int grp, fail = 0;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		if (genl_test_open(&u, HVKVM_VID_GENL_NAME))
+			_exit(101);
+		if (vm_get(&u, "priv", &m) != -EPERM)
+			fail |= 1;
+		if (vm_dump(&u, NULL) != -EPERM)
+			fail |= 2;
+		if (vm_simple(&u, "evil") != -EPERM)
+			fail |= 4;
+		if (vm_del(&u, "priv") != -EPERM)
+			fail |= 8;
+		grp = genl_test_mcgrp(&u, HVKVM_VID_GENL_NAME, HVKVM_VID_MCGRP_EVENTS);
+		if (grp <= 0 ||
+		    mnl_socket_setsockopt(u.nl, NETLINK_ADD_MEMBERSHIP, &grp,
+					  sizeof(grp)) == 0 || errno != EPERM)
+			fail |= 16;
+		_exit(fail);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* And nothing changed. */
+	{
+		struct genl_msg m;
+
+		ASSERT_EQ(1, vm_get(&self->g, "priv", &m));
+		genl_msg_free(&m);
+		EXPECT_EQ(-ENOENT, vm_get(&self->g, "evil", &m));
+	}
+}
+
+/* A listener sees each change, in order, with the record after it. */
+TEST_F(vid, monitor_events)
+{
+	struct genl_test mon;
+	struct nlmsghdr *nlh;
+	struct genl_msg m;
+	int grp;
+
+	ASSERT_EQ(0, genl_test_open(&mon, HVKVM_VID_GENL_NAME));
+	grp = genl_test_mcgrp(&mon, HVKVM_VID_GENL_NAME, HVKVM_VID_MCGRP_EVENTS);
+	ASSERT_LT(0, grp);
+	ASSERT_EQ(0, mnl_socket_setsockopt(mon.nl, NETLINK_ADD_MEMBERSHIP,
+					   &grp, sizeof(grp)));
+
+	ASSERT_EQ(0, vm_simple(&self->g, "ev"));
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "ev");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, 8);
+	ASSERT_EQ(0, genl_test_call(&self->g, nlh, NULL, 0));
+	/* A refused change is not announced. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "ev");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, 0);
+	ASSERT_EQ(-ERANGE, genl_test_call(&self->g, nlh, NULL, 0));
+	ASSERT_EQ(0, vm_del(&self->g, "ev"));
+
+	ASSERT_EQ(0, genl_test_recv(&mon, &m, 10000));
+	EXPECT_EQ(HVKVM_VID_CMD_VM_NEW_NTF, m.cmd);
+	EXPECT_STREQ("ev", mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_NAME]));
+	EXPECT_EQ(1, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_VCPUS]));
+	genl_msg_free(&m);
+
+	ASSERT_EQ(0, genl_test_recv(&mon, &m, 10000));
+	EXPECT_EQ(HVKVM_VID_CMD_VM_SET_NTF, m.cmd);
+	EXPECT_EQ(8, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_VCPUS]));
+	genl_msg_free(&m);
+
+	ASSERT_EQ(0, genl_test_recv(&mon, &m, 10000));
+	EXPECT_EQ(HVKVM_VID_CMD_VM_DEL_NTF, m.cmd);
+	EXPECT_STREQ("ev", mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_NAME]));
+	genl_msg_free(&m);
+
+	EXPECT_EQ(-ETIMEDOUT, genl_test_recv(&mon, &m, 500));
+	genl_test_close(&mon);
+}
+
+static int module_path(char *buf, size_t len)
+{
+	const char *top = getenv("HVLAB_TOP");
+
+	if (!top)
+		return -1;
+	snprintf(buf, len, "%s/kmod/vid/hvkvm_vid.ko", top);
+	return access(buf, R_OK);
+}
+
+/* Unloading with partitions defined is clean, and a reload starts empty. */
+TEST_F(vid, unload_with_partitions)
+{
+	struct genl_test mon, again;
+	char path[4096];
+	int fd, grp;
+
+	if (module_path(path, sizeof(path)))
+		SKIP(return, "HVLAB_TOP/kmod/vid/hvkvm_vid.ko not found");
+
+	ASSERT_EQ(0, vm_simple(&self->g, "u1"));
+	ASSERT_EQ(0, vm_simple(&self->g, "u2"));
+	/* A listener still subscribed does not hold the module. */
+	ASSERT_EQ(0, genl_test_open(&mon, HVKVM_VID_GENL_NAME));
+	grp = genl_test_mcgrp(&mon, HVKVM_VID_GENL_NAME, HVKVM_VID_MCGRP_EVENTS);
+	ASSERT_EQ(0, mnl_socket_setsockopt(mon.nl, NETLINK_ADD_MEMBERSHIP,
+					   &grp, sizeof(grp)));
+	genl_test_close(&self->g);
+
+	ASSERT_EQ(0, syscall(SYS_delete_module, "hvkvm_vid", O_NONBLOCK));
+	EXPECT_EQ(-ENOENT, genl_test_open(&again, HVKVM_VID_GENL_NAME));
+	genl_test_close(&mon);
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, syscall(SYS_finit_module, fd, "", 0));
+	close(fd);
+
+	ASSERT_EQ(0, genl_test_open(&self->g, HVKVM_VID_GENL_NAME));
+	EXPECT_EQ(0, vm_dump(&self->g, NULL));
+	/* And it works as before. */
+	EXPECT_EQ(0, vm_simple(&self->g, "u1"));
+}
+
+TEST_HARNESS_MAIN
