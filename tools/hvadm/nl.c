@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A generic netlink client on libmnl; see nl.h. */
+#define _GNU_SOURCE		/* ppoll */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "nl.h"
+#include "utils.h"
+
+/* What the callbacks of one nl_talk share. */
+struct talk {
+	struct nl *nl;
+	mnl_cb_t cb;
+	void *data;
+};
+
+static void set_sockopt(struct nl *nl, int opt)
+{
+	int one = 1;
+
+	/* Older kernels lack the option: the errors are then only terser. */
+	mnl_socket_setsockopt(nl->sock, opt, &one, sizeof(one));
+}
+
+/* Keep NLMSGERR_ATTR_MSG of an NLMSG_ERROR or NLMSG_DONE, if any. */
+static void get_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t off)
+{
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(nl->extack, sizeof(nl->extack), "%s",
+				 mnl_attr_get_str(attr));
+	}
+}
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	struct talk *t = data;
+	size_t off = sizeof(*err);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!err->error)
+		return MNL_CB_STOP;	/* the ACK */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	get_extack(t->nl, nlh, off);
+	errno = err->error < 0 ? -err->error : err->error;
+	return MNL_CB_ERROR;
+}
+
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk *t = data;
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(err))
+		return MNL_CB_STOP;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (!err)
+		return MNL_CB_STOP;
+	get_extack(t->nl, nlh, sizeof(err));
+	errno = err < 0 ? -err : err;
+	return MNL_CB_ERROR;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk *t = data;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		t->nl->intr = true;
+	if (nlh->nlmsg_type != t->nl->family)
+		return MNL_CB_OK;
+	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
+}
+
+static mnl_cb_t ctl_cb[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = error_cb,
+	[NLMSG_DONE] = done_cb,
+};
+
+/*
+ * Receive and dispatch until the end. With a sigmask, wait in ppoll with
+ * that mask, so that a signal blocked otherwise interrupts the wait only,
+ * and none is lost between two messages.
+ */
+static int run(struct nl *nl, uint32_t seq, uint32_t portid,
+	       const sigset_t *sigmask, mnl_cb_t cb, void *data)
+{
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl->sock),
+			      .events = POLLIN };
+	struct talk t = { .nl = nl, .cb = cb, .data = data };
+	ssize_t n;
+	int ret;
+
+	do {
+		if (sigmask && ppoll(&pfd, 1, NULL, sigmask) < 0)
+			return -errno;
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run2(nl->buf, n, seq, portid, data_cb, &t,
+				  ctl_cb, NLMSG_MIN_TYPE);
+	} while (ret > MNL_CB_STOP);
+	return ret < 0 ? -errno : 0;
+}
+
+struct nlmsghdr *nl_req(struct nl *nl, uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = nl->family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = nl->version;
+	nl->overflow = false;
+	return nlh;
+}
+
+void nl_put_u32(struct nl *nl, struct nlmsghdr *nlh, uint16_t type, uint32_t v)
+{
+	if (!mnl_attr_put_u32_check(nlh, sizeof(nl->buf), type, v))
+		nl->overflow = true;
+}
+
+void nl_put_u64(struct nl *nl, struct nlmsghdr *nlh, uint16_t type, uint64_t v)
+{
+	/* libmnl has no 64-bit alignment padding; genl accepts it unpadded */
+	if (!mnl_attr_put_u64_check(nlh, sizeof(nl->buf), type, v))
+		nl->overflow = true;
+}
+
+void nl_put_str(struct nl *nl, struct nlmsghdr *nlh, uint16_t type,
+		const char *s)
+{
+	if (!mnl_attr_put_strz_check(nlh, sizeof(nl->buf), type, s))
+		nl->overflow = true;
+}
+
+struct nlattr *nl_nest_start(struct nl *nl, struct nlmsghdr *nlh,
+			     uint16_t type)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, sizeof(nl->buf),
+							type);
+
+	if (!nest)
+		nl->overflow = true;
+	return nest;
+}
+
+void nl_nest_end(struct nlmsghdr *nlh, struct nlattr *nest)
+{
+	if (nest)
+		mnl_attr_nest_end(nlh, nest);
+}
+
+int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	nl->extack[0] = '\0';
+	nl->intr = false;
+	if (nl->overflow)
+		return -EMSGSIZE;
+	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return run(nl, nlh->nlmsg_seq, nl->portid, NULL, cb, data);
+}
+
+int nl_listen(struct nl *nl, const sigset_t *sigmask, mnl_cb_t cb, void *data)
+{
+	int grp = nl->mcgrp;
+
+	if (!grp)
+		return -ENOENT;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0)
+		return -errno;
+	nl->extack[0] = '\0';
+	return run(nl, 0, 0, sigmask, cb, data);
+}
+
+struct family {
+	const char *mcgrp;
+	uint16_t id;
+	uint32_t mcgrp_id;
+};
+
+static void parse_mcgrps(const struct nlattr *nest, struct family *f)
+{
+	const struct nlattr *grp, *a;
+	const char *name;
+	uint32_t id;
+
+	mnl_attr_for_each_nested(grp, nest) {
+		name = NULL;
+		id = 0;
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				name = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+				 !mnl_attr_validate(a, MNL_TYPE_U32))
+				id = mnl_attr_get_u32(a);
+		}
+		if (name && f->mcgrp && !strcmp(name, f->mcgrp))
+			f->mcgrp_id = id;
+	}
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+	struct family *f = data;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case CTRL_ATTR_FAMILY_ID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U16))
+				f->id = mnl_attr_get_u16(a);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
+				parse_mcgrps(a, f);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int nl_open(struct nl *nl, const char *family, uint8_t version,
+	    const char *mcgrp)
+{
+	struct family f = { .mcgrp = mcgrp };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock)
+		return -errno;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		nl_close(nl);
+		return err;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = time(NULL);
+	set_sockopt(nl, NETLINK_EXT_ACK);
+	set_sockopt(nl, NETLINK_CAP_ACK);
+
+	nl->family = GENL_ID_CTRL;
+	nl->version = 1;
+	nlh = nl_req(nl, CTRL_CMD_GETFAMILY, 0);
+	nl_put_str(nl, nlh, CTRL_ATTR_FAMILY_NAME, family);
+	err = nl_talk(nl, nlh, family_cb, &f);
+	if (!err && !f.id)
+		err = -EPROTO;
+	if (!err && mcgrp && !f.mcgrp_id)
+		err = -EOPNOTSUPP;
+	if (err) {
+		nl_close(nl);
+		return err;
+	}
+	nl->family = f.id;
+	nl->version = version;
+	nl->mcgrp = f.mcgrp_id;
+	return 0;
+}
+
+void nl_close(struct nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+int nl_perror(const struct nl *nl, int err)
+{
+	if (nl->extack[0])
+		return pr_err("%s: %s", nl->extack, strerror(-err));
+	return pr_err("%s", strerror(-err));
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/* hvadm vm: define, list, show, change and delete partitions. */
+#define _GNU_SOURCE		/* asprintf */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+
+#include <linux/hvkvm_vid.h>
+
+#include "hvadm.h"
+#include "utils.h"
+
+/* Tries of a dump that raced with a change, before printing it anyway. */
+#define DUMP_TRIES 4
+
+static int vm_help(struct hvadm *h, int argc, char **argv)
+{
+	(void)h, (void)argc, (void)argv;
+	fputs("Usage: hvadm [ OPTIONS ] vm { list | show [ VM ] }\n"
+	      "       hvadm vm create NAME memory SIZE vcpus COUNT kernel PATH\n"
+	      "                       [ initrd PATH ] [ cmdline STRING ]\n"
+	      "       hvadm vm set VM [ memory SIZE ] [ vcpus COUNT ] [ kernel PATH ]\n"
+	      "                       [ initrd PATH ] [ cmdline STRING ]\n"
+	      "       hvadm vm delete VM\n"
+	      "       hvadm vm help\n"
+	      "where  VM := { NAME | name NAME | id ID }\n"
+	      "       SIZE := NUMBER[K|M|G|T][B|iB] (binary: 1K = 1024)\n", stdout);
+	return 0;
+}
+
+/* ---- printing ---- */
+
+static const char *const state_names[] = {
+	[HVKVM_VID_STATE_OFF] = "off",
+	[HVKVM_VID_STATE_STARTING] = "starting",
+	[HVKVM_VID_STATE_RUNNING] = "running",
+	[HVKVM_VID_STATE_PAUSED] = "paused",
+	[HVKVM_VID_STATE_STOPPING] = "stopping",
+	[HVKVM_VID_STATE_CRASHED] = "crashed",
+};
+
+static const char *state_name(uint32_t state, char buf[24])
+{
+	if (state <= HVKVM_VID_STATE_MAX && state_names[state])
+		return state_names[state];
+	snprintf(buf, 24, "unknown(%u)", state);
+	return buf;
+}
+
+struct attrs {
+	const struct nlattr **tb;
+	const enum mnl_attr_data_type *types;
+	unsigned int max;
+};
+
+/* Keep the attributes we know and that are well formed; skip the rest. */
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct attrs *a = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= a->max && a->types[type] != MNL_TYPE_UNSPEC &&
+	    !mnl_attr_validate(attr, a->types[type]))
+		a->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static const enum mnl_attr_data_type vm_types[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID] = MNL_TYPE_U32,
+	[HVKVM_VID_A_VM_NAME] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VID_A_VM_MEMORY] = MNL_TYPE_U64,
+	[HVKVM_VID_A_VM_VCPUS] = MNL_TYPE_U32,
+	[HVKVM_VID_A_VM_STATE] = MNL_TYPE_U32,
+	[HVKVM_VID_A_VM_BOOT] = MNL_TYPE_NESTED,
+};
+
+static const enum mnl_attr_data_type boot_types[HVKVM_VID_BOOT_A_MAX + 1] = {
+	[HVKVM_VID_BOOT_A_KERNEL] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VID_BOOT_A_INITRD] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VID_BOOT_A_CMDLINE] = MNL_TYPE_NUL_STRING,
+};
+
+static void boot_print(struct printer *p, const struct nlattr *nest)
+{
+	const struct nlattr *tb[HVKVM_VID_BOOT_A_MAX + 1] = { NULL };
+	struct attrs a = { tb, boot_types, HVKVM_VID_BOOT_A_MAX };
+	const char *s;
+
+	mnl_attr_parse_nested(nest, attr_cb, &a);
+	print_open_object(p, "boot");
+	print_string(p, PRINT_TEXT, NULL, "%s", "\n   ");
+	if (tb[HVKVM_VID_BOOT_A_KERNEL])
+		print_string(p, PRINT_ANY, "kernel", " kernel %s",
+			     mnl_attr_get_str(tb[HVKVM_VID_BOOT_A_KERNEL]));
+	s = tb[HVKVM_VID_BOOT_A_INITRD] ?
+		mnl_attr_get_str(tb[HVKVM_VID_BOOT_A_INITRD]) : "";
+	if (*s)
+		print_string(p, PRINT_ANY, "initrd", " initrd %s", s);
+	s = tb[HVKVM_VID_BOOT_A_CMDLINE] ?
+		mnl_attr_get_str(tb[HVKVM_VID_BOOT_A_CMDLINE]) : "";
+	if (*s)
+		print_quoted(p, PRINT_ANY, "cmdline", " cmdline %s", s);
+	print_close_object(p);
+}
+
+void vm_print(struct printer *p, const char *key, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[HVKVM_VID_A_MAX + 1] = { NULL };
+	struct attrs a = { tb, vm_types, HVKVM_VID_A_MAX };
+	char buf[SIZE_STR_MAX], sbuf[24];
+	uint64_t mem;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, &a);
+	print_open_object(p, key);
+	if (tb[HVKVM_VID_A_VM_ID])
+		print_uint(p, PRINT_ANY, "id", "%u:",
+			   mnl_attr_get_u32(tb[HVKVM_VID_A_VM_ID]));
+	if (tb[HVKVM_VID_A_VM_NAME])
+		print_string(p, PRINT_ANY, "name", " %s",
+			     mnl_attr_get_str(tb[HVKVM_VID_A_VM_NAME]));
+	if (tb[HVKVM_VID_A_VM_STATE])
+		print_string(p, PRINT_ANY, "state", " state %s",
+			     state_name(mnl_attr_get_u32(tb[HVKVM_VID_A_VM_STATE]), sbuf));
+	if (tb[HVKVM_VID_A_VM_VCPUS])
+		print_uint(p, PRINT_ANY, "vcpus", " vcpus %u",
+			   mnl_attr_get_u32(tb[HVKVM_VID_A_VM_VCPUS]));
+	if (tb[HVKVM_VID_A_VM_MEMORY]) {
+		mem = mnl_attr_get_u64(tb[HVKVM_VID_A_VM_MEMORY]);
+		print_u64(p, PRINT_JSON, "memory", NULL, mem);
+		print_string(p, PRINT_TEXT, NULL, " memory %s",
+			     format_size(mem, buf));
+	}
+	if (tb[HVKVM_VID_A_VM_BOOT])
+		boot_print(p, tb[HVKVM_VID_A_VM_BOOT]);
+	print_string(p, PRINT_TEXT, NULL, "%s", "\n");
+	print_close_object(p);
+}
+
+static int vm_cb(const struct nlmsghdr *nlh, void *data)
+{
+	vm_print(data, NULL, nlh);
+	return MNL_CB_OK;
+}
+
+enum { VM_ARRAY = 1, VM_PRINT = 2, VM_RETRY = 4 };
+
+/*
+ * Send nlh and print the VMs of the replies, to stdout only once all came:
+ * an error prints nothing. With VM_RETRY, a dump flagged NLM_F_DUMP_INTR
+ * prints nothing either (nl.intr tells the caller to try again).
+ */
+static int vm_talk(struct hvadm *h, struct nlmsghdr *nlh, unsigned int flags)
+{
+	struct printer pr;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m;
+	int err;
+
+	m = open_memstream(&out, &len);
+	if (!m)
+		return -errno;
+	print_init(&pr, m, h->json, h->pretty);
+	if (flags & VM_ARRAY)
+		print_open_array(&pr, NULL);
+	err = nl_talk(&h->nl, nlh, flags & VM_PRINT ? vm_cb : NULL, &pr);
+	if (flags & VM_ARRAY)
+		print_close_array(&pr);
+	if (flags & VM_PRINT)
+		print_end(&pr);
+	if (fclose(m) && !err)
+		err = -ENOMEM;
+	if (!err && !(h->nl.intr && (flags & VM_RETRY)))
+		fwrite(out, 1, len, stdout);
+	free(out);
+	return err;
+}
+
+/* ---- arguments ---- */
+
+struct vm_handle {
+	const char *name;	/* or NULL, then id */
+	uint32_t id;
+};
+
+enum { KW_MEMORY, KW_VCPUS, KW_KERNEL, KW_INITRD, KW_CMDLINE, KW_NUM };
+static const char *const keywords[KW_NUM] = {
+	"memory", "vcpus", "kernel", "initrd", "cmdline"
+};
+#define KW_BOOT (1u << KW_KERNEL | 1u << KW_INITRD | 1u << KW_CMDLINE)
+
+struct vm_args {
+	unsigned int seen;	/* 1 << KW_* */
+	uint64_t memory;
+	uint32_t vcpus;
+	char *kernel;		/* absolute: freed by vm_args_free */
+	char *initrd;		/* absolute, or NULL to clear */
+	const char *cmdline;
+};
+
+static void vm_args_free(struct vm_args *a)
+{
+	free(a->kernel);
+	free(a->initrd);
+}
+
+static int abs_path(const char *what, const char *path, char **out)
+{
+	char *cwd;
+	int n;
+
+	if (path[0] == '/') {
+		*out = strdup(path);
+		return *out ? 0 : pr_err("%s", strerror(ENOMEM));
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return pr_err("%s path \"%s\": cannot get the current directory: %s",
+			      what, path, strerror(errno));
+	n = asprintf(out, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path);
+	free(cwd);
+	if (n < 0) {
+		*out = NULL;
+		return pr_err("%s", strerror(ENOMEM));
+	}
+	return 0;
+}
+
+static int parse_vm_args(int argc, char **argv, struct vm_args *a)
+{
+	const char *kw, *val;
+	unsigned int i;
+	int err;
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		kw = argv[0];
+		for (i = 0; i < KW_NUM && strcmp(kw, keywords[i]); i++)
+			;
+		if (i == KW_NUM)
+			return pr_err("unknown argument \"%s\", try \"hvadm vm help\"", kw);
+		if (argc < 2)
+			return pr_err("missing value for \"%s\"", kw);
+		if (a->seen & 1u << i)
+			return pr_err("\"%s\" given twice", kw);
+		a->seen |= 1u << i;
+		val = argv[1];
+		switch (i) {
+		case KW_MEMORY:
+			err = parse_size(val, &a->memory);
+			if (err)
+				return pr_err("invalid memory size \"%s\"%s", val,
+					      err == -ERANGE ? " (too large)" : "");
+			break;
+		case KW_VCPUS:
+			if (parse_u32(val, &a->vcpus))
+				return pr_err("invalid vcpus \"%s\"", val);
+			break;
+		case KW_KERNEL:
+			if (!*val)
+				return pr_err("empty kernel path");
+			if (abs_path(kw, val, &a->kernel))
+				return -1;
+			break;
+		case KW_INITRD:
+			if (*val && abs_path(kw, val, &a->initrd))
+				return -1;
+			break;
+		case KW_CMDLINE:
+			a->cmdline = val;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int check_name(const char *name)
+{
+	if (name_ok(name))
+		return 0;
+	return pr_err("invalid VM name \"%s\" (1 to %d characters of [A-Za-z0-9._-], the first a letter or digit)",
+		      name, HVKVM_VID_NAME_MAX - 1);
+}
+
+/* VM := { NAME | name NAME | id ID }; returns the count of args taken. */
+static int parse_handle(int argc, char **argv, struct vm_handle *hd)
+{
+	const char *name = argv[0];
+	int n = 1;
+
+	if (!argc)
+		return pr_err("missing VM, try \"hvadm vm help\"");
+	if (argc >= 2 && !strcmp(argv[0], "id")) {
+		hd->name = NULL;
+		if (parse_u32(argv[1], &hd->id))
+			return pr_err("invalid id \"%s\"", argv[1]);
+		return 2;
+	}
+	if (argc >= 2 && !strcmp(argv[0], "name")) {
+		name = argv[1];
+		n = 2;
+	}
+	if (check_name(name))
+		return -1;
+	hd->name = name;
+	return n;
+}
+
+static int no_more_args(int argc, char **argv)
+{
+	return argc ? pr_err("unexpected argument \"%s\"", argv[0]) : 0;
+}
+
+static void put_handle(struct nl *nl, struct nlmsghdr *nlh,
+		       const struct vm_handle *hd)
+{
+	if (hd->name)
+		nl_put_str(nl, nlh, HVKVM_VID_A_VM_NAME, hd->name);
+	else
+		nl_put_u32(nl, nlh, HVKVM_VID_A_VM_ID, hd->id);
+}
+
+static void put_vm_args(struct nl *nl, struct nlmsghdr *nlh,
+			const struct vm_args *a)
+{
+	struct nlattr *nest;
+
+	if (a->seen & 1u << KW_MEMORY)
+		nl_put_u64(nl, nlh, HVKVM_VID_A_VM_MEMORY, a->memory);
+	if (a->seen & 1u << KW_VCPUS)
+		nl_put_u32(nl, nlh, HVKVM_VID_A_VM_VCPUS, a->vcpus);
+	if (!(a->seen & KW_BOOT))
+		return;
+	nest = nl_nest_start(nl, nlh, HVKVM_VID_A_VM_BOOT);
+	if (a->seen & 1u << KW_KERNEL)
+		nl_put_str(nl, nlh, HVKVM_VID_BOOT_A_KERNEL, a->kernel);
+	if (a->seen & 1u << KW_INITRD)
+		nl_put_str(nl, nlh, HVKVM_VID_BOOT_A_INITRD,
+			   a->initrd ? a->initrd : "");
+	if (a->seen & 1u << KW_CMDLINE)
+		nl_put_str(nl, nlh, HVKVM_VID_BOOT_A_CMDLINE, a->cmdline);
+	nl_nest_end(nlh, nest);
+}
+
+/* ---- verbs ---- */
+
+static int vm_list(struct hvadm *h, int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	int tries, err;
+
+	if (no_more_args(argc, argv) || hvadm_connect(h, false))
+		return -1;
+	for (tries = 1; ; tries++) {
+		nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_GET, NLM_F_DUMP);
+		err = vm_talk(h, nlh, VM_ARRAY | VM_PRINT |
+			      (tries < DUMP_TRIES ? VM_RETRY : 0));
+		if (err)
+			return hvadm_perror(h, err);
+		if (!h->nl.intr)
+			return 0;
+		if (tries == DUMP_TRIES) {
+			pr_warn("the VMs kept changing during the dump: the list may be inconsistent");
+			return 0;
+		}
+	}
+}
+
+static int vm_show(struct hvadm *h, int argc, char **argv)
+{
+	struct vm_handle hd;
+	struct nlmsghdr *nlh;
+	int n, err;
+
+	if (!argc)
+		return vm_list(h, argc, argv);
+	n = parse_handle(argc, argv, &hd);
+	if (n < 0 || no_more_args(argc - n, argv + n) || hvadm_connect(h, false))
+		return -1;
+	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_GET, 0);
+	put_handle(&h->nl, nlh, &hd);
+	err = vm_talk(h, nlh, VM_ARRAY | VM_PRINT);
+	return err ? hvadm_perror(h, err) : 0;
+}
+
+static int vm_create(struct hvadm *h, int argc, char **argv)
+{
+	struct vm_args a = { 0 };
+	struct nlmsghdr *nlh;
+	const char *name;
+	unsigned int i;
+	int err = -1;
+
+	if (!argc)
+		return pr_err("missing NAME, try \"hvadm vm help\"");
+	name = argv[0];
+	if (check_name(name))
+		return -1;
+	if (parse_vm_args(argc - 1, argv + 1, &a))
+		goto out;
+	for (i = KW_MEMORY; i <= KW_KERNEL; i++) {
+		if (!(a.seen & 1u << i)) {
+			pr_err("missing \"%s\"", keywords[i]);
+			goto out;
+		}
+	}
+	if (hvadm_connect(h, false))
+		goto out;
+	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_NEW, 0);
+	nl_put_str(&h->nl, nlh, HVKVM_VID_A_VM_NAME, name);
+	put_vm_args(&h->nl, nlh, &a);
+	err = vm_talk(h, nlh, h->json ? VM_PRINT : 0);
+	if (err)
+		err = hvadm_perror(h, err);
+out:
+	vm_args_free(&a);
+	return err;
+}
+
+static int vm_set(struct hvadm *h, int argc, char **argv)
+{
+	struct vm_args a = { 0 };
+	struct vm_handle hd;
+	struct nlmsghdr *nlh;
+	int n, err = -1;
+
+	n = parse_handle(argc, argv, &hd);
+	if (n < 0 || parse_vm_args(argc - n, argv + n, &a))
+		goto out;
+	if (!a.seen) {
+		pr_err("nothing to change, try \"hvadm vm help\"");
+		goto out;
+	}
+	if (hvadm_connect(h, false))
+		goto out;
+	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_SET, 0);
+	put_handle(&h->nl, nlh, &hd);
+	put_vm_args(&h->nl, nlh, &a);
+	err = vm_talk(h, nlh, 0);
+	if (err)
+		err = hvadm_perror(h, err);
+out:
+	vm_args_free(&a);
+	return err;
+}
+
+static int vm_delete(struct hvadm *h, int argc, char **argv)
+{
+	struct vm_handle hd;
+	struct nlmsghdr *nlh;
+	int n, err;
+
+	n = parse_handle(argc, argv, &hd);
+	if (n < 0 || no_more_args(argc - n, argv + n) || hvadm_connect(h, false))
+		return -1;
+	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_DEL, 0);
+	put_handle(&h->nl, nlh, &hd);
+	err = vm_talk(h, nlh, 0);
+	return err ? hvadm_perror(h, err) : 0;
+}
+
+static const struct cmd vm_cmds[] = {
+	{ "list", vm_list, "list every VM" },
+	{ "show", vm_show, "show one VM, or every VM" },
+	{ "create", vm_create, "define a VM" },
+	{ "set", vm_set, "change a VM that is off" },
+	{ "delete", vm_delete, "delete a VM that is off or crashed" },
+	{ "help", vm_help, "show this help" },
+	{ NULL, NULL, NULL }
+};
+
+int do_vm(struct hvadm *h, int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (!argc)
+		return vm_list(h, 0, argv);
+	c = cmd_find(vm_cmds, argv[0]);
+	if (!c)
+		return pr_err("unknown command \"%s\" for vm, try \"hvadm vm help\"",
+			      argv[0]);
+	if (argc > 1 && !strcmp(argv[1], "help"))
+		return vm_help(h, 0, NULL);
+	return c->fn(h, argc - 1, argv + 1);
+}
