@@ -81,8 +81,6 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct talk *t = data;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		t->nl->intr = true;
 	if (nlh->nlmsg_type != t->nl->family)
 		return MNL_CB_OK;
 	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
@@ -92,6 +90,24 @@ static mnl_cb_t ctl_cb[NLMSG_MIN_TYPE] = {
 	[NLMSG_ERROR] = error_cb,
 	[NLMSG_DONE] = done_cb,
 };
+
+/*
+ * libmnl fails a whole batch on NLM_F_DUMP_INTR (EINTR), and leaves the rest
+ * of the dump in the socket. Take the flag off, and note it: the caller sees
+ * the whole dump, then nl->intr, and may ask again.
+ */
+static void mark_intr(struct nl *nl, size_t len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+	int n = len;
+
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+			nl->intr = true;
+		}
+	}
+}
 
 /*
  * Receive and dispatch until the end. With a sigmask, wait in ppoll with
@@ -113,6 +129,7 @@ static int run(struct nl *nl, uint32_t seq, uint32_t portid,
 		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
 		if (n < 0)
 			return -errno;
+		mark_intr(nl, n);
 		ret = mnl_cb_run2(nl->buf, n, seq, portid, data_cb, &t,
 				  ctl_cb, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);

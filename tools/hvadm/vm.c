@@ -215,6 +215,8 @@ static int abs_path(const char *what, const char *path, char **out)
 		*out = strdup(path);
 		return *out ? 0 : pr_err("%s", strerror(ENOMEM));
 	}
+	while (path[0] == '.' && path[1] == '/')
+		path += 2 + strspn(path + 2, "/");
 	cwd = getcwd(NULL, 0);
 	if (!cwd)
 		return pr_err("%s path \"%s\": cannot get the current directory: %s",
