@@ -139,6 +139,13 @@ test_monitor_json() {
 		fail "not NDJSON"
 }
 
+test_write_error() {
+	"$HVADM" vm list >/dev/full 2>"$T/err"
+	[ $? = 1 ] && same "$T/err" "Error: cannot write output: No space left on device"
+	"$HVADM" -j monitor >/dev/full 2>"$T/err"
+	[ $? = 1 ] && same "$T/err" "Error: No space left on device"
+}
+
 test_valgrind() {
 	command -v valgrind >/dev/null || { skip "no valgrind"; return; }
 	local args

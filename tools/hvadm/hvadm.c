@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	print_init(&h.pr, stdout, h.json, h.pretty);
 	ret = c->fn(&h, argc - 1, argv + 1);
 	nl_close(&h.nl);
-	if (fflush(stdout) || ferror(stdout)) {
+	if (!ret && (fflush(stdout) || ferror(stdout))) {
 		pr_err("cannot write output: %s", strerror(errno));
 		ret = -1;
 	}

@@ -29,7 +29,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	vm_print(p, "vm", nlh);
 	print_close_object(p);
 	print_end(p);		/* one line (NDJSON) and a flush per event */
-	return MNL_CB_OK;
+	return ferror(p->f) ? MNL_CB_ERROR : MNL_CB_OK;	/* errno is set */
 }
 
 static void on_signal(int sig)

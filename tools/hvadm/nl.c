@@ -20,14 +20,6 @@ struct talk {
 	void *data;
 };
 
-static void set_sockopt(struct nl *nl, int opt)
-{
-	int one = 1;
-
-	/* Older kernels lack the option: the errors are then only terser. */
-	mnl_socket_setsockopt(nl->sock, opt, &one, sizeof(one));
-}
-
 /* Keep NLMSGERR_ATTR_MSG of an NLMSG_ERROR or NLMSG_DONE, if any. */
 static void get_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t off)
 {
@@ -151,43 +143,6 @@ struct nlmsghdr *nl_req(struct nl *nl, uint8_t cmd, uint16_t flags)
 	return nlh;
 }
 
-void nl_put_u32(struct nl *nl, struct nlmsghdr *nlh, uint16_t type, uint32_t v)
-{
-	if (!mnl_attr_put_u32_check(nlh, sizeof(nl->buf), type, v))
-		nl->overflow = true;
-}
-
-void nl_put_u64(struct nl *nl, struct nlmsghdr *nlh, uint16_t type, uint64_t v)
-{
-	/* libmnl has no 64-bit alignment padding; genl accepts it unpadded */
-	if (!mnl_attr_put_u64_check(nlh, sizeof(nl->buf), type, v))
-		nl->overflow = true;
-}
-
-void nl_put_str(struct nl *nl, struct nlmsghdr *nlh, uint16_t type,
-		const char *s)
-{
-	if (!mnl_attr_put_strz_check(nlh, sizeof(nl->buf), type, s))
-		nl->overflow = true;
-}
-
-struct nlattr *nl_nest_start(struct nl *nl, struct nlmsghdr *nlh,
-			     uint16_t type)
-{
-	struct nlattr *nest = mnl_attr_nest_start_check(nlh, sizeof(nl->buf),
-							type);
-
-	if (!nest)
-		nl->overflow = true;
-	return nest;
-}
-
-void nl_nest_end(struct nlmsghdr *nlh, struct nlattr *nest)
-{
-	if (nest)
-		mnl_attr_nest_end(nlh, nest);
-}
-
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	nl->extack[0] = '\0';
@@ -267,38 +222,39 @@ int nl_open(struct nl *nl, const char *family, uint8_t version,
 {
 	struct family f = { .mcgrp = mcgrp };
 	struct nlmsghdr *nlh;
-	int err;
+	int err, one = 1;
 
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->sock)
 		return -errno;
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
-		nl_close(nl);
-		return err;
+		goto err;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = time(NULL);
-	set_sockopt(nl, NETLINK_EXT_ACK);
-	set_sockopt(nl, NETLINK_CAP_ACK);
+	/* Older kernels lack these: their errors are then only terser. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 
 	nl->family = GENL_ID_CTRL;
 	nl->version = 1;
 	nlh = nl_req(nl, CTRL_CMD_GETFAMILY, 0);
-	nl_put_str(nl, nlh, CTRL_ATTR_FAMILY_NAME, family);
+	nl_put(nl, nlh, strz, CTRL_ATTR_FAMILY_NAME, family);
 	err = nl_talk(nl, nlh, family_cb, &f);
 	if (!err && !f.id)
 		err = -EPROTO;
 	if (!err && mcgrp && !f.mcgrp_id)
 		err = -EOPNOTSUPP;
-	if (err) {
-		nl_close(nl);
-		return err;
-	}
+	if (err)
+		goto err;
 	nl->family = f.id;
 	nl->version = version;
 	nl->mcgrp = f.mcgrp_id;
 	return 0;
+err:
+	nl_close(nl);
+	return err;
 }
 
 void nl_close(struct nl *nl)

@@ -40,14 +40,13 @@ void nl_close(struct nl *nl);
 /* Start a request for cmd in nl->buf; flags are added to NLM_F_REQUEST. */
 struct nlmsghdr *nl_req(struct nl *nl, uint8_t cmd, uint16_t flags);
 
-/* Put attributes; a request that does not fit fails in nl_talk. */
-void nl_put_u32(struct nl *nl, struct nlmsghdr *nlh, uint16_t type, uint32_t v);
-void nl_put_u64(struct nl *nl, struct nlmsghdr *nlh, uint16_t type, uint64_t v);
-void nl_put_str(struct nl *nl, struct nlmsghdr *nlh, uint16_t type,
-		const char *s);
-struct nlattr *nl_nest_start(struct nl *nl, struct nlmsghdr *nlh,
-			     uint16_t type);
-void nl_nest_end(struct nlmsghdr *nlh, struct nlattr *nest);
+/*
+ * Put an attribute (kind: u32, u64 or strz) with libmnl's bounds check: a
+ * request that does not fit fails in nl_talk with -EMSGSIZE.
+ */
+#define nl_put(nl, nlh, kind, type, val)					\
+	((nl)->overflow |= !mnl_attr_put_##kind##_check((nlh),		\
+			sizeof((nl)->buf), (type), (val)))
 
 /*
  * Send nlh and run cb on every reply until the ACK or the end of the dump.

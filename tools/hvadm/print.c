@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One print path for text and JSON; see print.h. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,28 +74,32 @@ void print_close_array(struct printer *p)
 	close_container(p, ']');
 }
 
-/* true when the field is printed as JSON; false when fmt is to be used */
-static bool json_field(struct printer *p, enum print_type t, const char *key)
+/*
+ * Text: print the value (the variadic argument) with fmt, and return false.
+ * JSON: put the key, and return true when the caller is to put the value.
+ */
+static bool field(struct printer *p, enum print_type t, const char *key,
+		  const char *fmt, ...)
 {
+	va_list ap;
+
 	if (p->json) {
 		if (t & PRINT_JSON)
 			json_key(p, key);
-		return true;
+		return t & PRINT_JSON;
+	}
+	if ((t & PRINT_TEXT) && fmt) {
+		va_start(ap, fmt);
+		vfprintf(p->f, fmt, ap);
+		va_end(ap);
 	}
 	return false;
 }
 
-#define TEXT(p, t, fmt, val) do {					\
-	if (!(p)->json && ((t) & PRINT_TEXT) && (fmt))			\
-		fprintf((p)->f, fmt, val);				\
-} while (0)
-
 void print_string(struct printer *p, enum print_type t, const char *key,
 		  const char *fmt, const char *val)
 {
-	if (!json_field(p, t, key))
-		TEXT(p, t, fmt, val);
-	else if (t & PRINT_JSON)
+	if (field(p, t, key, fmt, val))
 		json_escape(p->f, val);
 }
 
@@ -114,34 +119,28 @@ void print_quoted(struct printer *p, enum print_type t, const char *key,
 		return;
 	json_escape(m, val);
 	if (!fclose(m))
-		TEXT(p, t, fmt, q);
+		field(p, t, key, fmt, q);
 	free(q);
 }
 
 void print_uint(struct printer *p, enum print_type t, const char *key,
 		const char *fmt, unsigned int val)
 {
-	if (!json_field(p, t, key))
-		TEXT(p, t, fmt, val);
-	else if (t & PRINT_JSON)
+	if (field(p, t, key, fmt, val))
 		fprintf(p->f, "%u", val);
 }
 
 void print_u64(struct printer *p, enum print_type t, const char *key,
 	       const char *fmt, uint64_t val)
 {
-	if (!json_field(p, t, key))
-		TEXT(p, t, fmt, val);
-	else if (t & PRINT_JSON)
+	if (field(p, t, key, fmt, val))
 		fprintf(p->f, "%" PRIu64, val);
 }
 
 void print_bool(struct printer *p, enum print_type t, const char *key,
 		const char *fmt, bool val)
 {
-	if (!json_field(p, t, key))
-		TEXT(p, t, fmt, val ? "true" : "false");
-	else if (t & PRINT_JSON)
+	if (field(p, t, key, fmt, val ? "true" : "false"))
 		fputs(val ? "true" : "false", p->f);
 }
 

@@ -195,39 +195,29 @@ struct vm_args {
 	unsigned int seen;	/* 1 << KW_* */
 	uint64_t memory;
 	uint32_t vcpus;
-	char *kernel;		/* absolute: freed by vm_args_free */
-	char *initrd;		/* absolute, or NULL to clear */
+	char *kernel;		/* absolute, allocated */
+	char *initrd;		/* absolute, allocated, or NULL to clear */
 	const char *cmdline;
 };
 
-static void vm_args_free(struct vm_args *a)
+/* path made absolute against the cwd, allocated; NULL (said) on error */
+static char *abs_path(const char *path)
 {
-	free(a->kernel);
-	free(a->initrd);
-}
+	char *cwd, *out = NULL;
 
-static int abs_path(const char *what, const char *path, char **out)
-{
-	char *cwd;
-	int n;
-
-	if (path[0] == '/') {
-		*out = strdup(path);
-		return *out ? 0 : pr_err("%s", strerror(ENOMEM));
-	}
 	while (path[0] == '.' && path[1] == '/')
 		path += 2 + strspn(path + 2, "/");
-	cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return pr_err("%s path \"%s\": cannot get the current directory: %s",
-			      what, path, strerror(errno));
-	n = asprintf(out, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path);
-	free(cwd);
-	if (n < 0) {
-		*out = NULL;
-		return pr_err("%s", strerror(ENOMEM));
+	if (path[0] == '/') {
+		out = strdup(path);
+	} else if ((cwd = getcwd(NULL, 0))) {
+		if (asprintf(&out, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "",
+			     path) < 0)
+			out = NULL;
+		free(cwd);
 	}
-	return 0;
+	if (!out)
+		pr_err("cannot make \"%s\" absolute: %s", path, strerror(errno));
+	return out;
 }
 
 static int parse_vm_args(int argc, char **argv, struct vm_args *a)
@@ -262,11 +252,11 @@ static int parse_vm_args(int argc, char **argv, struct vm_args *a)
 		case KW_KERNEL:
 			if (!*val)
 				return pr_err("empty kernel path");
-			if (abs_path(kw, val, &a->kernel))
+			if (!(a->kernel = abs_path(val)))
 				return -1;
 			break;
 		case KW_INITRD:
-			if (*val && abs_path(kw, val, &a->initrd))
+			if (*val && !(a->initrd = abs_path(val)))
 				return -1;
 			break;
 		case KW_CMDLINE:
@@ -318,9 +308,9 @@ static void put_handle(struct nl *nl, struct nlmsghdr *nlh,
 		       const struct vm_handle *hd)
 {
 	if (hd->name)
-		nl_put_str(nl, nlh, HVKVM_VID_A_VM_NAME, hd->name);
+		nl_put(nl, nlh, strz, HVKVM_VID_A_VM_NAME, hd->name);
 	else
-		nl_put_u32(nl, nlh, HVKVM_VID_A_VM_ID, hd->id);
+		nl_put(nl, nlh, u32, HVKVM_VID_A_VM_ID, hd->id);
 }
 
 static void put_vm_args(struct nl *nl, struct nlmsghdr *nlh,
@@ -329,20 +319,24 @@ static void put_vm_args(struct nl *nl, struct nlmsghdr *nlh,
 	struct nlattr *nest;
 
 	if (a->seen & 1u << KW_MEMORY)
-		nl_put_u64(nl, nlh, HVKVM_VID_A_VM_MEMORY, a->memory);
+		nl_put(nl, nlh, u64, HVKVM_VID_A_VM_MEMORY, a->memory);
 	if (a->seen & 1u << KW_VCPUS)
-		nl_put_u32(nl, nlh, HVKVM_VID_A_VM_VCPUS, a->vcpus);
+		nl_put(nl, nlh, u32, HVKVM_VID_A_VM_VCPUS, a->vcpus);
 	if (!(a->seen & KW_BOOT))
 		return;
-	nest = nl_nest_start(nl, nlh, HVKVM_VID_A_VM_BOOT);
+	nest = mnl_attr_nest_start_check(nlh, sizeof(nl->buf), HVKVM_VID_A_VM_BOOT);
+	if (!nest) {
+		nl->overflow = true;
+		return;
+	}
 	if (a->seen & 1u << KW_KERNEL)
-		nl_put_str(nl, nlh, HVKVM_VID_BOOT_A_KERNEL, a->kernel);
+		nl_put(nl, nlh, strz, HVKVM_VID_BOOT_A_KERNEL, a->kernel);
 	if (a->seen & 1u << KW_INITRD)
-		nl_put_str(nl, nlh, HVKVM_VID_BOOT_A_INITRD,
+		nl_put(nl, nlh, strz, HVKVM_VID_BOOT_A_INITRD,
 			   a->initrd ? a->initrd : "");
 	if (a->seen & 1u << KW_CMDLINE)
-		nl_put_str(nl, nlh, HVKVM_VID_BOOT_A_CMDLINE, a->cmdline);
-	nl_nest_end(nlh, nest);
+		nl_put(nl, nlh, strz, HVKVM_VID_BOOT_A_CMDLINE, a->cmdline);
+	mnl_attr_nest_end(nlh, nest);
 }
 
 /* ---- verbs ---- */
@@ -369,97 +363,84 @@ static int vm_list(struct hvadm *h, int argc, char **argv)
 	}
 }
 
-static int vm_show(struct hvadm *h, int argc, char **argv)
+/* A request on one VM, with no other argument: show, delete. */
+static int vm_one(struct hvadm *h, int argc, char **argv, uint8_t cmd,
+		  unsigned int flags)
 {
 	struct vm_handle hd;
 	struct nlmsghdr *nlh;
 	int n, err;
 
-	if (!argc)
-		return vm_list(h, argc, argv);
 	n = parse_handle(argc, argv, &hd);
 	if (n < 0 || no_more_args(argc - n, argv + n) || hvadm_connect(h, false))
 		return -1;
-	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_GET, 0);
+	nlh = nl_req(&h->nl, cmd, 0);
 	put_handle(&h->nl, nlh, &hd);
-	err = vm_talk(h, nlh, VM_ARRAY | VM_PRINT);
+	err = vm_talk(h, nlh, flags);
 	return err ? hvadm_perror(h, err) : 0;
 }
 
-static int vm_create(struct hvadm *h, int argc, char **argv)
+static int vm_show(struct hvadm *h, int argc, char **argv)
 {
+	if (!argc)
+		return vm_list(h, argc, argv);
+	return vm_one(h, argc, argv, HVKVM_VID_CMD_VM_GET, VM_ARRAY | VM_PRINT);
+}
+
+static int vm_delete(struct hvadm *h, int argc, char **argv)
+{
+	return vm_one(h, argc, argv, HVKVM_VID_CMD_VM_DEL, 0);
+}
+
+/* create NAME ARGS..., set VM ARGS... */
+static int vm_change(struct hvadm *h, int argc, char **argv, uint8_t cmd)
+{
+	bool create = cmd == HVKVM_VID_CMD_VM_NEW;
+	struct vm_handle hd = { .name = argv[0] };
 	struct vm_args a = { 0 };
 	struct nlmsghdr *nlh;
-	const char *name;
+	int n, err = -1;
 	unsigned int i;
-	int err = -1;
 
-	if (!argc)
-		return pr_err("missing NAME, try \"hvadm vm help\"");
-	name = argv[0];
-	if (check_name(name))
-		return -1;
-	if (parse_vm_args(argc - 1, argv + 1, &a))
+	if (create)
+		n = !argc ? pr_err("missing NAME, try \"hvadm vm help\"") :
+			check_name(hd.name) ?: 1;
+	else
+		n = parse_handle(argc, argv, &hd);
+	if (n < 0 || parse_vm_args(argc - n, argv + n, &a))
 		goto out;
-	for (i = KW_MEMORY; i <= KW_KERNEL; i++) {
+	for (i = KW_MEMORY; create && i <= KW_KERNEL; i++) {
 		if (!(a.seen & 1u << i)) {
 			pr_err("missing \"%s\"", keywords[i]);
 			goto out;
 		}
 	}
-	if (hvadm_connect(h, false))
-		goto out;
-	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_NEW, 0);
-	nl_put_str(&h->nl, nlh, HVKVM_VID_A_VM_NAME, name);
-	put_vm_args(&h->nl, nlh, &a);
-	err = vm_talk(h, nlh, h->json ? VM_PRINT : 0);
-	if (err)
-		err = hvadm_perror(h, err);
-out:
-	vm_args_free(&a);
-	return err;
-}
-
-static int vm_set(struct hvadm *h, int argc, char **argv)
-{
-	struct vm_args a = { 0 };
-	struct vm_handle hd;
-	struct nlmsghdr *nlh;
-	int n, err = -1;
-
-	n = parse_handle(argc, argv, &hd);
-	if (n < 0 || parse_vm_args(argc - n, argv + n, &a))
-		goto out;
 	if (!a.seen) {
 		pr_err("nothing to change, try \"hvadm vm help\"");
 		goto out;
 	}
 	if (hvadm_connect(h, false))
 		goto out;
-	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_SET, 0);
+	nlh = nl_req(&h->nl, cmd, 0);
 	put_handle(&h->nl, nlh, &hd);
 	put_vm_args(&h->nl, nlh, &a);
-	err = vm_talk(h, nlh, 0);
+	err = vm_talk(h, nlh, create && h->json ? VM_PRINT : 0);
 	if (err)
 		err = hvadm_perror(h, err);
 out:
-	vm_args_free(&a);
+	free(a.kernel);
+	free(a.initrd);
 	return err;
 }
 
-static int vm_delete(struct hvadm *h, int argc, char **argv)
+static int vm_create(struct hvadm *h, int argc, char **argv)
 {
-	struct vm_handle hd;
-	struct nlmsghdr *nlh;
-	int n, err;
+	return vm_change(h, argc, argv, HVKVM_VID_CMD_VM_NEW);
+}
 
-	n = parse_handle(argc, argv, &hd);
-	if (n < 0 || no_more_args(argc - n, argv + n) || hvadm_connect(h, false))
-		return -1;
-	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_DEL, 0);
-	put_handle(&h->nl, nlh, &hd);
-	err = vm_talk(h, nlh, 0);
-	return err ? hvadm_perror(h, err) : 0;
+static int vm_set(struct hvadm *h, int argc, char **argv)
+{
+	return vm_change(h, argc, argv, HVKVM_VID_CMD_VM_SET);
 }
 
 static const struct cmd vm_cmds[] = {
