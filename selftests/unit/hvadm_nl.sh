@@ -140,10 +140,10 @@ test_monitor_json() {
 }
 
 test_write_error() {
-	"$HVADM" vm list >/dev/full 2>"$T/err"
-	[ $? = 1 ] && same "$T/err" "Error: cannot write output: No space left on device"
-	"$HVADM" -j monitor >/dev/full 2>"$T/err"
-	[ $? = 1 ] && same "$T/err" "Error: No space left on device"
+	"$HVADM" vm list >/dev/full 2>"$T/err" && fail "list: status 0"
+	same "$T/err" "Error: cannot write output: No space left on device"
+	"$HVADM" -j monitor >/dev/full 2>"$T/err" && fail "monitor: status 0"
+	same "$T/err" "Error: No space left on device"
 }
 
 test_valgrind() {
