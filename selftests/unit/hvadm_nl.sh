@@ -70,6 +70,7 @@ test_extack() {
 	ko 'partition name already in use: File exists' \
 		vm create web memory 1G vcpus 1 kernel /k
 	FAKEVID_ABSENT=1 ko 'hvkvm_vid module not loaded .*' vm list
+	ko 'request too large' vm set web cmdline "$(head -c 40000 /dev/zero | tr '\0' x)"
 }
 
 test_create() {
