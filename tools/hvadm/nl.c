@@ -25,7 +25,8 @@ static void get_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t off)
 {
 	const struct nlattr *attr;
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
+	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
 	mnl_attr_for_each(attr, nlh, off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
@@ -47,9 +48,10 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!err->error)
 		return MNL_CB_STOP;	/* the ACK */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))	/* the request follows */
 		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	get_extack(t->nl, nlh, off);
+	if (err->msg.nlmsg_len >= sizeof(struct nlmsghdr))
+		get_extack(t->nl, nlh, off);
 	errno = err->error < 0 ? -err->error : err->error;
 	return MNL_CB_ERROR;
 }
