@@ -123,6 +123,7 @@ static void vid_notify(const struct vid_partition *p, u8 cmd)
 	genlmsg_multicast(&vid_family, skb, 0, VID_MCGRP_EVENTS, GFP_KERNEL);
 }
 
+/* Answer a request with p's record, under the request's own command. */
 static int vid_reply_vm(struct genl_info *info, const struct vid_partition *p)
 {
 	struct sk_buff *skb;
@@ -132,7 +133,7 @@ static int vid_reply_vm(struct genl_info *info, const struct vid_partition *p)
 	if (!skb)
 		return -ENOMEM;
 	err = vid_fill_vm(skb, p, info->snd_portid, info->snd_seq, 0,
-			  HVKVM_VID_CMD_VM_GET, NULL);
+			  info->genlhdr->cmd, NULL);
 	if (err) {
 		nlmsg_free(skb);
 		return err;
@@ -301,7 +302,14 @@ struct vid_dump_ctx {
 
 static int vid_dump_start(struct netlink_callback *cb)
 {
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+
 	BUILD_BUG_ON(sizeof(struct vid_dump_ctx) > sizeof(cb->ctx));
+	if (info->attrs[HVKVM_VID_A_VM_ID] || info->attrs[HVKVM_VID_A_VM_NAME]) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "a dump lists every partition: it takes no name or id");
+		return -EINVAL;
+	}
 	/* One record can exceed NLMSG_GOODSIZE; every skb must hold one. */
 	cb->min_dump_alloc = HVKVM_VID_MSG_MAX;
 	return 0;
@@ -387,7 +395,7 @@ static int vid_cmd_del(struct sk_buff *skb, struct genl_info *info)
 	} else if (p->state != HVKVM_VID_STATE_OFF &&
 		   p->state != HVKVM_VID_STATE_CRASHED) {
 		NL_SET_ERR_MSG(info->extack,
-			       "partition must be off to be deleted");
+			       "partition must be off or crashed to be deleted");
 		err = -EBUSY;
 	} else {
 		vid_notify(p, HVKVM_VID_CMD_VM_DEL_NTF);

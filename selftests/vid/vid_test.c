@@ -175,7 +175,7 @@ TEST_F(vid, create_show_list_delete)
 	int n;
 
 	ASSERT_EQ(1, vm_new(&self->g, &s, &r));
-	ASSERT_EQ(HVKVM_VID_CMD_VM_GET, r.cmd);
+	ASSERT_EQ(HVKVM_VID_CMD_VM_NEW, r.cmd);
 	ASSERT_NE(NULL, r.tb[HVKVM_VID_A_VM_ID]);
 	id = mnl_attr_get_u32(r.tb[HVKVM_VID_A_VM_ID]);
 	EXPECT_NE(0, id);
@@ -528,6 +528,12 @@ TEST_F(vid, handles)
 	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, 0x7fffffff);
 	EXPECT_EQ(-ENOENT, genl_test_call(&self->g, nlh, &m, 1));
 	EXPECT_STREQ("no partition has this id", self->g.extack);
+
+	/* A dump lists all; a handle there is a mistake, not a filter. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_GET, NLM_F_DUMP);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "h");
+	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("a dump lists every partition: it takes no name or id", self->g.extack);
 }
 
 /* Malformed requests: the policy refuses them and names the problem. */

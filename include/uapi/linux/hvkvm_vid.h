@@ -6,10 +6,11 @@
  * driven over the generic netlink family "hvkvm_vid" (HVKVM_VID_GENL_NAME),
  * version 1. Every operation needs CAP_NET_ADMIN, and so does joining the
  * multicast group. Every request is validated strictly against the policy of
- * its command: an unknown attribute, an attribute of the wrong size or type,
- * or a string that is not NUL-terminated is refused, and every refusal
- * carries an extended-ACK message that names the problem (and the offending
- * attribute, where there is one).
+ * its command: an unknown attribute, an attribute the command does not
+ * take, an attribute of the wrong size or type, or a string that is not
+ * NUL-terminated is refused, and every refusal carries an extended-ACK
+ * message that names the problem. The family lives in the initial network
+ * namespace only.
  *
  * A partition is addressed by exactly one handle: HVKVM_VID_A_VM_ID or
  * HVKVM_VID_A_VM_NAME. Giving both, or neither where one is needed, is
@@ -23,14 +24,16 @@
  *   Refused with -EEXIST when the name is taken, with -ENOSPC when the
  *   host already holds HVKVM_VID_MAX_VMS partitions (module parameter
  *   max_vms may lower that), with -ERANGE when MEMORY or VCPUS is out of
- *   bounds, and with -EINVAL when the name or a path is malformed. The
- *   reply is the new partition, as HVKVM_VID_CMD_VM_GET returns it; its
- *   id is assigned by VID and not reused until 2^31 partitions
- *   have been created.
+ *   bounds, with -EINVAL when the name or a path is malformed or MEMORY is
+ *   not a multiple of 1 MiB, with -ENAMETOOLONG when a path and -E2BIG
+ *   when the command line is too long. The reply, under command VM_NEW,
+ *   is the new partition's record as VM_GET gives it. Ids are assigned by
+ *   VID, from 1 up to 2^31 - 1, and are not reused before they wrap.
  *
  * HVKVM_VID_CMD_VM_GET: with a handle, reply with that partition (-ENOENT
  *   when there is none). With NLM_F_DUMP, reply with every partition in id
- *   order; a dump that raced with a change is flagged NLM_F_DUMP_INTR.
+ *   order (a dump takes no handle); a dump that raced with a change is
+ *   flagged NLM_F_DUMP_INTR.
  *   Messages can be up to HVKVM_VID_MSG_MAX bytes: receive buffers must
  *   hold that much.
  *
@@ -42,6 +45,9 @@
  *
  * HVKVM_VID_CMD_VM_DEL: delete a partition (by handle). Only a partition in
  *   state OFF or CRASHED can be deleted (-EBUSY).
+ *
+ * VM_GET, VM_SET and VM_DEL fail with -ENOENT when no partition has the
+ * handle given.
  *
  * Notifications (multicast group HVKVM_VID_MCGRP_EVENTS, "events")
  * ----------------------------------------------------------------
@@ -70,7 +76,8 @@
  *   Whether the files exist and hold what they should is checked when the
  *   partition starts, by the worker that opens them with the caller's
  *   rights, not here.
- * VM_PAD: padding for 64-bit attributes; ignored.
+ * VM_PAD: padding for 64-bit attributes in what the kernel sends; never
+ *   part of a request.
  */
 #ifndef _UAPI_LINUX_HVKVM_VID_H
 #define _UAPI_LINUX_HVKVM_VID_H
