@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/hvkvm_vid.h>
 
@@ -58,6 +59,9 @@ int hvadm_connect(struct hvadm *h, bool events)
 	int err;
 
 	err = nl_open(&h->nl, HVKVM_VID_GENL_NAME, HVKVM_VID_GENL_VERSION, grp);
+	/* the family is registered in the initial network namespace only */
+	if (err == -ENOENT && !access("/sys/module/hvkvm_vid", F_OK))
+		return pr_err("hvkvm_vid is loaded, but not in this network namespace");
 	if (err == -ENOENT)
 		return pr_err("hvkvm_vid module not loaded (no generic netlink family \"%s\")",
 			      HVKVM_VID_GENL_NAME);

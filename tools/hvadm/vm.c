@@ -12,6 +12,8 @@
 #include "hvadm.h"
 #include "utils.h"
 
+_Static_assert(NL_BUFSZ >= HVKVM_VID_MSG_MAX, "VID's messages must fit");
+
 /* Tries of a dump that raced with a change, before printing it anyway. */
 #define DUMP_TRIES 4
 
