@@ -17,7 +17,9 @@ tap_run() {
 	for t in $tests; do
 		n=$((n + 1))
 		out=$(mktemp)
-		if ( set -e; "$t" ) >"$out" 2>&1; then
+		# Not in an `if`: bash ignores set -e inside a condition.
+		( set -e; "$t" ) >"$out" 2>&1
+		if [ $? -eq 0 ]; then
 			echo "ok $n ${t#test_}"
 		else
 			echo "not ok $n ${t#test_}"
