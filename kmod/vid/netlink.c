@@ -302,17 +302,24 @@ struct vid_dump_ctx {
 
 static int vid_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-
 	BUILD_BUG_ON(sizeof(struct vid_dump_ctx) > sizeof(cb->ctx));
-	if (info->attrs[HVKVM_VID_A_VM_ID] || info->attrs[HVKVM_VID_A_VM_NAME]) {
-		NL_SET_ERR_MSG(cb->extack,
-			       "a dump lists every partition: it takes no name or id");
-		return -EINVAL;
-	}
 	/* One record can exceed NLMSG_GOODSIZE; every skb must hold one. */
 	cb->min_dump_alloc = HVKVM_VID_MSG_MAX;
 	return 0;
+}
+
+/* A handle in a dump request filters it (6.1 gives dump starts no extack). */
+static bool vid_dump_wants(struct netlink_callback *cb,
+			   const struct vid_partition *p)
+{
+	struct nlattr **tb = genl_dumpit_info(cb)->attrs;
+
+	if (tb[HVKVM_VID_A_VM_ID] && nla_get_u32(tb[HVKVM_VID_A_VM_ID]) != p->id)
+		return false;
+	if (tb[HVKVM_VID_A_VM_NAME] &&
+	    strcmp(nla_data(tb[HVKVM_VID_A_VM_NAME]), p->name))
+		return false;
+	return true;
 }
 
 static int vid_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -325,6 +332,8 @@ static int vid_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&vid_lock);
 	cb->seq = vid_generation;
 	for (p = vid_partition_next(&id); p; id++, p = vid_partition_next(&id)) {
+		if (!vid_dump_wants(cb, p))
+			continue;
 		err = vid_fill_vm(skb, p, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				  HVKVM_VID_CMD_VM_GET, cb);

@@ -32,8 +32,9 @@
  *
  * HVKVM_VID_CMD_VM_GET: with a handle, reply with that partition (-ENOENT
  *   when there is none). With NLM_F_DUMP, reply with every partition in id
- *   order (a dump takes no handle); a dump that raced with a change is
- *   flagged NLM_F_DUMP_INTR.
+ *   order, or only those that match the handles given (a filter, so a dump
+ *   for a name that no partition has is empty, not an error); a dump that
+ *   raced with a change is flagged NLM_F_DUMP_INTR.
  *   Messages can be up to HVKVM_VID_MSG_MAX bytes: receive buffers must
  *   hold that much.
  *
