@@ -15,7 +15,7 @@ LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 export TOP BUILD
 
 .PHONY: all modules tools selftests kselftest-headers setup check \
-	check-native check-lab demo checkpatch clean
+	check-native check-hvlab check-lab demo checkpatch clean
 
 all: modules tools selftests
 
@@ -50,11 +50,16 @@ setup:
 check: setup
 	$(MAKE) all
 	mkdir -p $(BUILD)
-	set -o pipefail; $(MAKE) -k check-native check-lab 2>&1 | tee $(BUILD)/check.log; \
+	set -o pipefail; $(MAKE) -k check-native check-hvlab check-lab 2>&1 | tee $(BUILD)/check.log; \
 		$(TOP)/tools/tap-summary $(BUILD)/check.log $$?
 
 check-native:
 	$(MAKE) -C selftests run-native
+
+# The lab runner's own tests: streaming, exit statuses, time limits,
+# kernel trouble, a nested guest.
+check-hvlab:
+	$(TOP)/tools/lab/selftest
 
 check-lab:
 	$(TOP)/tools/hvlab run --timeout 3000 $(TOP)/selftests/lab-run.sh
