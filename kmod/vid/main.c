@@ -26,18 +26,29 @@ static int __init vid_init(void)
 		return -EINVAL;
 	}
 
-	err = vid_netlink_init();
+	err = vid_lifecycle_init();
 	if (err)
 		return err;
+	err = vid_netlink_init();
+	if (err)
+		goto err_lifecycle;
 
 	pr_info("loaded, at most %u partitions\n", vid_max_vms);
 	return 0;
+
+err_lifecycle:
+	vid_lifecycle_exit();
+	return err;
 }
 
 static void __exit vid_exit(void)
 {
-	/* No request can reach the registry once the family is gone. */
+	/*
+	 * No request can reach the registry once the family is gone, and no
+	 * worker is attached: each holds a reference on this module.
+	 */
 	vid_netlink_exit();
+	vid_lifecycle_exit();
 	vid_partitions_destroy();
 }
 

@@ -32,6 +32,41 @@ static const struct nla_policy vid_handle_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_NAME]	= { .type = NLA_NUL_STRING },
 };
 
+static const struct nla_policy vid_stop_policy[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID]	= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_NAME]	= { .type = NLA_NUL_STRING },
+	[HVKVM_VID_A_VM_FORCE]	= { .type = NLA_FLAG },
+};
+
+const struct nla_policy vid_crash_policy[HVKVM_VID_CRASH_A_MAX + 1] = {
+	[HVKVM_VID_CRASH_A_KIND]	= NLA_POLICY_MAX(NLA_U32, HVKVM_VID_CRASH_MAX),
+	[HVKVM_VID_CRASH_A_CODE]	= { .type = NLA_U32 },
+	[HVKVM_VID_CRASH_A_PARAMS]	=
+		NLA_POLICY_EXACT_LEN(HVKVM_VID_CRASH_PARAMS * sizeof(u64)),
+	[HVKVM_VID_CRASH_A_MESSAGE]	= { .type = NLA_NUL_STRING,
+					    .len = HVKVM_VID_ERROR_MAX - 1 },
+};
+
+const struct nla_policy vid_vcpu_policy[HVKVM_VID_VCPU_A_MAX + 1] = {
+	[HVKVM_VID_VCPU_A_INDEX]	= { .type = NLA_U32 },
+	[HVKVM_VID_VCPU_A_EXITS]	=
+		NLA_POLICY_EXACT_LEN(HVKVM_VID_EXIT_COUNT * sizeof(u64)),
+};
+
+static const struct nla_policy vid_report_policy[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_NAME]		= { .type = NLA_NUL_STRING },
+	[HVKVM_VID_A_VM_STATE]		= NLA_POLICY_MAX(NLA_U32, HVKVM_VID_STATE_MAX),
+	[HVKVM_VID_A_VM_CONSOLE_LOG]	= { .type = NLA_NUL_STRING,
+					    .len = HVKVM_VID_PATH_MAX - 1 },
+	[HVKVM_VID_A_VM_CONSOLE_SOCK]	= { .type = NLA_NUL_STRING,
+					    .len = HVKVM_VID_PATH_MAX - 1 },
+	[HVKVM_VID_A_VM_ERROR]		= { .type = NLA_NUL_STRING,
+					    .len = HVKVM_VID_ERROR_MAX - 1 },
+	[HVKVM_VID_A_VM_CRASH]		= NLA_POLICY_NESTED(vid_crash_policy),
+	[HVKVM_VID_A_VM_VCPU_STATS]	= NLA_POLICY_NESTED_ARRAY(vid_vcpu_policy),
+};
+
 static const struct nla_policy vid_set_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_ID]	= { .type = NLA_U32 },
 	[HVKVM_VID_A_VM_NAME]	= { .type = NLA_NUL_STRING },
@@ -51,10 +86,57 @@ static const struct genl_multicast_group vid_mcgrps[] = {
 	},
 };
 
-/* Put p as one message; cb is the dump in progress, or NULL. */
+static int vid_put_crash(struct sk_buff *skb, const struct vid_crash *c)
+{
+	struct nlattr *nest = nla_nest_start(skb, HVKVM_VID_A_VM_CRASH);
+
+	if (!nest ||
+	    nla_put_u32(skb, HVKVM_VID_CRASH_A_KIND, c->kind) ||
+	    nla_put_u32(skb, HVKVM_VID_CRASH_A_CODE, c->code) ||
+	    (c->has_params &&
+	     nla_put(skb, HVKVM_VID_CRASH_A_PARAMS, sizeof(c->params),
+		     c->params)) ||
+	    (c->message &&
+	     nla_put_string(skb, HVKVM_VID_CRASH_A_MESSAGE, c->message)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vid_put_vcpu_stats(struct sk_buff *skb, const struct vid_partition *p)
+{
+	struct nlattr *all, *one;
+	u32 i;
+
+	all = nla_nest_start(skb, HVKVM_VID_A_VM_VCPU_STATS);
+	if (!all)
+		return -EMSGSIZE;
+	for (i = 0; i < p->exits_vcpus; i++) {
+		one = nla_nest_start(skb, HVKVM_VID_VCPU_A_VCPU);
+		if (!one ||
+		    nla_put_u32(skb, HVKVM_VID_VCPU_A_INDEX, i) ||
+		    nla_put(skb, HVKVM_VID_VCPU_A_EXITS, sizeof(p->exits[i]),
+			    p->exits[i]))
+			return -EMSGSIZE;
+		nla_nest_end(skb, one);
+	}
+	nla_nest_end(skb, all);
+	return 0;
+}
+
+static bool vid_has_uptime(const struct vid_partition *p)
+{
+	return p->state == HVKVM_VID_STATE_RUNNING ||
+	       p->state == HVKVM_VID_STATE_PAUSED;
+}
+
+/*
+ * Put p as one message; cb is the dump in progress, or NULL. The per-vCPU
+ * counters go only into replies about one partition (stats).
+ */
 static int vid_fill_vm(struct sk_buff *skb, const struct vid_partition *p,
 		       u32 portid, u32 seq, int flags, u8 cmd,
-		       struct netlink_callback *cb)
+		       struct netlink_callback *cb, bool stats)
 {
 	const struct vid_config *cfg = &p->cfg;
 	struct nlattr *boot;
@@ -85,6 +167,21 @@ static int vid_fill_vm(struct sk_buff *skb, const struct vid_partition *p,
 		goto err;
 	nla_nest_end(skb, boot);
 
+	if ((p->worker_portid &&
+	     nla_put_u32(skb, HVKVM_VID_A_VM_WORKER_PID, p->worker_pid)) ||
+	    (vid_has_uptime(p) &&
+	     nla_put_u64_64bit(skb, HVKVM_VID_A_VM_UPTIME,
+			       ktime_get_boottime_ns() - p->running_since,
+			       HVKVM_VID_A_PAD)) ||
+	    (p->console_log &&
+	     nla_put_string(skb, HVKVM_VID_A_VM_CONSOLE_LOG, p->console_log)) ||
+	    (p->console_sock &&
+	     nla_put_string(skb, HVKVM_VID_A_VM_CONSOLE_SOCK, p->console_sock)) ||
+	    (p->error && nla_put_string(skb, HVKVM_VID_A_VM_ERROR, p->error)) ||
+	    (p->crashed && vid_put_crash(skb, &p->crash)) ||
+	    (stats && p->exits && vid_put_vcpu_stats(skb, p)))
+		goto err;
+
 	genlmsg_end(skb, hdr);
 	return 0;
 err:
@@ -92,11 +189,12 @@ err:
 	return -EMSGSIZE;
 }
 
-static size_t vid_vm_msg_size(const struct vid_partition *p)
+static size_t vid_vm_msg_size(const struct vid_partition *p, bool stats)
 {
 	const struct vid_config *cfg = &p->cfg;
+	size_t size;
 
-	return nla_total_size(sizeof(u32)) +		/* id */
+	size = nla_total_size(sizeof(u32)) +		/* id */
 	       nla_total_size(strlen(p->name) + 1) +
 	       nla_total_size_64bit(sizeof(u64)) +	/* memory */
 	       nla_total_size(sizeof(u32)) +		/* vcpus */
@@ -104,36 +202,55 @@ static size_t vid_vm_msg_size(const struct vid_partition *p)
 	       nla_total_size(0) +			/* boot nest */
 	       nla_total_size(strlen(cfg->kernel) + 1) +
 	       (cfg->initrd ? nla_total_size(strlen(cfg->initrd) + 1) : 0) +
-	       (cfg->cmdline ? nla_total_size(strlen(cfg->cmdline) + 1) : 0);
+	       (cfg->cmdline ? nla_total_size(strlen(cfg->cmdline) + 1) : 0) +
+	       nla_total_size(sizeof(u32)) +		/* worker pid */
+	       nla_total_size_64bit(sizeof(u64)) +	/* uptime */
+	       (p->console_log ? nla_total_size(strlen(p->console_log) + 1) : 0) +
+	       (p->console_sock ? nla_total_size(strlen(p->console_sock) + 1) : 0) +
+	       (p->error ? nla_total_size(strlen(p->error) + 1) : 0);
+	if (p->crashed)
+		size += nla_total_size(0) + 2 * nla_total_size(sizeof(u32)) +
+			nla_total_size(sizeof(p->crash.params)) +
+			(p->crash.message ?
+			 nla_total_size(strlen(p->crash.message) + 1) : 0);
+	if (stats && p->exits)
+		size += nla_total_size(0) + p->exits_vcpus *
+			(nla_total_size(0) + nla_total_size(sizeof(u32)) +
+			 nla_total_size(sizeof(p->exits[0])));
+	return size;
 }
 
 /* Announce a change. Called with vid_lock held. */
-static void vid_notify(const struct vid_partition *p, u8 cmd)
+void vid_notify(const struct vid_partition *p, u8 cmd)
 {
 	struct sk_buff *skb;
 
 	lockdep_assert_held(&vid_lock);
-	skb = genlmsg_new(vid_vm_msg_size(p), GFP_KERNEL);
+	skb = genlmsg_new(vid_vm_msg_size(p, false), GFP_KERNEL);
 	if (!skb)
 		return;
-	if (vid_fill_vm(skb, p, 0, 0, 0, cmd, NULL)) {
+	if (vid_fill_vm(skb, p, 0, 0, 0, cmd, NULL, false)) {
 		nlmsg_free(skb);
 		return;
 	}
 	genlmsg_multicast(&vid_family, skb, 0, VID_MCGRP_EVENTS, GFP_KERNEL);
 }
 
-/* Answer a request with p's record, under the request's own command. */
-static int vid_reply_vm(struct genl_info *info, const struct vid_partition *p)
+/*
+ * Answer a request with p's record, under the request's own command; the
+ * answer to a VM_GET also carries the per-vCPU counters.
+ */
+int vid_reply_vm(struct genl_info *info, const struct vid_partition *p)
 {
+	bool stats = info->genlhdr->cmd == HVKVM_VID_CMD_VM_GET;
 	struct sk_buff *skb;
 	int err;
 
-	skb = genlmsg_new(vid_vm_msg_size(p), GFP_KERNEL);
+	skb = genlmsg_new(vid_vm_msg_size(p, stats), GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
 	err = vid_fill_vm(skb, p, info->snd_portid, info->snd_seq, 0,
-			  info->genlhdr->cmd, NULL);
+			  info->genlhdr->cmd, NULL, stats);
 	if (err) {
 		nlmsg_free(skb);
 		return err;
@@ -141,8 +258,32 @@ static int vid_reply_vm(struct genl_info *info, const struct vid_partition *p)
 	return genlmsg_reply(skb, info);
 }
 
+/* Tell p's worker what to do. Called with vid_lock held. */
+int vid_send_request(const struct vid_partition *p, u32 action)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	lockdep_assert_held(&vid_lock);
+	skb = genlmsg_new(nla_total_size(sizeof(u32)) * 2 +
+			  nla_total_size(HVKVM_VID_NAME_MAX), GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put(skb, 0, 0, &vid_family, 0,
+			  HVKVM_VID_CMD_VM_REQUEST_NTF);
+	if (!hdr || nla_put_u32(skb, HVKVM_VID_A_VM_ID, p->id) ||
+	    nla_put_string(skb, HVKVM_VID_A_VM_NAME, p->name) ||
+	    nla_put_u32(skb, HVKVM_VID_A_VM_ACTION, action)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	/* A worker that is gone is detached by its socket's release. */
+	return genlmsg_unicast(&init_net, skb, p->worker_portid);
+}
+
 /* The partition named by exactly one handle. Called with vid_lock held. */
-static struct vid_partition *vid_lookup(struct genl_info *info)
+struct vid_partition *vid_lookup(struct genl_info *info)
 {
 	struct nlattr *id = info->attrs[HVKVM_VID_A_VM_ID];
 	struct nlattr *name = info->attrs[HVKVM_VID_A_VM_NAME];
@@ -336,7 +477,7 @@ static int vid_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			continue;
 		err = vid_fill_vm(skb, p, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				  HVKVM_VID_CMD_VM_GET, cb);
+				  HVKVM_VID_CMD_VM_GET, cb, false);
 		if (err)
 			break;
 	}
@@ -442,6 +583,48 @@ static const struct genl_ops vid_ops[] = {
 		.cmd = HVKVM_VID_CMD_VM_DEL,
 		.doit = vid_cmd_del,
 		.policy = vid_handle_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_START,
+		.doit = vid_cmd_start,
+		.policy = vid_handle_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_STOP,
+		.doit = vid_cmd_stop,
+		.policy = vid_stop_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_PAUSE,
+		.doit = vid_cmd_pause_resume,
+		.policy = vid_handle_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_RESUME,
+		.doit = vid_cmd_pause_resume,
+		.policy = vid_handle_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_ATTACH,
+		.doit = vid_cmd_attach,
+		.policy = vid_handle_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_REPORT,
+		.doit = vid_cmd_report,
+		.policy = vid_report_policy,
 		.maxattr = HVKVM_VID_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -239,8 +239,26 @@ void vid_partition_set_config(struct vid_partition *p, struct vid_config *cfg)
 	vid_generation++;
 }
 
+/* Forget what the last run left: console, error, crash, counters. */
+void vid_partition_clear_run(struct vid_partition *p)
+{
+	kfree(p->console_log);
+	kfree(p->console_sock);
+	kfree(p->error);
+	kfree(p->crash.message);
+	kfree(p->exits);
+	p->console_log = NULL;
+	p->console_sock = NULL;
+	p->error = NULL;
+	p->crashed = false;
+	memset(&p->crash, 0, sizeof(p->crash));
+	p->exits = NULL;
+	p->exits_vcpus = 0;
+}
+
 static void vid_partition_free(struct vid_partition *p)
 {
+	vid_partition_clear_run(p);
 	vid_config_free(&p->cfg);
 	kfree(p);
 }

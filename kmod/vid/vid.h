@@ -7,7 +7,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/netlink.h>
+#include <net/netlink.h>
 #include <linux/types.h>
 #include <linux/hvkvm_vid.h>
 
@@ -20,11 +20,32 @@ struct vid_config {
 	char *cmdline;		/* NULL when none */
 };
 
+/* Why a partition is CRASHED. */
+struct vid_crash {
+	u32 kind;			/* enum hvkvm_vid_crash_kind */
+	u32 code;
+	bool has_params;
+	u64 params[HVKVM_VID_CRASH_PARAMS];
+	char *message;			/* NULL when none */
+};
+
 struct vid_partition {
 	u32 id;
 	char name[HVKVM_VID_NAME_MAX];
 	enum hvkvm_vid_state state;
 	struct vid_config cfg;
+
+	/* The running side; all of it under vid_lock. */
+	u32 worker_portid;		/* 0: no worker attached */
+	pid_t worker_pid;
+	u64 running_since;		/* boot-time ns of the last RUNNING */
+	char *console_log;
+	char *console_sock;
+	char *error;			/* why the last start failed */
+	bool crashed;			/* crash holds the reason */
+	struct vid_crash crash;
+	u64 (*exits)[HVKVM_VID_EXIT_COUNT];	/* per vCPU, or NULL */
+	u32 exits_vcpus;
 };
 
 /*
@@ -53,7 +74,26 @@ void vid_partition_set_config(struct vid_partition *p, struct vid_config *cfg);
 void vid_partition_delete(struct vid_partition *p);
 void vid_partitions_destroy(void);
 
+void vid_partition_clear_run(struct vid_partition *p);
+
+/* netlink.c: helpers the lifecycle commands share. */
+struct genl_info;
+extern const struct nla_policy vid_crash_policy[HVKVM_VID_CRASH_A_MAX + 1];
+extern const struct nla_policy vid_vcpu_policy[HVKVM_VID_VCPU_A_MAX + 1];
+struct vid_partition *vid_lookup(struct genl_info *info);
+void vid_notify(const struct vid_partition *p, u8 cmd);
+int vid_reply_vm(struct genl_info *info, const struct vid_partition *p);
+int vid_send_request(const struct vid_partition *p, u32 action);
 int vid_netlink_init(void);
 void vid_netlink_exit(void);
+
+/* lifecycle.c */
+int vid_cmd_start(struct sk_buff *skb, struct genl_info *info);
+int vid_cmd_stop(struct sk_buff *skb, struct genl_info *info);
+int vid_cmd_pause_resume(struct sk_buff *skb, struct genl_info *info);
+int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info);
+int vid_cmd_report(struct sk_buff *skb, struct genl_info *info);
+int vid_lifecycle_init(void);
+void vid_lifecycle_exit(void);
 
 #endif /* _HVKVM_VID_H */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/hvkvm_vid.h>
@@ -774,6 +775,329 @@ TEST_F(vid, unload_with_partitions)
 	EXPECT_EQ(0, vm_dump(&self->g, NULL));
 	/* And it works as before. */
 	EXPECT_EQ(0, vm_simple(&self->g, "u1"));
+}
+
+/*
+ * The lifecycle, with this test playing the worker: what VID asks of the
+ * worker, what it takes from it, and what it refuses.
+ */
+static int vm_cmd(struct genl_test *g, uint8_t cmd, const char *name, bool force)
+{
+	struct nlmsghdr *nlh = genl_test_msg(g, cmd, 0);
+
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
+	if (force)
+		mnl_attr_put(nlh, HVKVM_VID_A_VM_FORCE, 0, NULL);
+	return genl_test_call(g, nlh, NULL, 0);
+}
+
+static int report(struct genl_test *w, const char *name, int state)
+{
+	struct nlmsghdr *nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_REPORT, 0);
+
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
+	if (state >= 0)
+		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, state);
+	return genl_test_call(w, nlh, NULL, 0);
+}
+
+static int vm_state(struct genl_test *g, const char *name)
+{
+	struct genl_msg m;
+	int state;
+
+	if (vm_get(g, name, &m) != 1)
+		return -1;
+	state = mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_STATE]);
+	genl_msg_free(&m);
+	return state;
+}
+
+/* The next request VID sends the worker: its action, or -errno. */
+static int next_request(struct genl_test *w)
+{
+	struct genl_msg m;
+	int action;
+	int err = genl_test_recv(w, &m, 10000);
+
+	if (err)
+		return err;
+	action = m.cmd == HVKVM_VID_CMD_VM_REQUEST_NTF &&
+		 m.tb[HVKVM_VID_A_VM_ACTION] ?
+		 (int)mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_ACTION]) : -EBADMSG;
+	genl_msg_free(&m);
+	return action;
+}
+
+static int attach(struct genl_test *w, const char *name)
+{
+	struct nlmsghdr *nlh;
+	int err = genl_test_open(w, HVKVM_VID_GENL_NAME);
+
+	if (err)
+		return err;
+	nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_ATTACH, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
+	err = genl_test_call(w, nlh, NULL, 0);
+	return err < 0 ? err : 0;
+}
+
+TEST_F(vid, lifecycle_with_worker)
+{
+	struct genl_test w, other;
+	struct nlmsghdr *nlh;
+	struct nlattr *stats, *one, *tb[64];
+	uint64_t exits[HVKVM_VID_EXIT_COUNT] = { 11, 0, 22, 33 };
+	struct genl_msg m;
+	int n;
+
+	ASSERT_EQ(0, vm_simple(&self->g, "life"));
+	EXPECT_EQ(-EALREADY, vm_cmd(&self->g, HVKVM_VID_CMD_VM_STOP, "life", false));
+	EXPECT_STREQ("partition is not running", self->g.extack);
+	EXPECT_EQ(-EBUSY, vm_cmd(&self->g, HVKVM_VID_CMD_VM_PAUSE, "life", false));
+	EXPECT_STREQ("only a running partition can be paused", self->g.extack);
+	/* Nobody attaches to a partition that is off. */
+	EXPECT_EQ(-EBUSY, attach(&w, "life"));
+	EXPECT_STREQ("only a starting partition without a worker can be attached", w.extack);
+	genl_test_close(&w);
+
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "life", false));
+	EXPECT_EQ(HVKVM_VID_STATE_STARTING, vm_state(&self->g, "life"));
+	EXPECT_EQ(-EBUSY, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "life", false));
+	EXPECT_STREQ("partition is running already", self->g.extack);
+
+	ASSERT_EQ(0, attach(&w, "life"));
+	EXPECT_EQ(-EBUSY, attach(&other, "life"));
+	ASSERT_EQ(1, vm_get(&self->g, "life", &m));
+	EXPECT_EQ(getpid(), mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_WORKER_PID]));
+	genl_msg_free(&m);
+
+	/* Only the worker reports; and only the transitions VID allows. */
+	EXPECT_EQ(-EPERM, report(&other, "life", HVKVM_VID_STATE_RUNNING));
+	EXPECT_STREQ("only the partition's worker reports on it", other.extack);
+	genl_test_close(&other);
+	EXPECT_EQ(-EINVAL, report(&w, "life", HVKVM_VID_STATE_PAUSED));
+	EXPECT_STREQ("the partition cannot move to this state now", w.extack);
+	EXPECT_EQ(-EINVAL, report(&w, "life", HVKVM_VID_STATE_STOPPING));
+	EXPECT_EQ(-EINVAL, report(&w, "life", HVKVM_VID_STATE_CRASHED));
+	EXPECT_STREQ("a crash report needs its reason", w.extack);
+	EXPECT_EQ(-ERANGE, report(&w, "life", HVKVM_VID_STATE_MAX + 1));
+
+	/* Running, with a console log and counters. */
+	nlh = genl_test_msg(&w, HVKVM_VID_CMD_VM_REPORT, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "life");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_RUNNING);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_CONSOLE_LOG, "/run/hvkvm/life/console.log");
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_CONSOLE_SOCK, "/run/hvkvm/life/console.sock");
+	stats = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_VCPU_STATS);
+	one = mnl_attr_nest_start(nlh, HVKVM_VID_VCPU_A_VCPU);
+	mnl_attr_put_u32(nlh, HVKVM_VID_VCPU_A_INDEX, 0);
+	mnl_attr_put(nlh, HVKVM_VID_VCPU_A_EXITS, sizeof(exits), exits);
+	mnl_attr_nest_end(nlh, one);
+	mnl_attr_nest_end(nlh, stats);
+	ASSERT_EQ(0, genl_test_call(&w, nlh, NULL, 0));
+	ASSERT_EQ(1, vm_get(&self->g, "life", &m));
+	EXPECT_EQ(HVKVM_VID_STATE_RUNNING, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_STATE]));
+	EXPECT_STREQ("/run/hvkvm/life/console.log",
+		     mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_CONSOLE_LOG]));
+	EXPECT_STREQ("/run/hvkvm/life/console.sock",
+		     mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_CONSOLE_SOCK]));
+	ASSERT_NE(NULL, m.tb[HVKVM_VID_A_VM_UPTIME]);
+	ASSERT_NE(NULL, m.tb[HVKVM_VID_A_VM_VCPU_STATS]);
+	n = 0;
+	mnl_attr_for_each_nested(one, m.tb[HVKVM_VID_A_VM_VCPU_STATS]) {
+		genl_parse_nest(one, tb);
+		EXPECT_EQ(n, mnl_attr_get_u32(tb[HVKVM_VID_VCPU_A_INDEX]));
+		if (n == 0)
+			EXPECT_EQ(0, memcmp(exits, mnl_attr_get_payload(tb[HVKVM_VID_VCPU_A_EXITS]),
+					    sizeof(exits)));
+		n++;
+	}
+	EXPECT_EQ(1, n);	/* vm_simple has one vCPU */
+	genl_msg_free(&m);
+	/* Counters only for one partition asked by handle, not in dumps. */
+	ASSERT_EQ(1, vm_dump(&self->g, &m));
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_VCPU_STATS]);
+	EXPECT_NE(NULL, m.tb[HVKVM_VID_A_VM_UPTIME]);
+	genl_msg_free(&m);
+
+	/* Counters for a vCPU the partition does not have are refused whole. */
+	nlh = genl_test_msg(&w, HVKVM_VID_CMD_VM_REPORT, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "life");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_PAUSED);
+	stats = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_VCPU_STATS);
+	one = mnl_attr_nest_start(nlh, HVKVM_VID_VCPU_A_VCPU);
+	mnl_attr_put_u32(nlh, HVKVM_VID_VCPU_A_INDEX, 1);
+	mnl_attr_put(nlh, HVKVM_VID_VCPU_A_EXITS, sizeof(exits), exits);
+	mnl_attr_nest_end(nlh, one);
+	mnl_attr_nest_end(nlh, stats);
+	EXPECT_EQ(-ERANGE, genl_test_call(&w, nlh, NULL, 0));
+	EXPECT_STREQ("vcpu index beyond the partition's vcpus", w.extack);
+	EXPECT_EQ(HVKVM_VID_STATE_RUNNING, vm_state(&self->g, "life"));
+
+	/* Pause and resume go through the worker. */
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_PAUSE, "life", false));
+	EXPECT_EQ(HVKVM_VID_ACTION_PAUSE, next_request(&w));
+	ASSERT_EQ(0, report(&w, "life", HVKVM_VID_STATE_PAUSED));
+	EXPECT_EQ(HVKVM_VID_STATE_PAUSED, vm_state(&self->g, "life"));
+	EXPECT_EQ(-EALREADY, vm_cmd(&self->g, HVKVM_VID_CMD_VM_PAUSE, "life", false));
+	EXPECT_STREQ("partition is paused already", self->g.extack);
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_RESUME, "life", false));
+	EXPECT_EQ(HVKVM_VID_ACTION_RESUME, next_request(&w));
+	ASSERT_EQ(0, report(&w, "life", HVKVM_VID_STATE_RUNNING));
+
+	/* A running partition cannot be changed or deleted. */
+	EXPECT_EQ(-EBUSY, vm_del(&self->g, "life"));
+	EXPECT_STREQ("partition must be off or crashed to be deleted", self->g.extack);
+
+	/* Stop, then force; the worker leaving ends a stop cleanly. */
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_STOP, "life", false));
+	EXPECT_EQ(HVKVM_VID_ACTION_STOP, next_request(&w));
+	EXPECT_EQ(HVKVM_VID_STATE_STOPPING, vm_state(&self->g, "life"));
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_STOP, "life", true));
+	EXPECT_EQ(HVKVM_VID_ACTION_STOP_FORCE, next_request(&w));
+	genl_test_close(&w);
+	EXPECT_EQ(HVKVM_VID_STATE_OFF, vm_state(&self->g, "life"));
+	ASSERT_EQ(1, vm_get(&self->g, "life", &m));
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_WORKER_PID]);
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_UPTIME]);
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_CRASH]);
+	genl_msg_free(&m);
+
+	/* A start that no worker takes up can be stopped. */
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "life", false));
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_STOP, "life", false));
+	EXPECT_EQ(HVKVM_VID_STATE_OFF, vm_state(&self->g, "life"));
+
+	/* A worker that fails to start says why, and the partition is off. */
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "life", false));
+	ASSERT_EQ(0, attach(&w, "life"));
+	nlh = genl_test_msg(&w, HVKVM_VID_CMD_VM_REPORT, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "life");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_OFF);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_ERROR, "/k: not a bzImage");
+	ASSERT_EQ(0, genl_test_call(&w, nlh, NULL, 0));
+	ASSERT_EQ(1, vm_get(&self->g, "life", &m));
+	EXPECT_EQ(HVKVM_VID_STATE_OFF, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_STATE]));
+	EXPECT_STREQ("/k: not a bzImage", mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_ERROR]));
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_WORKER_PID]);
+	genl_msg_free(&m);
+	/* Detached: it reports no more. */
+	EXPECT_EQ(-EPERM, report(&w, "life", HVKVM_VID_STATE_RUNNING));
+	genl_test_close(&w);
+}
+
+/* A worker's death is a crash, with its reason; a guest crash too. */
+FIXTURE_VARIANT(crash) {
+	int how;	/* 0: SIGKILL, 1: exit(3), 2: guest crash report */
+	uint32_t kind, code;
+};
+FIXTURE(crash) {
+	struct genl_test g;
+};
+FIXTURE_VARIANT_ADD(crash, worker_killed) {
+	.how = 0, .kind = HVKVM_VID_CRASH_WORKER_SIGNAL, .code = 9,
+};
+FIXTURE_VARIANT_ADD(crash, worker_exited) {
+	.how = 1, .kind = HVKVM_VID_CRASH_WORKER_EXIT, .code = 3,
+};
+FIXTURE_VARIANT_ADD(crash, guest_crashed) {
+	.how = 2, .kind = HVKVM_VID_CRASH_GUEST, .code = 0,
+};
+FIXTURE_SETUP(crash)
+{
+	ASSERT_EQ(0, open_empty(&self->g));
+}
+FIXTURE_TEARDOWN(crash)
+{
+	close_empty(&self->g);
+}
+
+TEST_F(crash, reason_recorded)
+{
+	static const uint64_t params[HVKVM_VID_CRASH_PARAMS] = {
+		0x1e, 0xffffffff81000000ULL, 2, 3, 4 };
+	struct nlattr *tb[64];
+	struct genl_msg m;
+	int pipefd[2], status;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, vm_simple(&self->g, "boom"));
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "boom", false));
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct genl_test w;
+		struct nlmsghdr *nlh;
+		struct nlattr *crash;
+
+		if (attach(&w, "boom") || report(&w, "boom", HVKVM_VID_STATE_RUNNING))
+			_exit(100);
+		if (variant->how == 2) {
+			nlh = genl_test_msg(&w, HVKVM_VID_CMD_VM_REPORT, 0);
+			mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "boom");
+			mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_CRASHED);
+			crash = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_CRASH);
+			mnl_attr_put_u32(nlh, HVKVM_VID_CRASH_A_KIND, HVKVM_VID_CRASH_GUEST);
+			mnl_attr_put(nlh, HVKVM_VID_CRASH_A_PARAMS, sizeof(params), params);
+			mnl_attr_put_strz(nlh, HVKVM_VID_CRASH_A_MESSAGE, "guest panic");
+			mnl_attr_nest_end(nlh, crash);
+			if (genl_test_call(&w, nlh, NULL, 0))
+				_exit(101);
+		}
+		if (write(pipefd[1], "x", 1) != 1)
+			_exit(102);
+		if (variant->how == 0)
+			pause();
+		_exit(3);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	close(pipefd[0]);
+	if (variant->how == 0)
+		kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (variant->how != 0)
+		ASSERT_EQ(3, WEXITSTATUS(status));
+
+	ASSERT_EQ(1, vm_get(&self->g, "boom", &m));
+	EXPECT_EQ(HVKVM_VID_STATE_CRASHED, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_STATE]));
+	ASSERT_NE(NULL, m.tb[HVKVM_VID_A_VM_CRASH]);
+	genl_parse_nest(m.tb[HVKVM_VID_A_VM_CRASH], tb);
+	EXPECT_EQ(variant->kind, mnl_attr_get_u32(tb[HVKVM_VID_CRASH_A_KIND]));
+	EXPECT_EQ(variant->code, mnl_attr_get_u32(tb[HVKVM_VID_CRASH_A_CODE]));
+	if (variant->how == 2) {
+		ASSERT_NE(NULL, tb[HVKVM_VID_CRASH_A_PARAMS]);
+		EXPECT_EQ(0, memcmp(params, mnl_attr_get_payload(tb[HVKVM_VID_CRASH_A_PARAMS]),
+				    sizeof(params)));
+		EXPECT_STREQ("guest panic", mnl_attr_get_str(tb[HVKVM_VID_CRASH_A_MESSAGE]));
+	}
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_WORKER_PID]);
+	genl_msg_free(&m);
+
+	/* A crashed partition starts again, and the crash is forgotten. */
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "boom", false));
+	ASSERT_EQ(1, vm_get(&self->g, "boom", &m));
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_CRASH]);
+	genl_msg_free(&m);
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_STOP, "boom", false));
+}
+
+/* While a worker is attached the module stays; once it leaves, it goes. */
+TEST_F(vid, unload_refused_while_attached)
+{
+	struct genl_test w;
+
+	ASSERT_EQ(0, vm_simple(&self->g, "pin"));
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "pin", false));
+	ASSERT_EQ(0, attach(&w, "pin"));
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "hvkvm_vid", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	genl_test_close(&w);
+	/* The worker left without a stop: that is a crash. */
+	EXPECT_EQ(HVKVM_VID_STATE_CRASHED, vm_state(&self->g, "pin"));
 }
 
 TEST_HARNESS_MAIN

@@ -13,7 +13,7 @@
 #include <libmnl/libmnl.h>
 
 /* Room for a dump's skb (the kernel caps them at 32 KiB) and any request. */
-#define NL_BUFSZ 32768
+#define NL_BUFSZ 65536
 
 struct nl {
 	struct mnl_socket *sock;

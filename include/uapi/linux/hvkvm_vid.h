@@ -50,13 +50,59 @@
  * VM_GET, VM_SET and VM_DEL fail with -ENOENT when no partition has the
  * handle given.
  *
+ * Lifecycle
+ * ---------
+ *
+ * A partition runs in a worker process: a user-space VMM on KVM, one per
+ * running partition. VID coordinates: a request (start, stop, pause,
+ * resume) is recorded by VID and passed to the worker, the worker acts and
+ * reports, and VID's state follows the reports. States:
+ *
+ *   OFF --start--> STARTING --worker reports RUNNING--> RUNNING
+ *   RUNNING --pause, worker reports PAUSED--> PAUSED --resume--> RUNNING
+ *   RUNNING or PAUSED --stop--> STOPPING --worker reports OFF--> OFF
+ *   any running state --worker dies or reports a crash--> CRASHED
+ *
+ * HVKVM_VID_CMD_VM_START (handle): OFF or CRASHED -> STARTING. Whoever
+ *   asked then starts the worker (hvadm does). -EBUSY otherwise.
+ * HVKVM_VID_CMD_VM_STOP (handle, optional VM_FORCE): asks the worker to
+ *   stop the guest: gracefully (the guest is asked to shut down) or, with
+ *   VM_FORCE, at once. RUNNING, PAUSED, STARTING -> STOPPING; a STARTING
+ *   partition no worker has attached to goes straight to OFF. A stop
+ *   while STOPPING repeats the request (so a force can follow a graceful
+ *   stop). -EALREADY when the partition is OFF or CRASHED.
+ * HVKVM_VID_CMD_VM_PAUSE / VM_RESUME (handle): ask the worker to pause a
+ *   RUNNING partition / resume a PAUSED one; the state changes when the
+ *   worker reports it. -EALREADY when already in the state asked,
+ *   -EBUSY when in no state to do it.
+ *
+ * Worker side (the worker is a process with CAP_NET_ADMIN, like any
+ * client):
+ *
+ * HVKVM_VID_CMD_VM_ATTACH (handle): the calling socket becomes the
+ *   partition's worker. Only a STARTING partition without a worker can be
+ *   attached (-EBUSY). The reply is the partition's record; VID records
+ *   the caller's process id. While a worker is attached the module cannot
+ *   be unloaded. When the worker's socket closes (the worker exits, or is
+ *   killed) VID detaches it: a STOPPING partition becomes OFF, any other
+ *   CRASHED, with the worker's exit status or signal as the reason.
+ * HVKVM_VID_CMD_VM_REPORT (handle, from the attached worker only, -EPERM
+ *   otherwise): optional VM_STATE (RUNNING, PAUSED, OFF or CRASHED; a
+ *   transition VID does not allow is refused with -EINVAL), optional
+ *   VM_CONSOLE_LOG, VM_CONSOLE_SOCK, VM_ERROR (why a start failed, with OFF), VM_CRASH
+ *   (with CRASHED) and VM_VCPU_STATS (replaces the counters VID shows).
+ *   Reporting OFF or CRASHED detaches the worker.
+ * HVKVM_VID_CMD_VM_REQUEST_NTF: VID to the worker, unicast to its socket:
+ *   VM_ACTION says what to do (enum hvkvm_vid_action).
+ *
  * Notifications (multicast group HVKVM_VID_MCGRP_EVENTS, "events")
  * ----------------------------------------------------------------
  *
  * HVKVM_VID_CMD_VM_NEW_NTF, HVKVM_VID_CMD_VM_SET_NTF and
  * HVKVM_VID_CMD_VM_DEL_NTF announce a partition created, changed or
  * deleted. Each carries the partition's full record, as VM_GET returns it,
- * taken after the change (before the deletion, for VM_DEL_NTF).
+ * taken after the change (before the deletion, for VM_DEL_NTF). A change
+ * of state is a VM_SET_NTF too; counters alone changing is not announced.
  *
  * Attributes (HVKVM_VID_A_*)
  * --------------------------
@@ -79,6 +125,24 @@
  *   rights, not here.
  * VM_PAD: padding for 64-bit attributes in what the kernel sends; never
  *   part of a request.
+ * VM_WORKER_PID (u32): process id of the attached worker; read-only.
+ * VM_UPTIME (u64): nanoseconds since the partition last became RUNNING
+ *   (paused time included), while it runs or is paused; read-only.
+ * VM_CONSOLE_LOG (string): where the worker keeps the guest's console.
+ * VM_CONSOLE_SOCK (string): a unix stream socket where the worker serves
+ *   the guest's console live (output, and input typed into it).
+ * VM_FORCE (flag): with VM_STOP, stop at once.
+ * VM_ACTION (u32): enum hvkvm_vid_action, in VM_REQUEST_NTF.
+ * VM_ERROR (string): why the last start failed, as the worker said.
+ * VM_CRASH (nest, HVKVM_VID_CRASH_A_*): why the partition is CRASHED:
+ *   CRASH_KIND (u32, enum hvkvm_vid_crash_kind), CRASH_CODE (u32: exit
+ *   status or signal number), CRASH_PARAMS (binary, 5 u64: the guest's
+ *   Hyper-V crash parameters P0-P4), CRASH_MESSAGE (string).
+ * VM_VCPU_STATS (nest of HVKVM_VID_VCPU_A_VCPU nests, each with
+ *   HVKVM_VID_VCPU_A_INDEX (u32) and HVKVM_VID_VCPU_A_EXITS (binary, an
+ *   array of u64 indexed by enum hvkvm_vid_exit, HVKVM_VID_EXIT_COUNT
+ *   long)): exits per vCPU by reason, as the worker last reported them.
+ *   Sent in VM_GET replies to a handle only, not in dumps or events.
  */
 #ifndef _UAPI_LINUX_HVKVM_VID_H
 #define _UAPI_LINUX_HVKVM_VID_H
@@ -97,11 +161,11 @@
 #define HVKVM_VID_MAX_VMS		64
 
 /*
- * A partition's record can exceed a page (its paths and command line),
- * so replies and dump messages can be this large: receive with a buffer
- * of at least this size.
+ * A partition's record can exceed a page (its paths, command line and
+ * per-vCPU counters), so replies and dump messages can be this large:
+ * receive with a buffer of at least this size.
  */
-#define HVKVM_VID_MSG_MAX		16384
+#define HVKVM_VID_MSG_MAX		65536
 
 enum hvkvm_vid_state {
 	HVKVM_VID_STATE_OFF,
@@ -114,6 +178,38 @@ enum hvkvm_vid_state {
 };
 #define HVKVM_VID_STATE_MAX (__HVKVM_VID_STATE_MAX - 1)
 
+enum hvkvm_vid_action {
+	HVKVM_VID_ACTION_STOP,		/* ask the guest to shut down */
+	HVKVM_VID_ACTION_STOP_FORCE,	/* stop the guest at once */
+	HVKVM_VID_ACTION_PAUSE,
+	HVKVM_VID_ACTION_RESUME,
+	__HVKVM_VID_ACTION_MAX
+};
+#define HVKVM_VID_ACTION_MAX (__HVKVM_VID_ACTION_MAX - 1)
+
+enum hvkvm_vid_crash_kind {
+	HVKVM_VID_CRASH_WORKER_EXIT,	/* the worker exited; CODE: status */
+	HVKVM_VID_CRASH_WORKER_SIGNAL,	/* the worker was killed; CODE: signal */
+	HVKVM_VID_CRASH_TRIPLE_FAULT,	/* the guest triple-faulted */
+	HVKVM_VID_CRASH_GUEST,		/* the guest reported a crash; PARAMS */
+	HVKVM_VID_CRASH_WORKER_ERROR,	/* the worker failed; MESSAGE says why */
+	__HVKVM_VID_CRASH_MAX
+};
+#define HVKVM_VID_CRASH_MAX (__HVKVM_VID_CRASH_MAX - 1)
+
+/* Exit reasons counted per vCPU, the index into VCPU_A_EXITS. */
+enum hvkvm_vid_exit {
+	HVKVM_VID_EXIT_IO,
+	HVKVM_VID_EXIT_MMIO,
+	HVKVM_VID_EXIT_HLT,
+	HVKVM_VID_EXIT_HYPERV,
+	HVKVM_VID_EXIT_SHUTDOWN,
+	HVKVM_VID_EXIT_SYSTEM_EVENT,
+	HVKVM_VID_EXIT_INTR,
+	HVKVM_VID_EXIT_OTHER,
+	HVKVM_VID_EXIT_COUNT
+};
+
 enum hvkvm_vid_cmd {
 	HVKVM_VID_CMD_UNSPEC,
 	HVKVM_VID_CMD_VM_NEW,
@@ -123,6 +219,13 @@ enum hvkvm_vid_cmd {
 	HVKVM_VID_CMD_VM_NEW_NTF,
 	HVKVM_VID_CMD_VM_SET_NTF,
 	HVKVM_VID_CMD_VM_DEL_NTF,
+	HVKVM_VID_CMD_VM_START,
+	HVKVM_VID_CMD_VM_STOP,
+	HVKVM_VID_CMD_VM_PAUSE,
+	HVKVM_VID_CMD_VM_RESUME,
+	HVKVM_VID_CMD_VM_ATTACH,
+	HVKVM_VID_CMD_VM_REPORT,
+	HVKVM_VID_CMD_VM_REQUEST_NTF,
 	__HVKVM_VID_CMD_MAX
 };
 #define HVKVM_VID_CMD_MAX (__HVKVM_VID_CMD_MAX - 1)
@@ -136,6 +239,15 @@ enum hvkvm_vid_attr {
 	HVKVM_VID_A_VM_VCPUS,
 	HVKVM_VID_A_VM_STATE,
 	HVKVM_VID_A_VM_BOOT,
+	HVKVM_VID_A_VM_WORKER_PID,
+	HVKVM_VID_A_VM_UPTIME,
+	HVKVM_VID_A_VM_CONSOLE_LOG,
+	HVKVM_VID_A_VM_FORCE,
+	HVKVM_VID_A_VM_ACTION,
+	HVKVM_VID_A_VM_ERROR,
+	HVKVM_VID_A_VM_CRASH,
+	HVKVM_VID_A_VM_VCPU_STATS,
+	HVKVM_VID_A_VM_CONSOLE_SOCK,
 	__HVKVM_VID_A_MAX
 };
 #define HVKVM_VID_A_MAX (__HVKVM_VID_A_MAX - 1)
@@ -148,5 +260,26 @@ enum hvkvm_vid_boot_attr {
 	__HVKVM_VID_BOOT_A_MAX
 };
 #define HVKVM_VID_BOOT_A_MAX (__HVKVM_VID_BOOT_A_MAX - 1)
+
+enum hvkvm_vid_crash_attr {
+	HVKVM_VID_CRASH_A_UNSPEC,
+	HVKVM_VID_CRASH_A_KIND,
+	HVKVM_VID_CRASH_A_CODE,
+	HVKVM_VID_CRASH_A_PARAMS,
+	HVKVM_VID_CRASH_A_MESSAGE,
+	__HVKVM_VID_CRASH_A_MAX
+};
+#define HVKVM_VID_CRASH_A_MAX (__HVKVM_VID_CRASH_A_MAX - 1)
+#define HVKVM_VID_CRASH_PARAMS		5
+#define HVKVM_VID_ERROR_MAX		256	/* with the NUL, error/message */
+
+enum hvkvm_vid_vcpu_attr {
+	HVKVM_VID_VCPU_A_UNSPEC,
+	HVKVM_VID_VCPU_A_VCPU,		/* in VM_VCPU_STATS: one per vCPU */
+	HVKVM_VID_VCPU_A_INDEX,
+	HVKVM_VID_VCPU_A_EXITS,
+	__HVKVM_VID_VCPU_A_MAX
+};
+#define HVKVM_VID_VCPU_A_MAX (__HVKVM_VID_VCPU_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_HVKVM_VID_H */
