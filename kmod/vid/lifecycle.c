@@ -29,8 +29,13 @@ static bool vid_is_running(const struct vid_partition *p)
 
 static void vid_detach(struct vid_partition *p)
 {
+	struct vid_memory *mem;
+
 	if (!p->worker_portid)
 		return;
+	mem = rcu_dereference_protected(p->memory, lockdep_is_held(&vid_lock));
+	RCU_INIT_POINTER(p->memory, NULL);
+	vid_memory_put(mem);
 	p->worker_portid = 0;
 	p->worker_pid = 0;
 	module_put(THIS_MODULE);
@@ -140,9 +145,21 @@ int vid_cmd_pause_resume(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static bool vid_attachable(const struct vid_partition *p)
+{
+	return p->state == HVKVM_VID_STATE_STARTING && !p->worker_portid;
+}
+
+/*
+ * Pinning guest memory can take long: it is done without vid_lock, and
+ * the partition is looked up again (by id) to attach.
+ */
 int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *map = info->attrs[HVKVM_VID_A_VM_MEMORY_MAP];
+	struct vid_memory *mem = NULL;
 	struct vid_partition *p;
+	u32 id;
 	int err;
 
 	mutex_lock(&vid_lock);
@@ -151,20 +168,40 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(p);
 		goto out;
 	}
-	if (p->state != HVKVM_VID_STATE_STARTING || p->worker_portid) {
+	if (!vid_attachable(p)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "only a starting partition without a worker can be attached");
 		err = -EBUSY;
 		goto out;
 	}
+	id = p->id;
+	if (map) {
+		u64 memory = p->cfg.memory;
+
+		mutex_unlock(&vid_lock);
+		err = vid_memory_pin(memory, map, &mem, info->extack);
+		mutex_lock(&vid_lock);
+		if (err)
+			goto out;
+		p = vid_partition_by_id(id);
+		if (!p || !vid_attachable(p)) {
+			NL_SET_ERR_MSG(info->extack,
+				       "the partition changed while its memory was pinned");
+			err = -EBUSY;
+			goto out;
+		}
+	}
 	__module_get(THIS_MODULE);
 	p->worker_portid = info->snd_portid;
 	p->worker_pid = task_tgid_vnr(current);
+	rcu_assign_pointer(p->memory, mem);
+	mem = NULL;
 	vid_generation++;
 	vid_notify(p, HVKVM_VID_CMD_VM_SET_NTF);
 	err = vid_reply_vm(info, p);
 out:
 	mutex_unlock(&vid_lock);
+	vid_memory_put(mem);
 	return err;
 }
 

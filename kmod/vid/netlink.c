@@ -32,6 +32,12 @@ static const struct nla_policy vid_handle_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_NAME]	= { .type = NLA_NUL_STRING },
 };
 
+static const struct nla_policy vid_attach_policy[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_NAME]		= { .type = NLA_NUL_STRING },
+	[HVKVM_VID_A_VM_MEMORY_MAP]	= NLA_POLICY_NESTED(vid_memory_map_policy),
+};
+
 static const struct nla_policy vid_stop_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_ID]	= { .type = NLA_U32 },
 	[HVKVM_VID_A_VM_NAME]	= { .type = NLA_NUL_STRING },
@@ -124,6 +130,14 @@ static int vid_put_vcpu_stats(struct sk_buff *skb, const struct vid_partition *p
 	return 0;
 }
 
+static u64 vid_pinned_bytes(const struct vid_partition *p)
+{
+	const struct vid_memory *mem;
+
+	mem = rcu_dereference_protected(p->memory, lockdep_is_held(&vid_lock));
+	return mem ? (u64)mem->pinned << PAGE_SHIFT : 0;
+}
+
 static bool vid_has_uptime(const struct vid_partition *p)
 {
 	return p->state == HVKVM_VID_STATE_RUNNING ||
@@ -169,6 +183,9 @@ static int vid_fill_vm(struct sk_buff *skb, const struct vid_partition *p,
 
 	if ((p->worker_portid &&
 	     nla_put_u32(skb, HVKVM_VID_A_VM_WORKER_PID, p->worker_pid)) ||
+	    (vid_pinned_bytes(p) &&
+	     nla_put_u64_64bit(skb, HVKVM_VID_A_VM_PINNED, vid_pinned_bytes(p),
+			       HVKVM_VID_A_PAD)) ||
 	    (vid_has_uptime(p) &&
 	     nla_put_u64_64bit(skb, HVKVM_VID_A_VM_UPTIME,
 			       ktime_get_boottime_ns() - p->running_since,
@@ -204,6 +221,7 @@ static size_t vid_vm_msg_size(const struct vid_partition *p, bool stats)
 	       (cfg->initrd ? nla_total_size(strlen(cfg->initrd) + 1) : 0) +
 	       (cfg->cmdline ? nla_total_size(strlen(cfg->cmdline) + 1) : 0) +
 	       nla_total_size(sizeof(u32)) +		/* worker pid */
+	       nla_total_size_64bit(sizeof(u64)) +	/* pinned */
 	       nla_total_size_64bit(sizeof(u64)) +	/* uptime */
 	       (p->console_log ? nla_total_size(strlen(p->console_log) + 1) : 0) +
 	       (p->console_sock ? nla_total_size(strlen(p->console_sock) + 1) : 0) +
@@ -617,7 +635,7 @@ static const struct genl_ops vid_ops[] = {
 	{
 		.cmd = HVKVM_VID_CMD_VM_ATTACH,
 		.doit = vid_cmd_attach,
-		.policy = vid_handle_policy,
+		.policy = vid_attach_policy,
 		.maxattr = HVKVM_VID_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
@@ -634,6 +652,8 @@ static struct genl_family vid_family __ro_after_init = {
 	.name = HVKVM_VID_GENL_NAME,
 	.version = HVKVM_VID_GENL_VERSION,
 	.module = THIS_MODULE,
+	/* vid_lock serialises what needs it; pinning must not hold genl. */
+	.parallel_ops = true,
 	.ops = vid_ops,
 	.n_ops = ARRAY_SIZE(vid_ops),
 	.mcgrps = vid_mcgrps,

@@ -5,7 +5,9 @@
 #ifndef _HVKVM_VID_H
 #define _HVKVM_VID_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/mutex.h>
 #include <net/netlink.h>
 #include <linux/types.h>
@@ -29,6 +31,24 @@ struct vid_crash {
 	char *message;			/* NULL when none */
 };
 
+/* One region of the guest-memory table, pinned. */
+struct vid_mem_region {
+	u64 gpa;
+	unsigned long uaddr;
+	unsigned long npages;
+	unsigned long pinned;		/* pages[0..pinned) hold pins */
+	struct page **pages;
+};
+
+struct vid_memory {
+	struct kref ref;
+	struct rcu_head rcu;
+	struct mm_struct *mm;		/* charged with pinned pages */
+	unsigned long pinned;		/* pages charged */
+	unsigned int nregions;
+	struct vid_mem_region regions[];
+};
+
 struct vid_partition {
 	u32 id;
 	char name[HVKVM_VID_NAME_MAX];
@@ -46,6 +66,7 @@ struct vid_partition {
 	struct vid_crash crash;
 	u64 (*exits)[HVKVM_VID_EXIT_COUNT];	/* per vCPU, or NULL */
 	u32 exits_vcpus;
+	struct vid_memory __rcu *memory;	/* while a worker is attached */
 };
 
 /*
@@ -86,6 +107,18 @@ int vid_reply_vm(struct genl_info *info, const struct vid_partition *p);
 int vid_send_request(const struct vid_partition *p, u32 action);
 int vid_netlink_init(void);
 void vid_netlink_exit(void);
+
+/* memory.c: the guest-memory table, for VID and the modules above it. */
+extern const struct nla_policy vid_memory_map_policy[HVKVM_VID_MEM_A_MAX + 1];
+int vid_memory_pin(u64 memory, struct nlattr *map, struct vid_memory **out,
+		   struct netlink_ext_ack *extack);
+struct vid_memory *vid_memory_get(struct vid_partition *p);
+void vid_memory_put(struct vid_memory *mem);
+struct page *vid_memory_page(const struct vid_memory *mem, u64 gpn);
+int vid_memory_read(const struct vid_memory *mem, u64 gpa, void *buf,
+		    size_t len);
+int vid_memory_write(const struct vid_memory *mem, u64 gpa, const void *buf,
+		     size_t len);
 
 /* lifecycle.c */
 int vid_cmd_start(struct sk_buff *skb, struct genl_info *info);

@@ -82,8 +82,14 @@
  * HVKVM_VID_CMD_VM_ATTACH (handle): the calling socket becomes the
  *   partition's worker. Only a STARTING partition without a worker can be
  *   attached (-EBUSY). The reply is the partition's record; VID records
- *   the caller's process id. While a worker is attached the module cannot
- *   be unloaded. When the worker's socket closes (the worker exits, or is
+ *   the caller's process id. With VM_MEMORY_MAP the worker hands VID its
+ *   guest-memory table: each region's pages (the worker's own mapping,
+ *   registered with KVM at the same guest-physical address) are pinned
+ *   for as long as the worker is attached, and charged to the worker's
+ *   RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK. Regions are page-aligned,
+ *   do not overlap, and add up to at most the partition's memory plus
+ *   HVKVM_VID_MEMORY_SLACK (firmware areas); -EINVAL names the bad one.
+ *   While a worker is attached the module cannot be unloaded. When the worker's socket closes (the worker exits, or is
  *   killed) VID detaches it: a STOPPING partition becomes OFF, any other
  *   CRASHED, with the worker's exit status or signal as the reason.
  * HVKVM_VID_CMD_VM_REPORT (handle, from the attached worker only, -EPERM
@@ -138,6 +144,10 @@
  *   CRASH_KIND (u32, enum hvkvm_vid_crash_kind), CRASH_CODE (u32: exit
  *   status or signal number), CRASH_PARAMS (binary, 5 u64: the guest's
  *   Hyper-V crash parameters P0-P4), CRASH_MESSAGE (string).
+ * VM_MEMORY_MAP (nest of HVKVM_VID_MEM_A_REGION nests, each with
+ *   HVKVM_VID_MEM_A_GPA, HVKVM_VID_MEM_A_SIZE and HVKVM_VID_MEM_A_UADDR,
+ *   u64 each): the guest-memory table, in VM_ATTACH only.
+ * VM_PINNED (u64): bytes of guest memory VID holds pinned; read-only.
  * VM_VCPU_STATS (nest of HVKVM_VID_VCPU_A_VCPU nests, each with
  *   HVKVM_VID_VCPU_A_INDEX (u32) and HVKVM_VID_VCPU_A_EXITS (binary, an
  *   array of u64 indexed by enum hvkvm_vid_exit, HVKVM_VID_EXIT_COUNT
@@ -248,6 +258,8 @@ enum hvkvm_vid_attr {
 	HVKVM_VID_A_VM_CRASH,
 	HVKVM_VID_A_VM_VCPU_STATS,
 	HVKVM_VID_A_VM_CONSOLE_SOCK,
+	HVKVM_VID_A_VM_MEMORY_MAP,
+	HVKVM_VID_A_VM_PINNED,
 	__HVKVM_VID_A_MAX
 };
 #define HVKVM_VID_A_MAX (__HVKVM_VID_A_MAX - 1)
@@ -281,5 +293,18 @@ enum hvkvm_vid_vcpu_attr {
 	__HVKVM_VID_VCPU_A_MAX
 };
 #define HVKVM_VID_VCPU_A_MAX (__HVKVM_VID_VCPU_A_MAX - 1)
+
+enum hvkvm_vid_mem_attr {
+	HVKVM_VID_MEM_A_UNSPEC,
+	HVKVM_VID_MEM_A_PAD,
+	HVKVM_VID_MEM_A_REGION,		/* in VM_MEMORY_MAP: one per region */
+	HVKVM_VID_MEM_A_GPA,
+	HVKVM_VID_MEM_A_SIZE,
+	HVKVM_VID_MEM_A_UADDR,
+	__HVKVM_VID_MEM_A_MAX
+};
+#define HVKVM_VID_MEM_A_MAX (__HVKVM_VID_MEM_A_MAX - 1)
+#define HVKVM_VID_MEM_REGIONS_MAX	8
+#define HVKVM_VID_MEMORY_SLACK		(16ULL << 20)
 
 #endif /* _UAPI_LINUX_HVKVM_VID_H */
