@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vidctl: the worker as VID's agent; see vidctl.h and the lifecycle part
+ * of include/uapi/linux/hvkvm_vid.h.
+ *
+ * One thread does it all: it waits in poll() for VID's requests on the
+ * attached netlink socket, for the VM's end (an eventfd the vCPU threads
+ * raise through the event callback), and for a one-second timer that
+ * sends VID the exit counters. A graceful stop that the guest does not
+ * honour within VIDCTL_GRACE_S becomes a forced one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/hvkvm_vid.h>
+
+#include "../hvadm/nl.h"
+#include "vidctl.h"
+#include "wvm.h"
+
+#define VIDCTL_GRACE_S	120
+#define VIDCTL_REQS	16
+
+/* The counters go to VID as they are: the two lists must agree. */
+_Static_assert((int)HVKVM_VID_EXIT_COUNT == (int)WVM_EXIT_NR &&
+	       (int)HVKVM_VID_EXIT_IO == (int)WVM_EXIT_IO &&
+	       (int)HVKVM_VID_EXIT_HYPERV == (int)WVM_EXIT_HYPERV &&
+	       (int)HVKVM_VID_EXIT_OTHER == (int)WVM_EXIT_OTHER,
+	       "VID's exit kinds and the worker's must agree");
+
+struct vidctl {
+	const char *name;
+	struct nl nl;			/* the attached socket */
+	struct wvm *vm;
+	int event_fd;			/* raised when the VM ends */
+	int timer_fd;			/* counters, and the grace period */
+	int signal_fd;			/* SIGTERM, SIGINT: force stop */
+	time_t grace_deadline;		/* 0: no graceful stop pending */
+
+	/* Requests seen while waiting for an ACK, handled afterwards. */
+	uint32_t reqs[VIDCTL_REQS];
+	unsigned int nreqs;
+
+	/* The VM's configuration, from VID. */
+	char kernel[HVKVM_VID_PATH_MAX], initrd[HVKVM_VID_PATH_MAX];
+	char cmdline[HVKVM_VID_CMDLINE_MAX];
+	char console_log[256], console_sock[256];
+	uint64_t memory;
+	uint32_t vcpus;
+	uint32_t state;
+	bool has_initrd, has_cmdline;
+};
+
+static void say(const struct vidctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(const struct vidctl *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "hvkvm-worker %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int parse_boot(const struct nlattr *nest, struct vidctl *c)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+			continue;
+		switch (mnl_attr_get_type(a)) {
+		case HVKVM_VID_BOOT_A_KERNEL:
+			snprintf(c->kernel, sizeof(c->kernel), "%s", mnl_attr_get_str(a));
+			break;
+		case HVKVM_VID_BOOT_A_INITRD:
+			snprintf(c->initrd, sizeof(c->initrd), "%s", mnl_attr_get_str(a));
+			c->has_initrd = true;
+			break;
+		case HVKVM_VID_BOOT_A_CMDLINE:
+			snprintf(c->cmdline, sizeof(c->cmdline), "%s", mnl_attr_get_str(a));
+			c->has_cmdline = true;
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static void queue_request(struct vidctl *c, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == HVKVM_VID_A_VM_ACTION &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32) &&
+		    c->nreqs < VIDCTL_REQS)
+			c->reqs[c->nreqs++] = mnl_attr_get_u32(a);
+	}
+}
+
+/* Every message from VID: a record (reply) or a request (unicast). */
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	struct vidctl *c = data;
+	const struct nlattr *a;
+
+	if (genl->cmd == HVKVM_VID_CMD_VM_REQUEST_NTF) {
+		queue_request(c, nlh);
+		return MNL_CB_OK;
+	}
+	mnl_attr_for_each(a, nlh, sizeof(*genl)) {
+		switch (mnl_attr_get_type(a)) {
+		case HVKVM_VID_A_VM_MEMORY:
+			if (!mnl_attr_validate(a, MNL_TYPE_U64))
+				c->memory = mnl_attr_get_u64(a);
+			break;
+		case HVKVM_VID_A_VM_VCPUS:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				c->vcpus = mnl_attr_get_u32(a);
+			break;
+		case HVKVM_VID_A_VM_STATE:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				c->state = mnl_attr_get_u32(a);
+			break;
+		case HVKVM_VID_A_VM_BOOT:
+			if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
+				parse_boot(a, c);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *req(struct vidctl *c, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = nl_req(&c->nl, cmd, 0);
+
+	nl_put(&c->nl, nlh, strz, HVKVM_VID_A_VM_NAME, c->name);
+	return nlh;
+}
+
+static int talk(struct vidctl *c, struct nlmsghdr *nlh, const char *what)
+{
+	int err = nl_talk(&c->nl, nlh, msg_cb, c);
+
+	if (err)
+		say(c, "%s: %s%s%s", what, c->nl.extack,
+		    c->nl.extack[0] ? ": " : "", strerror(-err));
+	return err;
+}
+
+static void put_stats(struct vidctl *c, struct nlmsghdr *nlh)
+{
+	struct nlattr *all, *one;
+	struct wvm_vcpu_stats st;
+	unsigned int i;
+
+	all = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_VCPU_STATS);
+	for (i = 0; i < wvm_nr_vcpus(c->vm); i++) {
+		if (wvm_vcpu_stats(c->vm, i, &st))
+			continue;
+		one = mnl_attr_nest_start(nlh, HVKVM_VID_VCPU_A_VCPU);
+		mnl_attr_put_u32(nlh, HVKVM_VID_VCPU_A_INDEX, i);
+		mnl_attr_put(nlh, HVKVM_VID_VCPU_A_EXITS, sizeof(st.exits), st.exits);
+		mnl_attr_nest_end(nlh, one);
+	}
+	mnl_attr_nest_end(nlh, all);
+}
+
+/* Report a state (or, with state < 0, only the counters). */
+static int report(struct vidctl *c, int state)
+{
+	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
+
+	if (state >= 0)
+		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, state);
+	if (c->vm)
+		put_stats(c, nlh);
+	return talk(c, nlh, "report");
+}
+
+static int report_off_error(struct vidctl *c, const char *error)
+{
+	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
+
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_OFF);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_ERROR, error);
+	return talk(c, nlh, "report");
+}
+
+static int report_crash(struct vidctl *c, uint32_t kind, const uint64_t *params,
+			const char *message)
+{
+	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
+	struct nlattr *crash;
+
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_CRASHED);
+	put_stats(c, nlh);
+	crash = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_CRASH);
+	mnl_attr_put_u32(nlh, HVKVM_VID_CRASH_A_KIND, kind);
+	if (params)
+		mnl_attr_put(nlh, HVKVM_VID_CRASH_A_PARAMS,
+			     HVKVM_VID_CRASH_PARAMS * sizeof(uint64_t), params);
+	if (message)
+		mnl_attr_put_strz(nlh, HVKVM_VID_CRASH_A_MESSAGE, message);
+	mnl_attr_nest_end(nlh, crash);
+	return talk(c, nlh, "report");
+}
+
+/* Attach, handing VID the guest-memory table; reply: our record. */
+static int attach(struct vidctl *c, bool with_memory)
+{
+	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_ATTACH);
+	const struct wvm_mem_region *r;
+	struct nlattr *map, *one;
+	unsigned int i, n = 0;
+
+	if (with_memory) {
+		r = wvm_memory(c->vm, &n);
+		map = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_MEMORY_MAP);
+		for (i = 0; i < n; i++) {
+			one = mnl_attr_nest_start(nlh, HVKVM_VID_MEM_A_REGION);
+			mnl_attr_put_u64(nlh, HVKVM_VID_MEM_A_GPA, r[i].gpa);
+			mnl_attr_put_u64(nlh, HVKVM_VID_MEM_A_SIZE, r[i].size);
+			mnl_attr_put_u64(nlh, HVKVM_VID_MEM_A_UADDR,
+					 (uintptr_t)r[i].hva);
+			mnl_attr_nest_end(nlh, one);
+		}
+		mnl_attr_nest_end(nlh, map);
+	}
+	return talk(c, nlh, "attach");
+}
+
+static void on_event(struct wvm *w, const struct wvm_event *ev, void *opaque)
+{
+	struct vidctl *c = opaque;
+	uint64_t one = 1;
+
+	(void)w;
+	(void)ev;	/* wvm_wait() hands the event over */
+	if (write(c->event_fd, &one, sizeof(one)) < 0)
+		abort();	/* an eventfd write cannot fail here */
+}
+
+static int run_dir(struct vidctl *c)
+{
+	char dir[192];
+
+	snprintf(dir, sizeof(dir), VIDCTL_RUN_DIR "/%s", c->name);
+	if (mkdir(VIDCTL_RUN_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	snprintf(c->console_log, sizeof(c->console_log), "%s/console.log", dir);
+	snprintf(c->console_sock, sizeof(c->console_sock), "%s/console.sock", dir);
+	return 0;
+}
+
+/* Build the VM from the configuration; on failure, err says why. */
+static int create_vm(struct vidctl *c, char *err, size_t errlen)
+{
+	struct wvm_config cfg = {
+		.name = c->name,
+		.kernel = c->kernel,
+		.initrd = c->has_initrd ? c->initrd : NULL,
+		.cmdline = c->has_cmdline ? c->cmdline : NULL,
+		.memory_mib = c->memory >> 20,
+		.vcpus = c->vcpus,
+		.console_log = c->console_log,
+		.console_sock = c->console_sock,
+		.event = on_event,
+		.opaque = c,
+	};
+
+	return wvm_create(&cfg, &c->vm, err, errlen);
+}
+
+static void arm_timer(struct vidctl *c)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = 1 },
+		.it_interval = { .tv_sec = 1 },
+	};
+
+	timerfd_settime(c->timer_fd, 0, &its, NULL);
+}
+
+/* Act on one request from VID. */
+static void obey(struct vidctl *c, uint32_t action)
+{
+	switch (action) {
+	case HVKVM_VID_ACTION_PAUSE:
+		if (!wvm_pause(c->vm))
+			report(c, HVKVM_VID_STATE_PAUSED);
+		break;
+	case HVKVM_VID_ACTION_RESUME:
+		if (!wvm_resume(c->vm))
+			report(c, HVKVM_VID_STATE_RUNNING);
+		break;
+	case HVKVM_VID_ACTION_STOP:
+		/* A paused guest cannot answer: let it run to shut down. */
+		wvm_resume(c->vm);
+		wvm_request_stop(c->vm, WVM_STOP_GRACEFUL);
+		if (!c->grace_deadline)
+			c->grace_deadline = time(NULL) + VIDCTL_GRACE_S;
+		break;
+	case HVKVM_VID_ACTION_STOP_FORCE:
+		wvm_request_stop(c->vm, WVM_STOP_FORCE);
+		break;
+	}
+}
+
+static void drain_requests(struct vidctl *c)
+{
+	while (c->nreqs) {
+		uint32_t action = c->reqs[0];
+
+		memmove(c->reqs, c->reqs + 1, --c->nreqs * sizeof(c->reqs[0]));
+		obey(c, action);
+	}
+}
+
+static int receive(struct vidctl *c)
+{
+	ssize_t n = mnl_socket_recvfrom(c->nl.sock, c->nl.buf, sizeof(c->nl.buf));
+
+	if (n < 0)
+		return -errno;
+	mnl_cb_run(c->nl.buf, n, 0, 0, msg_cb, c);
+	drain_requests(c);
+	return 0;
+}
+
+/*
+ * The VM ended with ev: tell VID. Returns -1 when the worker should build
+ * the VM again (the guest reset: a power cycle), else its exit status.
+ */
+static int ended(struct vidctl *c, const struct wvm_event *ev)
+{
+	switch (ev->type) {
+	case WVM_EV_POWEROFF:
+	case WVM_EV_STOPPED:
+		report(c, HVKVM_VID_STATE_OFF);
+		return 0;
+	case WVM_EV_RESET:
+		return -1;
+	case WVM_EV_TRIPLE_FAULT:
+		report_crash(c, HVKVM_VID_CRASH_TRIPLE_FAULT, NULL, NULL);
+		return 2;
+	case WVM_EV_CRASH:
+		report_crash(c, HVKVM_VID_CRASH_GUEST, ev->crash, NULL);
+		return 2;
+	case WVM_EV_ERROR:
+	default:
+		report_crash(c, HVKVM_VID_CRASH_WORKER_ERROR, NULL, ev->msg);
+		return 1;
+	}
+}
+
+/* Run the VM until it ends; returns what ended() says. */
+static int serve(struct vidctl *c)
+{
+	struct pollfd pfd[] = {
+		{ .fd = mnl_socket_get_fd(c->nl.sock), .events = POLLIN },
+		{ .fd = c->event_fd, .events = POLLIN },
+		{ .fd = c->timer_fd, .events = POLLIN },
+		{ .fd = c->signal_fd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+	struct wvm_event ev;
+	uint64_t ticks;
+
+	arm_timer(c);
+	drain_requests(c);
+	for (;;) {
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 1;
+		}
+		if (pfd[0].revents & POLLIN && receive(c) == -ENOBUFS)
+			say(c, "requests from VID were lost");
+		if (pfd[2].revents & POLLIN &&
+		    read(c->timer_fd, &ticks, sizeof(ticks)) > 0) {
+			report(c, -1);
+			if (c->grace_deadline && time(NULL) >= c->grace_deadline) {
+				say(c, "the guest did not shut down within %d s: forcing",
+				    VIDCTL_GRACE_S);
+				wvm_request_stop(c->vm, WVM_STOP_FORCE);
+				c->grace_deadline = 0;
+			}
+		}
+		if (pfd[3].revents & POLLIN &&
+		    read(c->signal_fd, &si, sizeof(si)) > 0)
+			wvm_request_stop(c->vm, WVM_STOP_FORCE);
+		if (pfd[1].revents & POLLIN) {
+			wvm_wait(c->vm, -1, &ev);
+			return ended(c, &ev);
+		}
+	}
+}
+
+static int setup_fds(struct vidctl *c)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	c->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	c->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	return c->signal_fd < 0 || c->event_fd < 0 || c->timer_fd < 0 ? -errno : 0;
+}
+
+/* Read our record from VID; the partition must be starting. */
+static int read_config(struct vidctl *c)
+{
+	if (talk(c, req(c, HVKVM_VID_CMD_VM_GET), "read the configuration"))
+		return -1;
+	if (c->state != HVKVM_VID_STATE_STARTING) {
+		say(c, "the partition is not starting (start it with hvadm vm start)");
+		return -1;
+	}
+	return 0;
+}
+
+int vidctl_main(const char *name)
+{
+	struct vidctl *c = calloc(1, sizeof(*c));
+	char err[256];
+	int ret;
+
+	if (!c)
+		return 1;
+	c->name = name;
+	if (setup_fds(c) || run_dir(c)) {
+		say(c, "cannot set up: %s", strerror(errno));
+		return 1;
+	}
+	ret = nl_open(&c->nl, HVKVM_VID_GENL_NAME, HVKVM_VID_GENL_VERSION, NULL);
+	if (ret) {
+		say(c, "cannot reach VID: %s", strerror(-ret));
+		return 1;
+	}
+
+	for (;;) {
+		if (read_config(c))
+			return 1;
+		if (create_vm(c, err, sizeof(err))) {
+			/* Attach to say why the start failed; VID turns it off. */
+			if (!attach(c, false))
+				report_off_error(c, err);
+			say(c, "%s", err);
+			return 1;
+		}
+		if (attach(c, true)) {
+			wvm_destroy(c->vm);
+			return 1;
+		}
+		{
+			struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
+
+			mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_RUNNING);
+			mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_CONSOLE_LOG, c->console_log);
+			mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_CONSOLE_SOCK, c->console_sock);
+			if (talk(c, nlh, "report running")) {
+				wvm_destroy(c->vm);
+				return 1;
+			}
+		}
+		if (wvm_run(c->vm)) {
+			report_crash(c, HVKVM_VID_CRASH_WORKER_ERROR, NULL,
+				     "cannot start the vCPUs");
+			wvm_destroy(c->vm);
+			return 1;
+		}
+		ret = serve(c);
+		if (ret >= 0)
+			break;
+		/* The guest reset: power-cycle it, through VID. */
+		say(c, "guest reset: restarting");
+		report(c, HVKVM_VID_STATE_OFF);
+		wvm_destroy(c->vm);
+		c->vm = NULL;
+		c->grace_deadline = 0;
+		if (talk(c, req(c, HVKVM_VID_CMD_VM_START), "restart"))
+			return 1;
+	}
+	wvm_destroy(c->vm);
+	nl_close(&c->nl);
+	return ret;
+}
