@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,7 +18,7 @@
 static int do_help(struct hvadm *h, int argc, char **argv);
 
 static const struct cmd objects[] = {
-	{ "vm", do_vm, "define, list, change and delete virtual machines" },
+	{ "vm", do_vm, "define, start, stop, list and delete virtual machines" },
 	{ "monitor", do_monitor, "print VM events as they happen" },
 	{ "help", do_help, "show this help" },
 	{ NULL, NULL, NULL }
@@ -53,12 +54,12 @@ const struct cmd *cmd_find(const struct cmd *table, const char *name)
 	return NULL;
 }
 
-int hvadm_connect(struct hvadm *h, bool events)
+static int connect_nl(struct nl *nl, bool events)
 {
 	const char *grp = events ? HVKVM_VID_MCGRP_EVENTS : NULL;
 	int err;
 
-	err = nl_open(&h->nl, HVKVM_VID_GENL_NAME, HVKVM_VID_GENL_VERSION, grp);
+	err = nl_open(nl, HVKVM_VID_GENL_NAME, HVKVM_VID_GENL_VERSION, grp);
 	/* the family is registered in the initial network namespace only */
 	if (err == -ENOENT && !access("/sys/module/hvkvm_vid", F_OK))
 		return pr_err("hvkvm_vid is loaded, but not in this network namespace");
@@ -68,7 +69,27 @@ int hvadm_connect(struct hvadm *h, bool events)
 	if (err == -EOPNOTSUPP)
 		return pr_err("%s has no multicast group \"%s\"",
 			      HVKVM_VID_GENL_NAME, grp);
-	return err ? hvadm_perror(h, err) : 0;
+	if (err == -EPERM && !nl->extack[0])
+		return pr_err("%s (hvadm needs CAP_NET_ADMIN)", strerror(EPERM));
+	return err ? nl_perror(nl, err) : 0;
+}
+
+int hvadm_connect(struct hvadm *h, bool events)
+{
+	return connect_nl(&h->nl, events);
+}
+
+int hvadm_connect_events(struct hvadm *h)
+{
+	int err;
+
+	h->ev = calloc(1, sizeof(*h->ev));
+	if (!h->ev)
+		return pr_err("%s", strerror(ENOMEM));
+	if (connect_nl(h->ev, true))
+		return -1;
+	err = nl_join(h->ev);
+	return err ? nl_perror(h->ev, err) : 0;
 }
 
 int hvadm_perror(struct hvadm *h, int err)
@@ -121,6 +142,9 @@ int main(int argc, char **argv)
 	print_init(&h.pr, stdout, h.json, h.pretty);
 	ret = c->fn(&h, argc - 1, argv + 1);
 	nl_close(&h.nl);
+	if (h.ev)
+		nl_close(h.ev);
+	free(h.ev);
 	if (!ret && (fflush(stdout) || ferror(stdout))) {
 		pr_err("cannot write output: %s", strerror(errno));
 		ret = -1;

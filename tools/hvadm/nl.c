@@ -158,7 +158,7 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	return run(nl, nlh->nlmsg_seq, nl->portid, NULL, cb, data);
 }
 
-int nl_listen(struct nl *nl, const sigset_t *sigmask, mnl_cb_t cb, void *data)
+int nl_join(struct nl *nl)
 {
 	int grp = nl->mcgrp;
 
@@ -167,8 +167,37 @@ int nl_listen(struct nl *nl, const sigset_t *sigmask, mnl_cb_t cb, void *data)
 	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
 				  sizeof(grp)) < 0)
 		return -errno;
+	return 0;
+}
+
+int nl_listen(struct nl *nl, const sigset_t *sigmask, mnl_cb_t cb, void *data)
+{
+	int err = nl_join(nl);
+
+	if (err)
+		return err;
 	nl->extack[0] = '\0';
 	return run(nl, 0, 0, sigmask, cb, data);
+}
+
+int nl_fd(const struct nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+int nl_recv(struct nl *nl, mnl_cb_t cb, void *data)
+{
+	struct talk t = { .nl = nl, .cb = cb, .data = data };
+	ssize_t n;
+	int ret;
+
+	n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+	if (n < 0)
+		return -errno;
+	ret = mnl_cb_run2(nl->buf, n, 0, 0, data_cb, &t, ctl_cb, NLMSG_MIN_TYPE);
+	if (ret < 0)
+		return -errno;
+	return ret == MNL_CB_STOP;
 }
 
 struct family {

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 
-/* Room for a dump's skb (the kernel caps them at 32 KiB) and any request. */
+/* Room for any message of VID (HVKVM_VID_MSG_MAX) and any request. */
 #define NL_BUFSZ 65536
 
 struct nl {
@@ -61,6 +61,19 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
  * the wait with -EINTR. -ENOBUFS means notifications were lost.
  */
 int nl_listen(struct nl *nl, const sigset_t *sigmask, mnl_cb_t cb, void *data);
+
+/* Join the group resolved by nl_open: 0 or -errno. */
+int nl_join(struct nl *nl);
+
+/* The socket's file descriptor, to poll. */
+int nl_fd(const struct nl *nl);
+
+/*
+ * Receive one datagram of notifications (blocking: poll nl_fd first) and
+ * run cb on each. Returns 1 when cb returned MNL_CB_STOP, 0 when it wants
+ * more, or -errno (-ENOBUFS: notifications were lost).
+ */
+int nl_recv(struct nl *nl, mnl_cb_t cb, void *data);
 
 /* Print "Error: [<extack>: ]<strerror>" for err (a -errno); returns -1. */
 int nl_perror(const struct nl *nl, int err);

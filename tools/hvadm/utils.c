@@ -121,3 +121,104 @@ char *format_size(uint64_t val, char buf[SIZE_STR_MAX])
 		snprintf(buf, SIZE_STR_MAX, "%llu", (unsigned long long)val);
 	return buf;
 }
+
+char *format_duration(uint64_t ns, char buf[DURATION_STR_MAX])
+{
+	uint64_t s = ns / 1000000000ULL;
+	unsigned long long d = s / 86400;
+	unsigned int h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
+
+	if (d)
+		snprintf(buf, DURATION_STR_MAX, "%llud%02uh%02um%02us", d, h, m, sec);
+	else if (h)
+		snprintf(buf, DURATION_STR_MAX, "%uh%02um%02us", h, m, sec);
+	else if (m)
+		snprintf(buf, DURATION_STR_MAX, "%um%02us", m, sec);
+	else
+		snprintf(buf, DURATION_STR_MAX, "%us", sec);
+	return buf;
+}
+
+static const char *const crash_kinds[] = {
+	[HVKVM_VID_CRASH_WORKER_EXIT] = "worker-exit",
+	[HVKVM_VID_CRASH_WORKER_SIGNAL] = "worker-signal",
+	[HVKVM_VID_CRASH_TRIPLE_FAULT] = "triple-fault",
+	[HVKVM_VID_CRASH_GUEST] = "guest",
+	[HVKVM_VID_CRASH_WORKER_ERROR] = "worker-error",
+};
+
+const char *crash_kind_name(uint32_t kind)
+{
+	return kind < sizeof(crash_kinds) / sizeof(crash_kinds[0]) ?
+		crash_kinds[kind] : NULL;
+}
+
+/* Append to buf like snprintf, keeping it NUL-terminated when it fills. */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += n;
+}
+
+char *format_crash(const struct crash_info *c, char *buf, size_t size)
+{
+	const char *msg = c->message && *c->message ? c->message : NULL;
+	size_t len = 0;
+	unsigned int i;
+
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	switch (c->kind) {
+	case HVKVM_VID_CRASH_WORKER_EXIT:
+		append(buf, size, &len, "worker exited with status %u", c->code);
+		break;
+	case HVKVM_VID_CRASH_WORKER_SIGNAL:
+		append(buf, size, &len, "worker killed by signal %u", c->code);
+		break;
+	case HVKVM_VID_CRASH_TRIPLE_FAULT:
+		append(buf, size, &len, "triple fault");
+		break;
+	case HVKVM_VID_CRASH_GUEST:
+		append(buf, size, &len, "guest crash");
+		for (i = 0; c->has_params && i < 5; i++)
+			append(buf, size, &len, " P%u=0x%llx", i,
+			       (unsigned long long)c->params[i]);
+		break;
+	case HVKVM_VID_CRASH_WORKER_ERROR:
+		append(buf, size, &len, "worker error: %s", msg ? msg : "(no message)");
+		msg = NULL;
+		break;
+	default:
+		append(buf, size, &len, "crash of kind %u", c->kind);
+	}
+	if (msg)
+		append(buf, size, &len, " (%s)", msg);
+	for (i = 0; buf[i]; i++)	/* one line, whatever the worker said */
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = ' ';
+	return buf;
+}
+
+int parse_timeout(const char *s, unsigned int *secs)
+{
+	uint32_t v;
+	int err = parse_u32(s, &v);
+
+	if (err)
+		return err;
+	if (!v)
+		return -EINVAL;
+	if (v > TIMEOUT_MAX)
+		return -ERANGE;
+	*secs = v;
+	return 0;
+}

@@ -35,4 +35,40 @@ bool name_ok(const char *name);
 #define SIZE_STR_MAX 24
 char *format_size(uint64_t val, char buf[SIZE_STR_MAX]);
 
+/*
+ * A duration in nanoseconds as days, hours, minutes and whole seconds, the
+ * largest unit first and the others two digits wide: "7s", "4m05s",
+ * "1h02m03s", "2d03h04m05s". Returns buf.
+ */
+#define DURATION_STR_MAX 32
+char *format_duration(uint64_t ns, char buf[DURATION_STR_MAX]);
+
+/* Why a partition crashed, as VM_CRASH says (HVKVM_VID_CRASH_A_*). */
+struct crash_info {
+	uint32_t kind;		/* enum hvkvm_vid_crash_kind */
+	uint32_t code;		/* exit status or signal */
+	bool has_params;
+	uint64_t params[5];	/* HVKVM_VID_CRASH_PARAMS */
+	const char *message;	/* or NULL */
+};
+
+/* "worker-exit", "worker-signal", "triple-fault", "guest", "worker-error"; or NULL. */
+const char *crash_kind_name(uint32_t kind);
+
+/*
+ * One line for people: "worker exited with status 3", "worker killed by
+ * signal 9", "triple fault", "guest crash P0=0x1e P1=0x0 P2=0x0 P3=0x0
+ * P4=0x0", "worker error: MESSAGE", "crash of kind 7". A message with
+ * any other kind follows in parentheses. Control characters become
+ * spaces, so that it is one line. Returns buf (truncated to size).
+ */
+char *format_crash(const struct crash_info *c, char *buf, size_t size);
+
+/*
+ * Timeout in whole seconds, 1 to TIMEOUT_MAX: 0 on success, -EINVAL or
+ * -ERANGE otherwise.
+ */
+#define TIMEOUT_MAX 86400
+int parse_timeout(const char *s, unsigned int *secs);
+
 #endif /* HVADM_UTILS_H */

@@ -2,6 +2,7 @@
 /* hvadm vm: define, list, show, change and delete partitions. */
 #define _GNU_SOURCE		/* asprintf */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,9 +27,22 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	      "       hvadm vm set VM [ memory SIZE ] [ vcpus COUNT ] [ kernel PATH ]\n"
 	      "                       [ initrd PATH ] [ cmdline STRING ]\n"
 	      "       hvadm vm delete VM\n"
+	      "       hvadm [ -j ] vm start VM [ timeout SECS ]\n"
+	      "       hvadm [ -j ] vm stop VM [ force ] [ timeout SECS ]\n"
+	      "       hvadm [ -j ] vm { pause | resume } VM [ timeout SECS ]\n"
+	      "       hvadm vm console VM [ timeout SECS ]\n"
 	      "       hvadm vm help\n"
 	      "where  VM := { NAME | name NAME | id ID }\n"
-	      "       SIZE := NUMBER[K|M|G|T][B|iB] (binary: 1K = 1024)\n", stdout);
+	      "       SIZE := NUMBER[K|M|G|T][B|iB] (binary: 1K = 1024)\n"
+	      "\n"
+	      "start, stop, pause and resume wait until the VM's worker has done it\n"
+	      "(by default 120 s for start and stop, 60 s for pause and resume); with\n"
+	      "-j they then print the VM. start runs the worker, $HVKVM_WORKER or\n"
+	      "hvkvm-worker, with its output in /run/hvkvm/NAME/worker.log. stop asks\n"
+	      "the guest to shut down; stop force stops it at once. console copies the\n"
+	      "guest's console to stdout and stdin to it; on a terminal, Ctrl-] detaches.\n"
+	      "Exit status: 0 on success, 1 on any failure (one \"Error:\" line on stderr).\n",
+	      stdout);
 	return 0;
 }
 
@@ -43,7 +57,7 @@ static const char *const state_names[] = {
 	[HVKVM_VID_STATE_CRASHED] = "crashed",
 };
 
-static const char *state_name(uint32_t state, char buf[24])
+const char *state_name(uint32_t state, char buf[24])
 {
 	if (state <= HVKVM_VID_STATE_MAX && state_names[state])
 		return state_names[state];
@@ -76,6 +90,13 @@ static const enum mnl_attr_data_type vm_types[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_VCPUS] = MNL_TYPE_U32,
 	[HVKVM_VID_A_VM_STATE] = MNL_TYPE_U32,
 	[HVKVM_VID_A_VM_BOOT] = MNL_TYPE_NESTED,
+	[HVKVM_VID_A_VM_WORKER_PID] = MNL_TYPE_U32,
+	[HVKVM_VID_A_VM_UPTIME] = MNL_TYPE_U64,
+	[HVKVM_VID_A_VM_CONSOLE_LOG] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VID_A_VM_CONSOLE_SOCK] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VID_A_VM_ERROR] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VID_A_VM_CRASH] = MNL_TYPE_NESTED,
+	[HVKVM_VID_A_VM_VCPU_STATS] = MNL_TYPE_NESTED,
 };
 
 static const enum mnl_attr_data_type boot_types[HVKVM_VID_BOOT_A_MAX + 1] = {
@@ -83,6 +104,49 @@ static const enum mnl_attr_data_type boot_types[HVKVM_VID_BOOT_A_MAX + 1] = {
 	[HVKVM_VID_BOOT_A_INITRD] = MNL_TYPE_NUL_STRING,
 	[HVKVM_VID_BOOT_A_CMDLINE] = MNL_TYPE_NUL_STRING,
 };
+
+static const enum mnl_attr_data_type crash_types[HVKVM_VID_CRASH_A_MAX + 1] = {
+	[HVKVM_VID_CRASH_A_KIND] = MNL_TYPE_U32,
+	[HVKVM_VID_CRASH_A_CODE] = MNL_TYPE_U32,
+	[HVKVM_VID_CRASH_A_PARAMS] = MNL_TYPE_BINARY,
+	[HVKVM_VID_CRASH_A_MESSAGE] = MNL_TYPE_NUL_STRING,
+};
+
+static const enum mnl_attr_data_type vcpu_types[HVKVM_VID_VCPU_A_MAX + 1] = {
+	[HVKVM_VID_VCPU_A_INDEX] = MNL_TYPE_U32,
+	[HVKVM_VID_VCPU_A_EXITS] = MNL_TYPE_BINARY,
+};
+
+void vm_parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
+{
+	struct attrs a = { tb, vm_types, HVKVM_VID_A_MAX };
+
+	memset(tb, 0, sizeof(*tb) * (HVKVM_VID_A_MAX + 1));
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, &a);
+}
+
+void vm_crash(const struct nlattr *nest, struct crash_info *c)
+{
+	const struct nlattr *tb[HVKVM_VID_CRASH_A_MAX + 1] = { NULL };
+	struct attrs a = { tb, crash_types, HVKVM_VID_CRASH_A_MAX };
+	const struct nlattr *p;
+
+	memset(c, 0, sizeof(*c));
+	mnl_attr_parse_nested(nest, attr_cb, &a);
+	if (tb[HVKVM_VID_CRASH_A_KIND])
+		c->kind = mnl_attr_get_u32(tb[HVKVM_VID_CRASH_A_KIND]);
+	else
+		c->kind = UINT32_MAX;
+	if (tb[HVKVM_VID_CRASH_A_CODE])
+		c->code = mnl_attr_get_u32(tb[HVKVM_VID_CRASH_A_CODE]);
+	p = tb[HVKVM_VID_CRASH_A_PARAMS];
+	if (p && mnl_attr_get_payload_len(p) == sizeof(c->params)) {
+		memcpy(c->params, mnl_attr_get_payload(p), sizeof(c->params));
+		c->has_params = true;
+	}
+	if (tb[HVKVM_VID_CRASH_A_MESSAGE])
+		c->message = mnl_attr_get_str(tb[HVKVM_VID_CRASH_A_MESSAGE]);
+}
 
 static void boot_print(struct printer *p, const struct nlattr *nest)
 {
@@ -107,14 +171,96 @@ static void boot_print(struct printer *p, const struct nlattr *nest)
 	print_close_object(p);
 }
 
+/* crashed: REASON; JSON {"kind":..,"code":..,"params":[..],"message":..} */
+static void crash_print(struct printer *p, const struct nlattr *nest)
+{
+	char buf[HVKVM_VID_ERROR_MAX + 128], kbuf[24];
+	struct crash_info c;
+	const char *kind;
+	unsigned int i;
+
+	vm_crash(nest, &c);
+	print_string(p, PRINT_TEXT, NULL, "\n    crashed: %s",
+		     format_crash(&c, buf, sizeof(buf)));
+	print_open_object(p, "crash");
+	kind = crash_kind_name(c.kind);
+	if (!kind) {
+		snprintf(kbuf, sizeof(kbuf), "unknown(%u)", c.kind);
+		kind = kbuf;
+	}
+	print_string(p, PRINT_JSON, "kind", NULL, kind);
+	print_uint(p, PRINT_JSON, "code", NULL, c.code);
+	if (c.has_params) {
+		/* strings: most JSON readers lose the bits of a u64 beyond 2^53 */
+		print_open_array(p, "params");
+		for (i = 0; i < HVKVM_VID_CRASH_PARAMS; i++) {
+			snprintf(buf, sizeof(buf), "0x%llx",
+				 (unsigned long long)c.params[i]);
+			print_string(p, PRINT_JSON, NULL, NULL, buf);
+		}
+		print_close_array(p);
+	}
+	if (c.message)
+		print_string(p, PRINT_JSON, "message", NULL, c.message);
+	print_close_object(p);
+}
+
+static const char *const exit_names[HVKVM_VID_EXIT_COUNT] = {
+	[HVKVM_VID_EXIT_IO] = "io",
+	[HVKVM_VID_EXIT_MMIO] = "mmio",
+	[HVKVM_VID_EXIT_HLT] = "hlt",
+	[HVKVM_VID_EXIT_HYPERV] = "hyperv",
+	[HVKVM_VID_EXIT_SHUTDOWN] = "shutdown",
+	[HVKVM_VID_EXIT_SYSTEM_EVENT] = "system_event",
+	[HVKVM_VID_EXIT_INTR] = "intr",
+	[HVKVM_VID_EXIT_OTHER] = "other",
+};
+
+/* One line per vCPU: vcpu N exits io N mmio N ...; JSON "vcpus_stats". */
+static void vcpu_stats_print(struct printer *p, const struct nlattr *nest)
+{
+	const struct nlattr *one, *tb[HVKVM_VID_VCPU_A_MAX + 1];
+	struct attrs a = { tb, vcpu_types, HVKVM_VID_VCPU_A_MAX };
+	uint64_t exits[HVKVM_VID_EXIT_COUNT];
+	size_t len;
+	unsigned int i;
+	char key[24];
+
+	print_open_array(p, "vcpus_stats");
+	mnl_attr_for_each_nested(one, nest) {
+		if (mnl_attr_get_type(one) != HVKVM_VID_VCPU_A_VCPU)
+			continue;
+		memset(tb, 0, sizeof(tb));
+		mnl_attr_parse_nested(one, attr_cb, &a);
+		if (!tb[HVKVM_VID_VCPU_A_INDEX] || !tb[HVKVM_VID_VCPU_A_EXITS])
+			continue;
+		/* a shorter array (an older worker) counts zero for the rest */
+		memset(exits, 0, sizeof(exits));
+		len = mnl_attr_get_payload_len(tb[HVKVM_VID_VCPU_A_EXITS]);
+		memcpy(exits, mnl_attr_get_payload(tb[HVKVM_VID_VCPU_A_EXITS]),
+		       len < sizeof(exits) ? len : sizeof(exits));
+		print_open_object(p, NULL);
+		print_uint(p, PRINT_ANY, "vcpu", "\n    vcpu %u exits",
+			   mnl_attr_get_u32(tb[HVKVM_VID_VCPU_A_INDEX]));
+		print_open_object(p, "exits");
+		for (i = 0; i < HVKVM_VID_EXIT_COUNT; i++) {
+			snprintf(key, sizeof(key), " %s %%%s", exit_names[i], PRIu64);
+			print_u64(p, PRINT_ANY, exit_names[i], key, exits[i]);
+		}
+		print_close_object(p);
+		print_close_object(p);
+	}
+	print_close_array(p);
+}
+
 void vm_print(struct printer *p, const char *key, const struct nlmsghdr *nlh)
 {
-	const struct nlattr *tb[HVKVM_VID_A_MAX + 1] = { NULL };
-	struct attrs a = { tb, vm_types, HVKVM_VID_A_MAX };
-	char buf[SIZE_STR_MAX], sbuf[24];
-	uint64_t mem;
+	const struct nlattr *tb[HVKVM_VID_A_MAX + 1];
+	char buf[SIZE_STR_MAX], sbuf[24], dbuf[DURATION_STR_MAX];
+	const struct nlattr *log, *sock;
+	uint64_t mem, ns;
 
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, &a);
+	vm_parse(nlh, tb);
 	print_open_object(p, key);
 	if (tb[HVKVM_VID_A_VM_ID])
 		print_uint(p, PRINT_ANY, "id", "%u:",
@@ -134,8 +280,34 @@ void vm_print(struct printer *p, const char *key, const struct nlmsghdr *nlh)
 		print_string(p, PRINT_TEXT, NULL, " memory %s",
 			     format_size(mem, buf));
 	}
+	if (tb[HVKVM_VID_A_VM_UPTIME]) {
+		ns = mnl_attr_get_u64(tb[HVKVM_VID_A_VM_UPTIME]);
+		print_u64(p, PRINT_JSON, "uptime_ns", NULL, ns);
+		print_string(p, PRINT_TEXT, NULL, " uptime %s",
+			     format_duration(ns, dbuf));
+	}
+	if (tb[HVKVM_VID_A_VM_WORKER_PID])
+		print_uint(p, PRINT_ANY, "worker_pid", " worker %u",
+			   mnl_attr_get_u32(tb[HVKVM_VID_A_VM_WORKER_PID]));
 	if (tb[HVKVM_VID_A_VM_BOOT])
 		boot_print(p, tb[HVKVM_VID_A_VM_BOOT]);
+	log = tb[HVKVM_VID_A_VM_CONSOLE_LOG];
+	sock = tb[HVKVM_VID_A_VM_CONSOLE_SOCK];
+	if (log || sock)
+		print_string(p, PRINT_TEXT, NULL, "%s", "\n   ");
+	if (log)
+		print_string(p, PRINT_ANY, "console_log", " console %s",
+			     mnl_attr_get_str(log));
+	if (sock)
+		print_string(p, PRINT_ANY, "console_sock", " socket %s",
+			     mnl_attr_get_str(sock));
+	if (tb[HVKVM_VID_A_VM_ERROR])
+		print_quoted(p, PRINT_ANY, "error", "\n    error %s",
+			     mnl_attr_get_str(tb[HVKVM_VID_A_VM_ERROR]));
+	if (tb[HVKVM_VID_A_VM_CRASH])
+		crash_print(p, tb[HVKVM_VID_A_VM_CRASH]);
+	if (tb[HVKVM_VID_A_VM_VCPU_STATS])
+		vcpu_stats_print(p, tb[HVKVM_VID_A_VM_VCPU_STATS]);
 	print_string(p, PRINT_TEXT, NULL, "%s", "\n");
 	print_close_object(p);
 }
@@ -181,11 +353,6 @@ static int vm_talk(struct hvadm *h, struct nlmsghdr *nlh, unsigned int flags)
 }
 
 /* ---- arguments ---- */
-
-struct vm_handle {
-	const char *name;	/* or NULL, then id */
-	uint32_t id;
-};
 
 enum { KW_MEMORY, KW_VCPUS, KW_KERNEL, KW_INITRD, KW_CMDLINE, KW_NUM };
 static const char *const keywords[KW_NUM] = {
@@ -278,7 +445,7 @@ static int check_name(const char *name)
 }
 
 /* VM := { NAME | name NAME | id ID }; returns the count of args taken. */
-static int parse_handle(int argc, char **argv, struct vm_handle *hd)
+int parse_handle(int argc, char **argv, struct vm_handle *hd)
 {
 	const char *name = argv[0];
 	int n = 1;
@@ -306,7 +473,7 @@ static int no_more_args(int argc, char **argv)
 	return argc ? pr_err("unexpected argument \"%s\"", argv[0]) : 0;
 }
 
-static void put_handle(struct nl *nl, struct nlmsghdr *nlh,
+void put_handle(struct nl *nl, struct nlmsghdr *nlh,
 		       const struct vm_handle *hd)
 {
 	if (hd->name)
@@ -451,6 +618,11 @@ static const struct cmd vm_cmds[] = {
 	{ "create", vm_create, "define a VM" },
 	{ "set", vm_set, "change a VM that is off" },
 	{ "delete", vm_delete, "delete a VM that is off or crashed" },
+	{ "start", vm_start, "start a VM and its worker, and wait until it runs" },
+	{ "stop", vm_stop, "stop a VM, and wait until it is off" },
+	{ "pause", vm_pause, "pause a running VM" },
+	{ "resume", vm_resume, "resume a paused VM" },
+	{ "console", vm_console, "attach to the console of a running VM" },
 	{ "help", vm_help, "show this help" },
 	{ NULL, NULL, NULL }
 };
