@@ -3,13 +3,31 @@
  * A stand-in for the hvkvm_vid module, to test hvadm's netlink path where
  * no module can be loaded: an LD_PRELOAD library that replaces libmnl's
  * socket calls and answers as the kernel would (replies, dumps, ACKs,
- * refusals with extended ACKs, notifications). It is no model of VID: it
- * holds two fixed VMs and answers each request on its own.
+ * refusals with extended ACKs, notifications), on as many sockets as the
+ * process opens (notifications go to those that joined the group). It is
+ * no model of VID: it holds two VMs, web and db, and answers each request
+ * on its own; only web's lifecycle is played, with the worker's part
+ * played at once, in the request itself (the worker hvadm runs does not
+ * talk to this).
  *
  * FAKEVID_ABSENT=1	the family is not registered (module not loaded)
  * FAKEVID_INTR=N	the first N dumps are flagged NLM_F_DUMP_INTR
  * FAKEVID_NOCAP=1	refusals quote the whole request (no NETLINK_CAP_ACK)
  * FAKEVID_LOG=FILE	append one line per request: its command and attributes
+ * FAKEVID_STATE=S	web starts in state S (off, starting, running, paused,
+ *			stopping, crashed), with the fields of that state:
+ *			running and paused have a worker (pid 4321), an uptime
+ *			of 1h02m03s, a console and vCPU counters
+ * FAKEVID_SOCK=PATH	web's console socket (default /run/hvkvm/web/console.sock;
+ *			empty: none)
+ * FAKEVID_CRASH=K	how a crash is: signal (9, the default), exit (3),
+ *			triple, guest (with P0-P4), error (with a message)
+ * FAKEVID_ERROR=MSG	web, off, carries this error of its last start
+ * FAKEVID_WORKER=W	how the worker behaves: run (does all it is asked),
+ *			fail (a start fails with an error), crash (the guest
+ *			crashes while it boots), hang (attaches, then does
+ *			nothing), noattach (never comes). When set, joining
+ *			the group sends no canned events.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,34 +42,59 @@
 #define FAMILY_ID 0x42
 #define GROUP_ID 7
 #define PORTID 4242
+#define WORKER_PID 4321
+
+struct crash {
+	uint32_t kind, code;
+	bool has_params;
+	uint64_t params[HVKVM_VID_CRASH_PARAMS];
+	const char *message;
+};
 
 static struct vm {
 	uint32_t id, state, vcpus;
 	const char *name;
 	uint64_t memory;
 	const char *kernel, *initrd, *cmdline;
+	/* the run: what the worker reported */
+	uint32_t worker_pid;
+	uint64_t uptime;
+	const char *console_log, *console_sock, *error;
+	bool crashed, stats;
+	struct crash crash;
 } vms[] = {
-	{ 1, HVKVM_VID_STATE_RUNNING, 2, "web", 512ULL << 20, "/boot/vmlinuz",
-	  "/boot/initrd.img", "console=ttyS0 \"quoted\"\ttab caf\xc3\xa9" },
-	{ 2, 9, 1, "db", 1536ULL << 20, "/k", NULL, NULL },
+	{ .id = 1, .state = HVKVM_VID_STATE_RUNNING, .vcpus = 2, .name = "web",
+	  .memory = 512ULL << 20, .kernel = "/boot/vmlinuz",
+	  .initrd = "/boot/initrd.img",
+	  .cmdline = "console=ttyS0 \"quoted\"\ttab caf\xc3\xa9" },
+	{ .id = 2, .state = 9, .vcpus = 1, .name = "db", .memory = 1536ULL << 20,
+	  .kernel = "/k" },
 };
 
-/* Datagrams waiting for recvfrom; one byte in the pipe for each. */
-static char queue[16][16384];
-static size_t qlen[16];
-static unsigned int qhead, qtail;
-static int pipefd[2] = { -1, -1 };
+/* A socket: datagrams waiting for recvfrom, one byte in the pipe for each. */
+#define NSOCK 4
+#define QLEN 32
+struct fsock {
+	bool used, joined;
+	int pipefd[2];
+	char queue[QLEN][16384];
+	size_t qlen[QLEN];
+	unsigned int qhead, qtail;
+};
+static struct fsock socks[NSOCK];
 static int dumps;
 
-static char *dgram(void)
+static char *dgram(struct fsock *s)
 {
-	return queue[qtail % 16];
+	return s->queue[s->qtail % QLEN];
 }
 
-static void push(size_t len)
+static void push(struct fsock *s, size_t len)
 {
-	qlen[qtail++ % 16] = len;
-	if (write(pipefd[1], "", 1) != 1)
+	if (s->qtail - s->qhead >= QLEN)
+		abort();
+	s->qlen[s->qtail++ % QLEN] = len;
+	if (write(s->pipefd[1], "", 1) != 1)
 		abort();
 }
 
@@ -75,11 +118,14 @@ static void put_genl(struct nlmsghdr *nlh, uint8_t cmd)
 	g->version = 1;
 }
 
+/* The record of vm; with stats, its vCPU counters (a reply about it alone). */
 static struct nlmsghdr *put_vm(char *at, const struct vm *vm, uint8_t cmd,
-			       uint16_t flags, uint32_t seq)
+			       uint16_t flags, uint32_t seq, bool stats)
 {
 	struct nlmsghdr *nlh = put_msg(at, FAMILY_ID, flags, seq);
-	struct nlattr *nest;
+	struct nlattr *nest, *one;
+	uint64_t exits[HVKVM_VID_EXIT_COUNT];
+	unsigned int i, j;
 
 	put_genl(nlh, cmd);
 	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, vm->id);
@@ -94,14 +140,61 @@ static struct nlmsghdr *put_vm(char *at, const struct vm *vm, uint8_t cmd,
 	if (vm->cmdline)
 		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_CMDLINE, vm->cmdline);
 	mnl_attr_nest_end(nlh, nest);
+	if (vm->worker_pid)
+		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_WORKER_PID, vm->worker_pid);
+	if (vm->state == HVKVM_VID_STATE_RUNNING || vm->state == HVKVM_VID_STATE_PAUSED)
+		if (vm->uptime)
+			mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_UPTIME, vm->uptime);
+	if (vm->console_log)
+		mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_CONSOLE_LOG, vm->console_log);
+	if (vm->console_sock)
+		mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_CONSOLE_SOCK, vm->console_sock);
+	if (vm->error)
+		mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_ERROR, vm->error);
+	if (vm->crashed) {
+		nest = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_CRASH);
+		mnl_attr_put_u32(nlh, HVKVM_VID_CRASH_A_KIND, vm->crash.kind);
+		mnl_attr_put_u32(nlh, HVKVM_VID_CRASH_A_CODE, vm->crash.code);
+		if (vm->crash.has_params)
+			mnl_attr_put(nlh, HVKVM_VID_CRASH_A_PARAMS,
+				     sizeof(vm->crash.params), vm->crash.params);
+		if (vm->crash.message)
+			mnl_attr_put_strz(nlh, HVKVM_VID_CRASH_A_MESSAGE,
+					  vm->crash.message);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (stats && vm->stats) {
+		nest = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_VCPU_STATS);
+		for (i = 0; i < vm->vcpus; i++) {
+			for (j = 0; j < HVKVM_VID_EXIT_COUNT; j++)
+				exits[j] = 1000 * (i + 1) + j;
+			one = mnl_attr_nest_start(nlh, HVKVM_VID_VCPU_A_VCPU);
+			mnl_attr_put_u32(nlh, HVKVM_VID_VCPU_A_INDEX, i);
+			mnl_attr_put(nlh, HVKVM_VID_VCPU_A_EXITS, sizeof(exits), exits);
+			mnl_attr_nest_end(nlh, one);
+		}
+		mnl_attr_nest_end(nlh, nest);
+	}
 	return nlh;
 }
 
+/* A notification about vm, to every socket that joined the group. */
+static void notify(const struct vm *vm, uint8_t cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < NSOCK; i++)
+		if (socks[i].used && socks[i].joined)
+			push(&socks[i], put_vm(dgram(&socks[i]), vm, cmd, 0, 0,
+					       false)->nlmsg_len);
+}
+
 /* An ACK (err 0) or a refusal with an extack message, as one datagram. */
-static void ack(const struct nlmsghdr *req, int err, const char *msg)
+static void ack(struct fsock *s, const struct nlmsghdr *req, int err,
+		const char *msg)
 {
 	bool cap = !getenv("FAKEVID_NOCAP") || !err;
-	struct nlmsghdr *nlh = put_msg(dgram(), NLMSG_ERROR, 0, req->nlmsg_seq);
+	struct nlmsghdr *nlh = put_msg(dgram(s), NLMSG_ERROR, 0, req->nlmsg_seq);
 	struct nlmsgerr *e;
 
 	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
@@ -118,19 +211,19 @@ static void ack(const struct nlmsghdr *req, int err, const char *msg)
 		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
 		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 20);
 	}
-	push(nlh->nlmsg_len);
+	push(s, nlh->nlmsg_len);
 }
 
-static void getfamily(const struct nlmsghdr *req)
+static void getfamily(struct fsock *s, const struct nlmsghdr *req)
 {
 	struct nlattr *grps, *grp;
 	struct nlmsghdr *nlh;
 
 	if (getenv("FAKEVID_ABSENT")) {
-		ack(req, -ENOENT, NULL);
+		ack(s, req, -ENOENT, NULL);
 		return;
 	}
-	nlh = put_msg(dgram(), GENL_ID_CTRL, 0, req->nlmsg_seq);
+	nlh = put_msg(dgram(s), GENL_ID_CTRL, 0, req->nlmsg_seq);
 	put_genl(nlh, CTRL_CMD_NEWFAMILY);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, HVKVM_VID_GENL_NAME);
 	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, FAMILY_ID);
@@ -144,36 +237,36 @@ static void getfamily(const struct nlmsghdr *req)
 	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, GROUP_ID);
 	mnl_attr_nest_end(nlh, grp);
 	mnl_attr_nest_end(nlh, grps);
-	push(nlh->nlmsg_len);
-	ack(req, 0, NULL);
+	push(s, nlh->nlmsg_len);
+	ack(s, req, 0, NULL);
 }
 
-static void dump(const struct nlmsghdr *req)
+static void dump(struct fsock *s, const struct nlmsghdr *req)
 {
 	uint16_t flags = NLM_F_MULTI;
 	size_t len = 0;
 	unsigned int i;
 	int zero = 0;
-	char *buf = dgram();
+	char *buf = dgram(s);
 
 	if (++dumps <= atoi(getenv("FAKEVID_INTR") ?: "0"))
 		flags |= NLM_F_DUMP_INTR;
 	for (i = 0; i < 2; i++)
 		len += put_vm(buf + len, &vms[i], HVKVM_VID_CMD_VM_GET, flags,
-			      req->nlmsg_seq)->nlmsg_len;
+			      req->nlmsg_seq, false)->nlmsg_len;
 	memcpy(mnl_nlmsg_put_extra_header(put_msg(buf + len, NLMSG_DONE, flags,
 						  req->nlmsg_seq), sizeof(int)),
 	       &zero, sizeof(int));
-	push(len + mnl_nlmsg_size(sizeof(int)));
+	push(s, len + mnl_nlmsg_size(sizeof(int)));
 }
 
 /* Log the request; returns the VM it names, or NULL. */
-static const struct vm *log_req(const struct nlmsghdr *req, uint8_t cmd,
-				const char **name)
+static struct vm *log_req(const struct nlmsghdr *req, uint8_t cmd,
+			  const char **name)
 {
 	FILE *f = fopen(getenv("FAKEVID_LOG") ?: "/dev/null", "a");
 	const struct nlattr *a, *b;
-	const struct vm *vm = NULL;
+	struct vm *vm = NULL;
 	unsigned int i;
 
 	fprintf(f, "cmd %u%s", cmd, req->nlmsg_flags & NLM_F_DUMP ? " dump" : "");
@@ -203,6 +296,9 @@ static const struct vm *log_req(const struct nlmsghdr *req, uint8_t cmd,
 				fprintf(f, " boot%u \"%s\"", mnl_attr_get_type(b),
 					mnl_attr_get_str(b));
 			break;
+		case HVKVM_VID_A_VM_FORCE:
+			fprintf(f, " force");
+			break;
 		default:
 			fprintf(f, " attr%u", mnl_attr_get_type(a));
 		}
@@ -212,51 +308,244 @@ static const struct vm *log_req(const struct nlmsghdr *req, uint8_t cmd,
 	return vm;
 }
 
-static void vid(const struct nlmsghdr *req)
+/* ---- web's lifecycle ---- */
+
+static const char *const state_names[] = {
+	"off", "starting", "running", "paused", "stopping", "crashed",
+};
+
+static void set_crash(struct vm *vm)
+{
+	static const struct {
+		const char *name;
+		struct crash c;
+	} kinds[] = {
+		{ "signal", { .kind = HVKVM_VID_CRASH_WORKER_SIGNAL, .code = 9 } },
+		{ "exit", { .kind = HVKVM_VID_CRASH_WORKER_EXIT, .code = 3 } },
+		{ "triple", { .kind = HVKVM_VID_CRASH_TRIPLE_FAULT } },
+		{ "guest", { HVKVM_VID_CRASH_GUEST, 0, true,
+			     { 0x1e, 0xffffffff81000000ULL, 2, 3, 4 }, "guest panic" } },
+		{ "error", { HVKVM_VID_CRASH_WORKER_ERROR, 0, false, { 0 },
+			     "KVM_RUN: Bad address" } },
+	};
+	const char *k = getenv("FAKEVID_CRASH") ?: "signal";
+	unsigned int i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i].name, k))
+			vm->crash = kinds[i].c;
+	vm->crashed = true;
+}
+
+static void clear_run(struct vm *vm)
+{
+	vm->worker_pid = 0;
+	vm->uptime = 0;
+	vm->console_log = vm->console_sock = vm->error = NULL;
+	vm->crashed = vm->stats = false;
+}
+
+/* What the worker reports once the guest runs. */
+static void running(struct vm *vm)
+{
+	vm->state = HVKVM_VID_STATE_RUNNING;
+	vm->worker_pid = WORKER_PID;
+	vm->uptime = 3723000000000ULL;	/* 1h02m03s */
+	vm->console_log = "/run/hvkvm/web/console.log";
+	vm->console_sock = getenv("FAKEVID_SOCK") ?: "/run/hvkvm/web/console.sock";
+	if (!*vm->console_sock)
+		vm->console_sock = NULL;
+	vm->stats = true;
+}
+
+static void set_state(struct vm *vm, uint32_t state)
+{
+	vm->state = state;
+	if (state != HVKVM_VID_STATE_RUNNING && state != HVKVM_VID_STATE_PAUSED &&
+	    state != HVKVM_VID_STATE_STARTING && state != HVKVM_VID_STATE_STOPPING)
+		vm->worker_pid = 0;
+	notify(vm, HVKVM_VID_CMD_VM_SET_NTF);
+}
+
+static void init_web(void)
+{
+	static bool done;
+	const char *st = getenv("FAKEVID_STATE");
+	struct vm *vm = &vms[0];
+	unsigned int i;
+
+	if (done || !st)
+		return;
+	done = true;
+	for (i = 0; i < 6; i++)
+		if (!strcmp(st, state_names[i]))
+			vm->state = i;
+	if (vm->state == HVKVM_VID_STATE_RUNNING || vm->state == HVKVM_VID_STATE_PAUSED) {
+		i = vm->state;
+		running(vm);
+		vm->state = i;
+	}
+	if (vm->state == HVKVM_VID_STATE_STOPPING)
+		vm->worker_pid = WORKER_PID;
+	if (vm->state == HVKVM_VID_STATE_CRASHED) {
+		vm->console_log = "/run/hvkvm/web/console.log";
+		set_crash(vm);
+	}
+	if (vm->state == HVKVM_VID_STATE_OFF)
+		vm->error = getenv("FAKEVID_ERROR");
+}
+
+static bool worker_is(const char *mode)
+{
+	return !strcmp(getenv("FAKEVID_WORKER") ?: "run", mode);
+}
+
+/* A lifecycle request on vm: 0 or -errno with *msg. */
+static int lifecycle(struct vm *vm, uint8_t cmd, bool force, const char **msg)
+{
+	bool on = vm->state == HVKVM_VID_STATE_STARTING ||
+		  vm->state == HVKVM_VID_STATE_RUNNING ||
+		  vm->state == HVKVM_VID_STATE_PAUSED ||
+		  vm->state == HVKVM_VID_STATE_STOPPING;
+
+	switch (cmd) {
+	case HVKVM_VID_CMD_VM_START:
+		if (on) {
+			*msg = "partition is running already";
+			return -EBUSY;
+		}
+		clear_run(vm);
+		set_state(vm, HVKVM_VID_STATE_STARTING);
+		if (worker_is("noattach"))
+			return 0;
+		vm->worker_pid = WORKER_PID;		/* attached */
+		notify(vm, HVKVM_VID_CMD_VM_SET_NTF);
+		if (worker_is("hang"))
+			return 0;
+		if (worker_is("fail")) {
+			vm->error = "cannot open /boot/vmlinuz: No such file or directory";
+			set_state(vm, HVKVM_VID_STATE_OFF);
+			return 0;
+		}
+		if (worker_is("crash")) {	/* while it boots */
+			vm->console_log = "/run/hvkvm/web/console.log";
+			set_crash(vm);
+			set_state(vm, HVKVM_VID_STATE_CRASHED);
+			return 0;
+		}
+		running(vm);
+		notify(vm, HVKVM_VID_CMD_VM_SET_NTF);
+		return 0;
+	case HVKVM_VID_CMD_VM_STOP:
+		if (!on) {
+			*msg = "partition is not running";
+			return -EALREADY;
+		}
+		if (!vm->worker_pid) {
+			set_state(vm, HVKVM_VID_STATE_OFF);
+			return 0;
+		}
+		if (vm->state != HVKVM_VID_STATE_STOPPING)
+			set_state(vm, HVKVM_VID_STATE_STOPPING);
+		if (!worker_is("hang") || force)
+			set_state(vm, HVKVM_VID_STATE_OFF);
+		return 0;
+	case HVKVM_VID_CMD_VM_PAUSE:
+	case HVKVM_VID_CMD_VM_RESUME:
+		if (vm->state == (cmd == HVKVM_VID_CMD_VM_PAUSE ?
+				  HVKVM_VID_STATE_PAUSED : HVKVM_VID_STATE_RUNNING)) {
+			*msg = cmd == HVKVM_VID_CMD_VM_PAUSE ? "partition is paused already" :
+				"partition is running, not paused";
+			return -EALREADY;
+		}
+		if (vm->state != (cmd == HVKVM_VID_CMD_VM_PAUSE ?
+				  HVKVM_VID_STATE_RUNNING : HVKVM_VID_STATE_PAUSED)) {
+			*msg = cmd == HVKVM_VID_CMD_VM_PAUSE ?
+				"only a running partition can be paused" :
+				"only a paused partition can be resumed";
+			return -EBUSY;
+		}
+		if (!worker_is("hang"))
+			set_state(vm, cmd == HVKVM_VID_CMD_VM_PAUSE ?
+				  HVKVM_VID_STATE_PAUSED : HVKVM_VID_STATE_RUNNING);
+		return 0;
+	}
+	*msg = "unknown command";
+	return -EOPNOTSUPP;
+}
+
+static bool has_attr(const struct nlmsghdr *req, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, req, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == type)
+			return true;
+	return false;
+}
+
+static void vid(struct fsock *s, const struct nlmsghdr *req)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
-	const char *name = "new";
-	const struct vm *vm = log_req(req, g->cmd, &name);
+	const char *name = "new", *msg = NULL;
+	struct vm *vm = log_req(req, g->cmd, &name);
 	struct vm created;
+	int err;
 
+	init_web();
 	switch (g->cmd) {
 	case HVKVM_VID_CMD_VM_GET:
 		if (req->nlmsg_flags & NLM_F_DUMP)
-			return dump(req);
+			return dump(s, req);
 		/* fall through */
 	case HVKVM_VID_CMD_VM_SET:
 	case HVKVM_VID_CMD_VM_DEL:
 		if (!vm)
-			return ack(req, -ENOENT, "no such partition");
+			return ack(s, req, -ENOENT, "no such partition");
 		if (g->cmd == HVKVM_VID_CMD_VM_GET)
-			push(put_vm(dgram(), vm, HVKVM_VID_CMD_VM_GET, 0,
-				    req->nlmsg_seq)->nlmsg_len);
+			push(s, put_vm(dgram(s), vm, HVKVM_VID_CMD_VM_GET, 0,
+				       req->nlmsg_seq, true)->nlmsg_len);
 		if (g->cmd == HVKVM_VID_CMD_VM_DEL &&
 		    vm->state == HVKVM_VID_STATE_RUNNING)
-			return ack(req, -EBUSY, "partition is not off");
-		return ack(req, 0, NULL);
+			return ack(s, req, -EBUSY, "partition is not off");
+		return ack(s, req, 0, NULL);
 	case HVKVM_VID_CMD_VM_NEW:
 		if (vm)
-			return ack(req, -EEXIST, "partition name already in use");
+			return ack(s, req, -EEXIST, "partition name already in use");
 		created = vms[1];
 		created.id = 3;
 		created.name = name;
-		push(put_vm(dgram(), &created, HVKVM_VID_CMD_VM_GET, 0,
-			    req->nlmsg_seq)->nlmsg_len);
-		return ack(req, 0, NULL);
+		push(s, put_vm(dgram(s), &created, HVKVM_VID_CMD_VM_GET, 0,
+			       req->nlmsg_seq, true)->nlmsg_len);
+		return ack(s, req, 0, NULL);
+	case HVKVM_VID_CMD_VM_START:
+	case HVKVM_VID_CMD_VM_STOP:
+	case HVKVM_VID_CMD_VM_PAUSE:
+	case HVKVM_VID_CMD_VM_RESUME:
+		if (!vm)
+			return ack(s, req, -ENOENT, "no such partition");
+		err = lifecycle(vm, g->cmd, has_attr(req, HVKVM_VID_A_VM_FORCE), &msg);
+		return ack(s, req, err, msg);
 	}
-	ack(req, -EOPNOTSUPP, "unknown command");
+	ack(s, req, -EOPNOTSUPP, "unknown command");
 }
 
 /* ---- libmnl, replaced ---- */
 
 struct mnl_socket *mnl_socket_open(int bus)
 {
-	static int sock;
+	unsigned int i;
 
-	if (bus != NETLINK_GENERIC || pipe(pipefd))
+	if (bus != NETLINK_GENERIC)
 		return NULL;
-	return (struct mnl_socket *)&sock;
+	for (i = 0; i < NSOCK && socks[i].used; i++)
+		;
+	if (i == NSOCK || pipe(socks[i].pipefd))
+		return NULL;
+	socks[i].used = true;
+	socks[i].joined = false;
+	socks[i].qhead = socks[i].qtail = 0;
+	return (struct mnl_socket *)&socks[i];
 }
 
 int mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid)
@@ -273,72 +562,79 @@ unsigned int mnl_socket_get_portid(const struct mnl_socket *nl)
 
 int mnl_socket_get_fd(const struct mnl_socket *nl)
 {
-	(void)nl;
-	return pipefd[0];
+	return ((const struct fsock *)nl)->pipefd[0];
 }
 
 int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf,
 			  socklen_t len)
 {
+	struct fsock *s = (struct fsock *)nl;
 	struct vm vm = vms[0];
 
-	(void)nl, (void)len;
+	(void)len;
 	if (type != NETLINK_ADD_MEMBERSHIP)
 		return 0;
 	if (*(int *)buf != GROUP_ID) {
 		errno = EINVAL;
 		return -1;
 	}
-	push(put_vm(dgram(), &vm, HVKVM_VID_CMD_VM_NEW_NTF, 0, 0)->nlmsg_len);
+	s->joined = true;
+	if (getenv("FAKEVID_WORKER"))
+		return 0;
+	init_web();
+	vm = vms[0];
+	push(s, put_vm(dgram(s), &vm, HVKVM_VID_CMD_VM_NEW_NTF, 0, 0, false)->nlmsg_len);
 	vm.state = HVKVM_VID_STATE_OFF;
-	push(put_vm(dgram(), &vm, HVKVM_VID_CMD_VM_SET_NTF, 0, 0)->nlmsg_len);
-	push(put_vm(dgram(), &vm, 99, 0, 0)->nlmsg_len);	/* ignored */
-	push(put_vm(dgram(), &vms[1], HVKVM_VID_CMD_VM_DEL_NTF, 0, 0)->nlmsg_len);
+	push(s, put_vm(dgram(s), &vm, HVKVM_VID_CMD_VM_SET_NTF, 0, 0, false)->nlmsg_len);
+	push(s, put_vm(dgram(s), &vm, 99, 0, 0, false)->nlmsg_len);	/* ignored */
+	push(s, put_vm(dgram(s), &vms[1], HVKVM_VID_CMD_VM_DEL_NTF, 0, 0, false)->nlmsg_len);
 	return 0;
 }
 
 ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *buf,
 			  size_t len)
 {
+	struct fsock *s = (struct fsock *)nl;
 	const struct nlmsghdr *req = buf;
 
-	(void)nl;
 	if (len < sizeof(*req) || req->nlmsg_len != len ||
 	    !(req->nlmsg_flags & NLM_F_REQUEST)) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (req->nlmsg_type == GENL_ID_CTRL)
-		getfamily(req);
+		getfamily(s, req);
 	else if (req->nlmsg_type == FAMILY_ID)
-		vid(req);
+		vid(s, req);
 	else
-		ack(req, -ENOENT, NULL);
+		ack(s, req, -ENOENT, NULL);
 	return len;
 }
 
 ssize_t mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
 			    size_t size)
 {
+	struct fsock *s = (struct fsock *)nl;
 	char c;
 	size_t len;
 
-	(void)nl;
-	if (read(pipefd[0], &c, 1) != 1)	/* blocks as recv would */
+	if (read(s->pipefd[0], &c, 1) != 1)	/* blocks as recv would */
 		return -1;
-	len = qlen[qhead % 16];
+	len = s->qlen[s->qhead % QLEN];
 	if (len > size) {
 		errno = ENOSPC;
 		return -1;
 	}
-	memcpy(buf, queue[qhead++ % 16], len);
+	memcpy(buf, s->queue[s->qhead++ % QLEN], len);
 	return len;
 }
 
 int mnl_socket_close(struct mnl_socket *nl)
 {
-	(void)nl;
-	close(pipefd[0]);
-	close(pipefd[1]);
+	struct fsock *s = (struct fsock *)nl;
+
+	close(s->pipefd[0]);
+	close(s->pipefd[1]);
+	s->used = false;
 	return 0;
 }

@@ -22,6 +22,15 @@ test_help() {
 	ok_help vm show help
 	ok_help vm delete help
 	ok_help monitor help
+	ok_help vm start help
+	ok_help vm stop help
+	ok_help vm pause help
+	ok_help vm resume help
+	ok_help vm console help
+	local c
+	for c in start stop pause resume console; do
+		grep -q "^       hvadm .*vm .*$c" "$T/out" || fail "vm help lacks $c"
+	done
 	hv -V
 	grep -q '^hvadm [0-9]' "$T/out" || fail "-V: $(cat "$T/out")"
 }
@@ -36,7 +45,7 @@ test_no_command_prints_usage_on_stderr() {
 test_unknown_words() {
 	ko 'unknown option "-x", try "hvadm help"' -x vm
 	ko 'unknown object "vms", try "hvadm help"' vms
-	ko 'unknown command "start" for vm, try "hvadm vm help"' vm start web
+	ko 'unknown command "boot" for vm, try "hvadm vm help"' vm boot web
 	ko 'unknown argument "memroy", try "hvadm vm help"' \
 		vm create web memroy 1G vcpus 1 kernel /k
 	ko 'unexpected argument "x", try "hvadm monitor help"' monitor x
@@ -59,6 +68,25 @@ test_vm_create_arguments() {
 	ko 'invalid vcpus "two"' vm create web memory 1G vcpus two kernel /k
 	ko 'invalid vcpus "-1"' vm create web memory 1G vcpus -1 kernel /k
 	ko 'invalid vcpus "4294967296"' vm create web memory 1G vcpus 4294967296 kernel /k
+}
+
+test_lifecycle_arguments() {
+	local v
+	for v in start stop pause resume console; do
+		ko 'missing VM, try "hvadm vm help"' vm $v
+		ko 'missing value for "timeout"' vm $v web timeout
+		ko 'invalid timeout "0" \(1 to 86400 seconds\)' vm $v web timeout 0
+		ko 'invalid timeout "1s" \(1 to 86400 seconds\)' vm $v web timeout 1s
+		ko 'invalid timeout "86401" \(1 to 86400 seconds\)' vm $v id 1 timeout 86401
+		ko 'invalid timeout "-5" \(1 to 86400 seconds\)' vm $v name web timeout -5
+		ko 'unexpected argument "now", try "hvadm vm help"' vm $v web now
+		ko 'invalid VM name "a b" .*' vm $v "a b"
+		ko 'invalid id "x"' vm $v id x
+	done
+	for v in start pause resume console; do
+		ko 'unexpected argument "force", try "hvadm vm help"' vm $v web force
+	done
+	ko 'unexpected argument "timeout", try "hvadm vm help"' vm console web timeout 5 timeout 6
 }
 
 test_bad_sizes() {
@@ -87,7 +115,9 @@ test_module_not_loaded() {
 	hv vm list
 	[ "$(cat "$T/rc")" = 1 ] || { skip "hvkvm_vid is loaded"; return; }
 	for args in "vm" "-j vm list" "vm show web" "vm delete id 3" "monitor" \
-		    "vm create web memory 1G vcpus 1 kernel /k" "vm set web vcpus 2"; do
+		    "vm create web memory 1G vcpus 1 kernel /k" "vm set web vcpus 2" \
+		    "vm start web" "vm stop web force" "vm pause id 1" "vm resume web" \
+		    "vm console web"; do
 		# shellcheck disable=SC2086
 		ko 'hvkvm_vid module not loaded \(no generic netlink family "hvkvm_vid"\)' $args
 	done
@@ -114,6 +144,11 @@ test_valgrind() {
 		vm set web kernel k kernel k
 		vm create web memory 1G vcpus 1
 		vm delete id x
+		vm start web timeout 0
+		vm stop web force timeout
+		vm console web now
+		vm start web
+		vm console web
 		monitor
 		bogus
 	EOF

@@ -2,11 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 # hvadm's netlink path against fakevid.so, a stand-in for the hvkvm_vid
 # module preloaded in place of libmnl's socket calls: text and JSON output,
-# extack errors, what the requests carry, dump retries, monitor.
+# extack errors, what the requests carry, dump retries, monitor; the
+# lifecycle (start, stop, pause, resume: how hvadm waits, the worker it
+# runs) and the console, against consrv, a stand-in console socket.
 set -u
 . "$(dirname "$0")/lib.sh"
 export LD_PRELOAD=$here/fakevid.so FAKEVID_LOG=$T/sent
-unset FAKEVID_ABSENT FAKEVID_INTR FAKEVID_NOCAP
+unset FAKEVID_ABSENT FAKEVID_INTR FAKEVID_NOCAP FAKEVID_STATE FAKEVID_SOCK \
+	FAKEVID_CRASH FAKEVID_ERROR FAKEVID_WORKER
+# the worker hvadm runs: by default one that says what it was given
+export HVKVM_WORKER=$T/worker HVKVM_RUN_DIR=$T/run
+cat >"$T/worker" <<'EOF'
+#!/bin/sh
+echo "args: $*"
+echo "stdin: $(readlink /proc/$$/fd/0)"
+echo "sid: $(cut -d' ' -f6 /proc/$$/stat) pid: $$"
+exec ls /proc/self/fd | tr '\n' ' ' | sed 's/^/fds: /;s/$/\n/'
+EOF
+chmod +x "$T/worker"
 
 WEB='1: web state running vcpus 2 memory 512M
     kernel /boot/vmlinuz initrd /boot/initrd.img cmdline "console=ttyS0 \"quoted\"\ttab café"'
@@ -70,7 +83,7 @@ test_extack() {
 	ko 'partition name already in use: File exists' \
 		vm create web memory 1G vcpus 1 kernel /k
 	FAKEVID_ABSENT=1 ko 'hvkvm_vid module not loaded .*' vm list
-	ko 'request too large' vm set web cmdline "$(head -c 40000 /dev/zero | tr '\0' x)"
+	ko 'request too large' vm set web cmdline "$(head -c 70000 /dev/zero | tr '\0' x)"
 }
 
 test_create() {
@@ -150,6 +163,7 @@ test_write_error() {
 test_valgrind() {
 	command -v valgrind >/dev/null || { skip "no valgrind"; return; }
 	local args
+	export FAKEVID_WORKER=run HVKVM_WORKER=/bin/true
 	while IFS= read -r args; do
 		# shellcheck disable=SC2086
 		valgrind -q --leak-check=full --show-leak-kinds=all \
@@ -165,7 +179,329 @@ test_valgrind() {
 		vm create web memory 1G vcpus 1 kernel /k
 		vm set web initrd ../x
 		vm delete web
+		vm start web
+		-j vm start id 1
+		vm stop web force
+		vm pause web
+		vm console web
 	EOF
 }
 
+# ---- the new fields of a record ----
+
+RUN_TEXT='1: web state running vcpus 2 memory 512M uptime 1h02m03s worker 4321
+    kernel /boot/vmlinuz initrd /boot/initrd.img cmdline "console=ttyS0 \"quoted\"\ttab café"
+    console /run/hvkvm/web/console.log socket /run/hvkvm/web/console.sock'
+VCPUS_TEXT='    vcpu 0 exits io 1000 mmio 1001 hlt 1002 hyperv 1003 shutdown 1004 system_event 1005 intr 1006 other 1007
+    vcpu 1 exits io 2000 mmio 2001 hlt 2002 hyperv 2003 shutdown 2004 system_event 2005 intr 2006 other 2007'
+RUN_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"uptime_ns":3723000000000,"worker_pid":4321,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"},"console_log":"/run/hvkvm/web/console.log","console_sock":"/run/hvkvm/web/console.sock"'
+VCPUS_JSON='"vcpus_stats":[{"vcpu":0,"exits":{"io":1000,"mmio":1001,"hlt":1002,"hyperv":1003,"shutdown":1004,"system_event":1005,"intr":1006,"other":1007}},{"vcpu":1,"exits":{"io":2000,"mmio":2001,"hlt":2002,"hyperv":2003,"shutdown":2004,"system_event":2005,"intr":2006,"other":2007}}]'
+
+test_show_running() {
+	export FAKEVID_STATE=running
+	ok vm show web
+	same "$T/out" "$RUN_TEXT
+$VCPUS_TEXT"
+	ok -j vm show web
+	same "$T/out" "[$RUN_JSON,$VCPUS_JSON}]"
+	jq -e '.[0] | .uptime_ns == 3723000000000 and .worker_pid == 4321 and
+		(.vcpus_stats | length) == 2 and .vcpus_stats[1].exits.other == 2007' \
+		"$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
+	ok -p vm show web
+	[ "$(jq -c . "$T/out")" = "[$RUN_JSON,$VCPUS_JSON}]" ] || fail "-p differs from -j"
+	# a list has no counters (VID sends none in dumps)
+	ok vm list
+	same "$T/out" "$RUN_TEXT
+$DB"
+	ok -j vm list
+	same "$T/out" "[$RUN_JSON},$DB_JSON]"
+	FAKEVID_STATE=paused ok vm show web
+	grep -q '^1: web state paused .* uptime 1h02m03s worker 4321$' "$T/out" ||
+		fail "paused: $(cat "$T/out")"
+}
+
+test_show_crashed() {
+	local k want
+	export FAKEVID_STATE=crashed
+	while IFS='|' read -r k want; do
+		FAKEVID_CRASH=$k ok vm show web
+		same "$T/out" "${WEB/running/crashed}
+    console /run/hvkvm/web/console.log
+    crashed: $want"
+	done <<-EOF
+		signal|worker killed by signal 9
+		exit|worker exited with status 3
+		triple|triple fault
+		guest|guest crash P0=0x1e P1=0xffffffff81000000 P2=0x2 P3=0x3 P4=0x4 (guest panic)
+		error|worker error: KVM_RUN: Bad address
+	EOF
+	FAKEVID_CRASH=signal ok -j vm show web
+	jq -e '.[0] | .crash == {"kind":"worker-signal","code":9} and
+		.uptime_ns == null and .worker_pid == null' "$T/out" >/dev/null ||
+		fail "signal: $(cat "$T/out")"
+	FAKEVID_CRASH=guest ok -j vm list
+	jq -e '.[0].crash == {"kind":"guest","code":0,"params":["0x1e","0xffffffff81000000","0x2","0x3","0x4"],"message":"guest panic"}' \
+		"$T/out" >/dev/null || fail "guest: $(cat "$T/out")"
+	FAKEVID_CRASH=error ok -j vm show web
+	jq -e '.[0].crash | .kind == "worker-error" and .message == "KVM_RUN: Bad address"' \
+		"$T/out" >/dev/null || fail "error: $(cat "$T/out")"
+	FAKEVID_CRASH=exit ok -j vm show web
+	jq -e '.[0].crash == {"kind":"worker-exit","code":3}' "$T/out" >/dev/null ||
+		fail "exit: $(cat "$T/out")"
+}
+
+test_show_error() {
+	export FAKEVID_STATE=off FAKEVID_ERROR='bad "kernel"
+second line'
+	ok vm show web
+	same "$T/out" "${WEB/running/off}
+    error \"bad \\\"kernel\\\"\\nsecond line\""
+	ok -j vm show web
+	jq -e '.[0].error == "bad \"kernel\"\nsecond line"' "$T/out" >/dev/null ||
+		fail "jq: $(cat "$T/out")"
+}
+
+test_monitor_new_fields() {
+	FAKEVID_STATE=running "$HVADM" -j monitor >"$T/out" 2>"$T/err" &
+	local pid=$!
+	for i in $(seq 50); do
+		[ "$(wc -l <"$T/out")" -ge 3 ] && break
+		sleep 0.1
+	done
+	kill -INT $pid
+	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	[ "$(head -1 "$T/out")" = "{\"event\":\"new\",\"vm\":$RUN_JSON}}" ] ||
+		fail "new: $(head -1 "$T/out")"
+	FAKEVID_STATE=running "$HVADM" monitor >"$T/out" 2>"$T/err" &
+	pid=$!
+	for i in $(seq 50); do
+		[ "$(wc -l <"$T/out")" -ge 8 ] && break
+		sleep 0.1
+	done
+	kill -INT $pid
+	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	[ "$(head -3 "$T/out")" = "new $RUN_TEXT" ] || fail "new: $(cat "$T/out")"
+	! grep -q exits "$T/out" || fail "counters in events: $(cat "$T/out")"
+}
+
+# ---- the lifecycle ----
+
+test_start() {
+	export FAKEVID_STATE=off FAKEVID_WORKER=run HVKVM_RUN_DIR=$T/run-start
+	ok vm start web
+	[ ! -s "$T/out" ] || fail "start printed $(cat "$T/out")"
+	sent "cmd 8 name web"
+	ok -j vm start web
+	jq -e '.state == "running" and .worker_pid == 4321 and
+		.console_sock == "/run/hvkvm/web/console.sock" and .name == "web"' \
+		"$T/out" >/dev/null || fail "start -j: $(cat "$T/out")"
+	# by id: the worker is given the name
+	ok vm start id 1 timeout 5
+	sent "cmd 8 name web
+cmd 2 id 1
+cmd 8 id 1"
+	# the worker: its arguments, detached, its output in its log
+	for i in $(seq 50); do
+		[ "$(grep -c '^fds:' "$T/run-start/web/worker.log" 2>/dev/null)" = 3 ] && break
+		sleep 0.1
+	done
+	[ "$(stat -c %a "$T/run-start/web")" = 700 ] ||
+		fail "mode $(stat -c %a "$T/run-start/web")"
+	[ "$(grep -c '^args: web$' "$T/run-start/web/worker.log")" = 3 ] ||
+		fail "log: $(cat "$T/run-start/web/worker.log")"
+	grep -q '^stdin: /dev/null$' "$T/run-start/web/worker.log" || fail "stdin"
+	# 0, 1, 2, and the one ls opens to read the directory
+	[ "$(grep '^fds: ' "$T/run-start/web/worker.log" | sort -u)" = "fds: 0 1 2 3 " ] ||
+		fail "fds: $(grep '^fds: ' "$T/run-start/web/worker.log")"
+	grep '^sid: ' "$T/run-start/web/worker.log" | while read -r _ sid _ pid; do
+		[ "$sid" != "$$" ] && [ "$sid" != "$pid" ] || fail "sid $sid pid $pid"
+	done
+}
+
+test_start_fails() {
+	export FAKEVID_STATE=off
+	FAKEVID_WORKER=fail ko 'cannot open /boot/vmlinuz: No such file or directory' vm start web
+	FAKEVID_WORKER=fail ko 'cannot open /boot/vmlinuz: No such file or directory' -j vm start web
+	FAKEVID_WORKER=crash ko 'crashed: worker killed by signal 9' vm start web
+	FAKEVID_WORKER=crash FAKEVID_CRASH=triple ko 'crashed: triple fault' vm start web
+	FAKEVID_WORKER=crash FAKEVID_CRASH=guest \
+		ko 'crashed: guest crash P0=0x1e P1=0xffffffff81000000 P2=0x2 P3=0x3 P4=0x4 \(guest panic\)' vm start web
+	FAKEVID_STATE=running ko 'partition is running already: Device or resource busy' vm start web
+	ko 'no such partition: No such file or directory' vm start nope
+	ko 'no such partition: No such file or directory' vm start id 9
+}
+
+test_start_timeout() {
+	local t0
+	export FAKEVID_STATE=off FAKEVID_WORKER=hang
+	t0=$(date +%s%N)
+	ko 'no answer from the worker within 1 s' vm start web timeout 1
+	[ $(($(date +%s%N) - t0)) -ge 1000000000 ] || fail "did not wait"
+	# the VM stays as it is: no stop (the worker leaving makes hvadm look)
+	[ "$(grep -v '^cmd 2 name web$' "$T/sent")" = "cmd 8 name web" ] ||
+		fail "sent: $(cat "$T/sent")"
+}
+
+test_start_without_worker() {
+	export FAKEVID_STATE=off FAKEVID_WORKER=run
+	HVKVM_WORKER=$T/nonexistent \
+		ko "cannot run the worker \"$T/nonexistent\": No such file or directory" vm start web
+	sent "cmd 8 name web
+cmd 9 name web"
+	HVKVM_WORKER=no-such-worker-anywhere \
+		ko 'cannot run the worker "no-such-worker-anywhere": No such file or directory' vm start web
+	sent "cmd 8 name web
+cmd 9 name web"
+	: >"$T/noexec"
+	HVKVM_WORKER=$T/noexec ko "cannot run the worker \"$T/noexec\": Permission denied" vm start web
+	rm -f "$T/sent"
+	# it runs, and leaves before it attaches
+	FAKEVID_WORKER=noattach HVKVM_WORKER=/bin/false \
+		ko "the worker exited before it took the VM up \(see $T/run/web/worker.log\)" vm start web timeout 30
+	sent "cmd 8 name web
+cmd 2 name web
+cmd 9 name web"
+	# no run directory: nothing is asked of VID
+	HVKVM_RUN_DIR=/proc/nope ko 'cannot create /proc/nope: .*' vm start web
+	[ ! -e "$T/sent" ] || fail "sent: $(cat "$T/sent")"
+}
+
+test_worker_lookup() {
+	export FAKEVID_STATE=off FAKEVID_WORKER=run HVKVM_RUN_DIR=$T/run-lookup
+	unset HVKVM_WORKER
+	mkdir -p "$T/tree/tools/hvadm" "$T/tree/tools/worker" "$T/path"
+	cp "$HVADM" "$T/tree/tools/hvadm/hvadm"
+	printf '#!/bin/sh\necho beside "$@"\n' >"$T/tree/tools/worker/hvkvm-worker"
+	printf '#!/bin/sh\necho on-path "$@"\n' >"$T/path/hvkvm-worker"
+	chmod +x "$T/tree/tools/worker/hvkvm-worker" "$T/path/hvkvm-worker"
+	HVADM=$T/tree/tools/hvadm/hvadm PATH=$T/path:$PATH ok vm start web
+	for i in $(seq 50); do
+		[ -s "$T/run-lookup/web/worker.log" ] && break
+		sleep 0.1
+	done
+	rm "$T/tree/tools/worker/hvkvm-worker"
+	HVADM=$T/tree/tools/hvadm/hvadm PATH=$T/path:$PATH ok vm start web
+	for i in $(seq 50); do
+		[ "$(wc -l <"$T/run-lookup/web/worker.log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	same "$T/run-lookup/web/worker.log" "beside web
+on-path web"
+}
+
+test_stop() {
+	export FAKEVID_STATE=running FAKEVID_WORKER=run
+	ok vm stop web
+	[ ! -s "$T/out" ] || fail "stop printed $(cat "$T/out")"
+	ok -j vm stop web force timeout 10
+	jq -e '.state == "off" and .worker_pid == null' "$T/out" >/dev/null ||
+		fail "stop -j: $(cat "$T/out")"
+	sent "cmd 9 name web
+cmd 9 name web force"
+	# a start no worker took up
+	FAKEVID_STATE=starting ok vm stop web
+	FAKEVID_WORKER=hang ko 'no answer from the worker within 1 s; try "hvadm vm stop web force"' \
+		vm stop web timeout 1
+	FAKEVID_WORKER=hang ko 'no answer from the worker within 1 s; try "hvadm vm stop id 1 force"' \
+		vm stop id 1 timeout 1
+	FAKEVID_WORKER=hang ok vm stop web force timeout 1
+	FAKEVID_STATE=off ko 'partition is not running: Operation already in progress' vm stop web
+	FAKEVID_STATE=crashed ko 'partition is not running: Operation already in progress' vm stop web
+}
+
+test_pause_resume() {
+	export FAKEVID_WORKER=run
+	FAKEVID_STATE=running ok vm pause web
+	[ ! -s "$T/out" ] || fail "pause printed $(cat "$T/out")"
+	FAKEVID_STATE=running ok -j vm pause web
+	jq -e '.state == "paused"' "$T/out" >/dev/null || fail "pause -j: $(cat "$T/out")"
+	FAKEVID_STATE=paused ok vm resume id 1
+	FAKEVID_STATE=paused ok -j vm resume web timeout 3
+	jq -e '.state == "running"' "$T/out" >/dev/null || fail "resume -j: $(cat "$T/out")"
+	sent "cmd 10 name web
+cmd 10 name web
+cmd 11 id 1
+cmd 11 name web"
+	FAKEVID_STATE=paused ko 'partition is paused already: Operation already in progress' vm pause web
+	FAKEVID_STATE=running ko 'partition is running, not paused: Operation already in progress' vm resume web
+	FAKEVID_STATE=off ko 'only a running partition can be paused: Device or resource busy' vm pause web
+	FAKEVID_STATE=running FAKEVID_WORKER=hang ko 'no answer from the worker within 1 s' vm pause web timeout 1
+	FAKEVID_STATE=paused FAKEVID_WORKER=hang ko 'no answer from the worker within 1 s' vm resume web timeout 1
+}
+
+# ---- the console ----
+
+# serve [MODE]: consrv on $T/c.sock, ready when this returns
+serve() {
+	rm -f "$T/c.sock.in" "$T/ready"
+	"$here/consrv" "$T/c.sock" "$@" >"$T/ready" &
+	for i in $(seq 50); do
+		[ -s "$T/ready" ] && return
+		sleep 0.1
+	done
+	fail "consrv did not start"
+}
+
+test_console_copy() {
+	export FAKEVID_STATE=running FAKEVID_SOCK=$T/c.sock
+	serve
+	printf 'hi\nbye\n' | "$HVADM" vm console web >"$T/out" 2>"$T/err" ||
+		fail "status $?: $(cat "$T/err")"
+	[ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
+	[ "$(cat "$T/out")" = "$(printf 'hello from the guest\r\necho: hi\r\ngoodbye\r')" ] ||
+		fail "out: $(od -c "$T/out")"
+	wait
+	same "$T/c.sock.in" "hi
+bye"
+	# stdin ends first: the output goes on until the socket closes
+	serve close
+	ok vm console web </dev/null
+	same "$T/out" "$(printf 'hello from the guest\r\nlater\r')"
+	wait
+}
+
+test_console_timeout() {
+	local t0
+	export FAKEVID_STATE=paused FAKEVID_SOCK=$T/c.sock
+	serve hold
+	t0=$(date +%s%N)
+	ok vm console web timeout 1 </dev/null
+	[ $(($(date +%s%N) - t0)) -ge 1000000000 ] || fail "did not wait"
+	same "$T/out" "$(printf 'hello from the guest\r')"
+	wait
+	# typed input reaches the guest
+	serve hold
+	printf 'ls\n' | "$HVADM" vm console web timeout 1 >/dev/null 2>"$T/err" ||
+		fail "status $?: $(cat "$T/err")"
+	wait
+	same "$T/c.sock.in" "ls"
+}
+
+test_console_errors() {
+	FAKEVID_STATE=off ko 'the VM is not running \(it is off\)' vm console web
+	FAKEVID_STATE=crashed ko 'the VM is not running \(it is crashed\)' vm console web
+	FAKEVID_STATE=running FAKEVID_SOCK= \
+		ko 'the VM has no console socket \(its worker gave none\)' vm console web
+	FAKEVID_STATE=running FAKEVID_SOCK=$T/none \
+		ko "cannot connect to the console $T/none: No such file or directory" vm console web
+	ko 'no such partition: No such file or directory' vm console nope
+}
+
+test_console_terminal() {
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	export FAKEVID_STATE=running FAKEVID_SOCK=$T/c.sock
+	serve
+	# raw: the CR goes as it is; Ctrl-] detaches; the terminal is restored
+	(sleep 0.5; printf 'hi\r'; sleep 0.5; printf 'x\035'; sleep 1) |
+		script -qec "'$HVADM' vm console web; echo rc=\$?; stty -a" /dev/null >"$T/out"
+	wait
+	grep -q "Connected to the console; Ctrl-] detaches." "$T/out" || fail "no hint: $(cat "$T/out")"
+	grep -q "hello from the guest" "$T/out" || fail "no output: $(cat "$T/out")"
+	grep -q "rc=0" "$T/out" || fail "status: $(cat "$T/out")"
+	grep -qw -- "icanon" "$T/out" && ! grep -qw -- "-icanon" "$T/out" ||
+		fail "terminal not restored: $(cat "$T/out")"
+	same "$T/c.sock.in" "$(printf 'hi\rx')"
+}
+
 tap_run
+

@@ -153,4 +153,90 @@ TEST(size_formatting)
 	}
 }
 
+TEST(duration_formatting)
+{
+	static const struct {
+		uint64_t ns;
+		const char *out;
+	} c[] = {
+		{ 0, "0s" }, { 999999999, "0s" }, { 1000000000, "1s" },
+		{ 59999999999ULL, "59s" }, { 60000000000ULL, "1m00s" },
+		{ 245000000000ULL, "4m05s" }, { 3599000000000ULL, "59m59s" },
+		{ 3600000000000ULL, "1h00m00s" }, { 3723000000000ULL, "1h02m03s" },
+		{ 86399000000000ULL, "23h59m59s" }, { 86400000000000ULL, "1d00h00m00s" },
+		{ 183845000000000ULL, "2d03h04m05s" },
+		{ UINT64_MAX, "213503d23h34m33s" },
+	};
+	char buf[DURATION_STR_MAX];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++)
+		EXPECT_STREQ(c[i].out, format_duration(c[i].ns, buf));
+}
+
+TEST(crash_formatting)
+{
+	static const struct {
+		struct crash_info c;
+		const char *out;
+	} c[] = {
+		{ { .kind = HVKVM_VID_CRASH_WORKER_EXIT, .code = 3 },
+		  "worker exited with status 3" },
+		{ { .kind = HVKVM_VID_CRASH_WORKER_SIGNAL, .code = 9 },
+		  "worker killed by signal 9" },
+		{ { .kind = HVKVM_VID_CRASH_TRIPLE_FAULT }, "triple fault" },
+		{ { .kind = HVKVM_VID_CRASH_GUEST }, "guest crash" },
+		{ { .kind = HVKVM_VID_CRASH_GUEST, .has_params = true,
+		    .params = { 0x1e, 0xffffffff81000000ULL, 0, 3, UINT64_MAX } },
+		  "guest crash P0=0x1e P1=0xffffffff81000000 P2=0x0 P3=0x3 P4=0xffffffffffffffff" },
+		{ { .kind = HVKVM_VID_CRASH_GUEST, .message = "panic" },
+		  "guest crash (panic)" },
+		{ { .kind = HVKVM_VID_CRASH_WORKER_ERROR, .message = "KVM_RUN: EFAULT" },
+		  "worker error: KVM_RUN: EFAULT" },
+		{ { .kind = HVKVM_VID_CRASH_WORKER_ERROR }, "worker error: (no message)" },
+		{ { .kind = HVKVM_VID_CRASH_WORKER_ERROR, .message = "two\nlines\x1b" },
+		  "worker error: two lines " },
+		{ { .kind = HVKVM_VID_CRASH_TRIPLE_FAULT, .message = "" }, "triple fault" },
+		{ { .kind = 77, .code = 1 }, "crash of kind 77" },
+	};
+	static const char *const kinds[] = {
+		"worker-exit", "worker-signal", "triple-fault", "guest", "worker-error",
+	};
+	char buf[256], small[8];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++)
+		EXPECT_STREQ(c[i].out, format_crash(&c[i].c, buf, sizeof(buf)))
+			TH_LOG("case %u", i);
+	/* cut, and still a string */
+	EXPECT_STREQ("worker ", format_crash(&c[0].c, small, sizeof(small)));
+	ASSERT_EQ(ARRAY_SIZE(kinds), (size_t)HVKVM_VID_CRASH_MAX + 1);
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		EXPECT_STREQ(kinds[i], crash_kind_name(i));
+	EXPECT_EQ(NULL, crash_kind_name(HVKVM_VID_CRASH_MAX + 1));
+}
+
+TEST(timeout_parsing)
+{
+	static const struct {
+		const char *in;
+		int err;
+		unsigned int val;
+	} c[] = {
+		{ "1", 0, 1 }, { "120", 0, 120 }, { "86400", 0, 86400 },
+		{ "0", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "-1", -EINVAL, 0 },
+		{ "1s", -EINVAL, 0 }, { "1.5", -EINVAL, 0 }, { " 1", -EINVAL, 0 },
+		{ "86401", -ERANGE, 0 }, { "99999999999", -ERANGE, 0 },
+	};
+	unsigned int i, val;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		val = 7;
+		EXPECT_EQ(c[i].err, parse_timeout(c[i].in, &val))
+			TH_LOG("parse_timeout(\"%s\")", c[i].in);
+		EXPECT_EQ(c[i].err ? 7U : c[i].val, val)
+			TH_LOG("parse_timeout(\"%s\")", c[i].in);
+	}
+}
+
 TEST_HARNESS_MAIN
