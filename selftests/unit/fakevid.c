@@ -16,8 +16,9 @@
  * FAKEVID_LOG=FILE	append one line per request: its command and attributes
  * FAKEVID_STATE=S	web starts in state S (off, starting, running, paused,
  *			stopping, crashed), with the fields of that state:
- *			running and paused have a worker (pid 4321), an uptime
- *			of 1h02m03s, a console and vCPU counters
+ *			running and paused have a worker (pid 4321), all of
+ *			the memory pinned, an uptime of 1h02m03s, a console
+ *			and vCPU counters
  * FAKEVID_SOCK=PATH	web's console socket (default /run/hvkvm/web/console.sock;
  *			empty: none)
  * FAKEVID_CRASH=K	how a crash is: signal (9, the default), exit (3),
@@ -58,7 +59,7 @@ static struct vm {
 	const char *kernel, *initrd, *cmdline;
 	/* the run: what the worker reported */
 	uint32_t worker_pid;
-	uint64_t uptime;
+	uint64_t uptime, pinned;
 	const char *console_log, *console_sock, *error;
 	bool crashed, stats;
 	struct crash crash;
@@ -142,6 +143,8 @@ static struct nlmsghdr *put_vm(char *at, const struct vm *vm, uint8_t cmd,
 	mnl_attr_nest_end(nlh, nest);
 	if (vm->worker_pid)
 		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_WORKER_PID, vm->worker_pid);
+	if (vm->pinned)
+		mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_PINNED, vm->pinned);
 	if (vm->state == HVKVM_VID_STATE_RUNNING || vm->state == HVKVM_VID_STATE_PAUSED)
 		if (vm->uptime)
 			mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_UPTIME, vm->uptime);
@@ -340,7 +343,7 @@ static void set_crash(struct vm *vm)
 static void clear_run(struct vm *vm)
 {
 	vm->worker_pid = 0;
-	vm->uptime = 0;
+	vm->uptime = vm->pinned = 0;
 	vm->console_log = vm->console_sock = vm->error = NULL;
 	vm->crashed = vm->stats = false;
 }
@@ -351,6 +354,7 @@ static void running(struct vm *vm)
 	vm->state = HVKVM_VID_STATE_RUNNING;
 	vm->worker_pid = WORKER_PID;
 	vm->uptime = 3723000000000ULL;	/* 1h02m03s */
+	vm->pinned = vm->memory;
 	vm->console_log = "/run/hvkvm/web/console.log";
 	vm->console_sock = getenv("FAKEVID_SOCK") ?: "/run/hvkvm/web/console.sock";
 	if (!*vm->console_sock)

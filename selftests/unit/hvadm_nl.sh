@@ -189,12 +189,12 @@ test_valgrind() {
 
 # ---- the new fields of a record ----
 
-RUN_TEXT='1: web state running vcpus 2 memory 512M uptime 1h02m03s worker 4321
+RUN_TEXT='1: web state running vcpus 2 memory 512M uptime 1h02m03s worker 4321 pinned 512M
     kernel /boot/vmlinuz initrd /boot/initrd.img cmdline "console=ttyS0 \"quoted\"\ttab café"
     console /run/hvkvm/web/console.log socket /run/hvkvm/web/console.sock'
 VCPUS_TEXT='    vcpu 0 exits io 1000 mmio 1001 hlt 1002 hyperv 1003 shutdown 1004 system_event 1005 intr 1006 other 1007
     vcpu 1 exits io 2000 mmio 2001 hlt 2002 hyperv 2003 shutdown 2004 system_event 2005 intr 2006 other 2007'
-RUN_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"uptime_ns":3723000000000,"worker_pid":4321,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"},"console_log":"/run/hvkvm/web/console.log","console_sock":"/run/hvkvm/web/console.sock"'
+RUN_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"uptime_ns":3723000000000,"worker_pid":4321,"pinned":536870912,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"},"console_log":"/run/hvkvm/web/console.log","console_sock":"/run/hvkvm/web/console.sock"'
 VCPUS_JSON='"vcpus_stats":[{"vcpu":0,"exits":{"io":1000,"mmio":1001,"hlt":1002,"hyperv":1003,"shutdown":1004,"system_event":1005,"intr":1006,"other":1007}},{"vcpu":1,"exits":{"io":2000,"mmio":2001,"hlt":2002,"hyperv":2003,"shutdown":2004,"system_event":2005,"intr":2006,"other":2007}}]'
 
 test_show_running() {
@@ -216,7 +216,7 @@ $DB"
 	ok -j vm list
 	same "$T/out" "[$RUN_JSON},$DB_JSON]"
 	FAKEVID_STATE=paused ok vm show web
-	grep -q '^1: web state paused .* uptime 1h02m03s worker 4321$' "$T/out" ||
+	grep -q '^1: web state paused .* uptime 1h02m03s worker 4321 pinned 512M$' "$T/out" ||
 		fail "paused: $(cat "$T/out")"
 }
 

@@ -97,6 +97,7 @@ static const enum mnl_attr_data_type vm_types[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_ERROR] = MNL_TYPE_NUL_STRING,
 	[HVKVM_VID_A_VM_CRASH] = MNL_TYPE_NESTED,
 	[HVKVM_VID_A_VM_VCPU_STATS] = MNL_TYPE_NESTED,
+	[HVKVM_VID_A_VM_PINNED] = MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type boot_types[HVKVM_VID_BOOT_A_MAX + 1] = {
@@ -289,6 +290,12 @@ void vm_print(struct printer *p, const char *key, const struct nlmsghdr *nlh)
 	if (tb[HVKVM_VID_A_VM_WORKER_PID])
 		print_uint(p, PRINT_ANY, "worker_pid", " worker %u",
 			   mnl_attr_get_u32(tb[HVKVM_VID_A_VM_WORKER_PID]));
+	if (tb[HVKVM_VID_A_VM_PINNED]) {
+		mem = mnl_attr_get_u64(tb[HVKVM_VID_A_VM_PINNED]);
+		print_u64(p, PRINT_JSON, "pinned", NULL, mem);
+		print_string(p, PRINT_TEXT, NULL, " pinned %s",
+			     format_size(mem, buf));
+	}
 	if (tb[HVKVM_VID_A_VM_BOOT])
 		boot_print(p, tb[HVKVM_VID_A_VM_BOOT]);
 	log = tb[HVKVM_VID_A_VM_CONSOLE_LOG];
