@@ -218,6 +218,8 @@ int vm_console(struct hvadm *h, int argc, char **argv)
 		sigaction(sigs[i], &sa, &old_sa[i]);
 	}
 	sigprocmask(SIG_BLOCK, &block, &orig);
+	/* a closed stdout is an error to report, with the terminal restored */
+	signal(SIGPIPE, SIG_IGN);
 	old = orig;
 	for (i = 0; i < 4; i++)
 		sigdelset(&old, sigs[i]);
