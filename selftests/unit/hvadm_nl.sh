@@ -290,14 +290,16 @@ test_start() {
 	export FAKEVID_STATE=off FAKEVID_WORKER=run HVKVM_RUN_DIR=$T/run-start
 	ok vm start web
 	[ ! -s "$T/out" ] || fail "start printed $(cat "$T/out")"
-	sent "cmd 8 name web"
+	sent "cmd 2 name web
+cmd 8 name web"
 	ok -j vm start web
 	jq -e '.state == "running" and .worker_pid == 4321 and
 		.console_sock == "/run/hvkvm/web/console.sock" and .name == "web"' \
 		"$T/out" >/dev/null || fail "start -j: $(cat "$T/out")"
 	# by id: the worker is given the name
 	ok vm start id 1 timeout 5
-	sent "cmd 8 name web
+	sent "cmd 2 name web
+cmd 8 name web
 cmd 2 id 1
 cmd 8 id 1"
 	# the worker: its arguments, detached, its output in its log
@@ -346,11 +348,13 @@ test_start_without_worker() {
 	export FAKEVID_STATE=off FAKEVID_WORKER=run
 	HVKVM_WORKER=$T/nonexistent \
 		ko "cannot run the worker \"$T/nonexistent\": No such file or directory" vm start web
-	sent "cmd 8 name web
+	sent "cmd 2 name web
+cmd 8 name web
 cmd 9 name web"
 	HVKVM_WORKER=no-such-worker-anywhere \
 		ko 'cannot run the worker "no-such-worker-anywhere": No such file or directory' vm start web
-	sent "cmd 8 name web
+	sent "cmd 2 name web
+cmd 8 name web
 cmd 9 name web"
 	: >"$T/noexec"
 	HVKVM_WORKER=$T/noexec ko "cannot run the worker \"$T/noexec\": Permission denied" vm start web
@@ -358,12 +362,16 @@ cmd 9 name web"
 	# it runs, and leaves before it attaches
 	FAKEVID_WORKER=noattach HVKVM_WORKER=/bin/false \
 		ko "the worker exited before it took the VM up \(see $T/run/web/worker.log\)" vm start web timeout 30
-	sent "cmd 8 name web
+	sent "cmd 2 name web
+cmd 8 name web
 cmd 2 name web
 cmd 9 name web"
-	# no run directory: nothing is asked of VID
+	# no run directory: no start
 	HVKVM_RUN_DIR=/proc/nope ko 'cannot create /proc/nope: .*' vm start web
-	[ ! -e "$T/sent" ] || fail "sent: $(cat "$T/sent")"
+	sent "cmd 2 name web"
+	# no VM: no directory
+	ko 'no such partition: No such file or directory' vm start nope
+	[ ! -e "$T/run/nope" ] || fail "made $T/run/nope"
 }
 
 test_worker_lookup() {

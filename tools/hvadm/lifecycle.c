@@ -469,7 +469,10 @@ static int pidfd_of(pid_t pid)
 #endif
 }
 
-/* The name of the partition hd names (its own, or asked for by id). */
+/*
+ * The name of the partition hd names, asked of VID even when hd is a name:
+ * no directory is made for a VM that does not exist.
+ */
 static int vm_name_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[HVKVM_VID_A_MAX + 1];
@@ -487,12 +490,6 @@ static char *vm_name(struct hvadm *h, const struct vm_handle *hd)
 	char *name = NULL;
 	int err;
 
-	if (hd->name) {
-		name = strdup(hd->name);
-		if (!name)
-			pr_err("%s", strerror(ENOMEM));
-		return name;
-	}
 	nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_GET, 0);
 	put_handle(&h->nl, nlh, hd);
 	err = nl_talk(&h->nl, nlh, vm_name_cb, &name);
