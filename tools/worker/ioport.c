@@ -58,6 +58,8 @@ static const struct {
 	io_fn fn;
 } io_table[] = {
 	{ 0x0000, 0x001f, absent_io },		/* DMA controller 1 */
+	{ 0x002e, 0x002f, absent_io },		/* Super I/O configuration */
+	{ 0x004e, 0x004f, absent_io },		/* Super I/O configuration */
 	{ 0x0060, 0x0060, legacy_kbc_io },
 	{ 0x0064, 0x0064, legacy_kbc_io },
 	{ 0x0070, 0x0071, rtc_io },
