@@ -9,6 +9,7 @@ cd "$top/selftests" || exit 1
 
 tests=(
 	vid/vid_test
+	vid/synic_test
 	vid/hvadm.sh
 )
 

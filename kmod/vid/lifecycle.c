@@ -30,11 +30,17 @@ static bool vid_is_running(const struct vid_partition *p)
 static void vid_detach(struct vid_partition *p)
 {
 	struct vid_memory *mem;
+	struct vid_synic *synic;
 
 	if (!p->worker_portid)
 		return;
+	vid_synic_detach_client(p);
 	mem = rcu_dereference_protected(p->memory, lockdep_is_held(&vid_lock));
+	synic = rcu_dereference_protected(p->synic, lockdep_is_held(&vid_lock));
 	RCU_INIT_POINTER(p->memory, NULL);
+	RCU_INIT_POINTER(p->synic, NULL);
+	synchronize_rcu();
+	vid_synic_free(synic);
 	vid_memory_put(mem);
 	p->worker_portid = 0;
 	p->worker_pid = 0;
@@ -98,7 +104,9 @@ int vid_cmd_stop(struct sk_buff *skb, struct genl_info *info)
 	err = vid_send_request(p, force ? HVKVM_VID_ACTION_STOP_FORCE :
 					  HVKVM_VID_ACTION_STOP);
 	if (err) {
-		NL_SET_ERR_MSG(info->extack, "the partition's worker cannot be reached");
+		if (err != -ENOMEM)
+			NL_SET_ERR_MSG(info->extack,
+				       "the partition's worker cannot be reached");
 		goto out;
 	}
 	if (p->state != HVKVM_VID_STATE_STOPPING)
@@ -137,7 +145,7 @@ int vid_cmd_pause_resume(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		err = vid_send_request(p, pause ? HVKVM_VID_ACTION_PAUSE :
 						  HVKVM_VID_ACTION_RESUME);
-		if (err)
+		if (err && err != -ENOMEM)
 			NL_SET_ERR_MSG(info->extack,
 				       "the partition's worker cannot be reached");
 	}
@@ -150,6 +158,18 @@ static bool vid_attachable(const struct vid_partition *p)
 	return p->state == HVKVM_VID_STATE_STARTING && !p->worker_portid;
 }
 
+/* Is the socket at portid the worker of some partition already? */
+static bool vid_is_worker(u32 portid)
+{
+	struct vid_partition *p;
+	unsigned long id = 0;
+
+	for (p = vid_partition_next(&id); p; id++, p = vid_partition_next(&id))
+		if (p->worker_portid == portid)
+			return true;
+	return false;
+}
+
 /*
  * Pinning guest memory can take long: it is done without vid_lock, and
  * the partition is looked up again (by id) to attach.
@@ -157,6 +177,7 @@ static bool vid_attachable(const struct vid_partition *p)
 int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *map = info->attrs[HVKVM_VID_A_VM_MEMORY_MAP];
+	struct vid_synic *synic = NULL;
 	struct vid_memory *mem = NULL;
 	struct vid_partition *p;
 	u32 id;
@@ -174,6 +195,12 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 		err = -EBUSY;
 		goto out;
 	}
+	if (vid_is_worker(info->snd_portid)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "this socket is the worker of another partition");
+		err = -EBUSY;
+		goto out;
+	}
 	id = p->id;
 	if (map) {
 		u64 memory = p->cfg.memory;
@@ -184,21 +211,29 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 		if (err)
 			goto out;
 		p = vid_partition_by_id(id);
-		if (!p || !vid_attachable(p)) {
+		if (!p || !vid_attachable(p) || p->cfg.memory != memory ||
+		    vid_is_worker(info->snd_portid)) {
 			NL_SET_ERR_MSG(info->extack,
 				       "the partition changed while its memory was pinned");
 			err = -EBUSY;
 			goto out;
 		}
 	}
+	err = vid_synic_create(p, info->attrs[HVKVM_VID_A_VM_SINT_ROUTES],
+			       info->attrs[HVKVM_VID_A_VM_PORTS], &synic,
+			       info->extack);
+	if (err)
+		goto out;
 	__module_get(THIS_MODULE);
 	p->worker_portid = info->snd_portid;
 	p->worker_pid = task_tgid_vnr(current);
 	rcu_assign_pointer(p->memory, mem);
+	rcu_assign_pointer(p->synic, synic);
 	mem = NULL;
 	vid_generation++;
 	vid_notify(p, HVKVM_VID_CMD_VM_SET_NTF);
-	err = vid_reply_vm(info, p);
+	/* Attached now, even if the reply cannot go out. */
+	vid_reply_vm(info, p);
 out:
 	mutex_unlock(&vid_lock);
 	vid_memory_put(mem);
@@ -398,8 +433,13 @@ int vid_cmd_report(struct sk_buff *skb, struct genl_info *info)
 		swap(p->crash, r.crash);
 		p->crashed = true;
 	}
-	if (state_attr && state != p->state)
+	if (state_attr && state != p->state) {
 		vid_set_state(p, state);
+	} else if (r.console_log || r.console_sock || r.error) {
+		/* Announced, as every change but the counters is. */
+		vid_generation++;
+		vid_notify(p, HVKVM_VID_CMD_VM_SET_NTF);
+	}
 out:
 	mutex_unlock(&vid_lock);
 	vid_report_free(&r);

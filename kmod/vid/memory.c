@@ -234,7 +234,7 @@ int vid_memory_pin(u64 memory, struct nlattr *map, struct vid_memory **out,
 		}
 		total += r->npages << PAGE_SHIFT;
 	}
-	if (!mem->nregions || total > memory + HVKVM_VID_MEMORY_SLACK) {
+	if (total < memory || total > memory + HVKVM_VID_MEMORY_SLACK) {
 		NL_SET_ERR_MSG_ATTR(extack, map,
 				    "the memory map must cover the partition's memory, and no more");
 		err = -EINVAL;

@@ -36,6 +36,35 @@ static const struct nla_policy vid_attach_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_ID]		= { .type = NLA_U32 },
 	[HVKVM_VID_A_VM_NAME]		= { .type = NLA_NUL_STRING },
 	[HVKVM_VID_A_VM_MEMORY_MAP]	= NLA_POLICY_NESTED(vid_memory_map_policy),
+	[HVKVM_VID_A_VM_SINT_ROUTES]	= NLA_POLICY_NESTED(vid_routes_policy),
+	[HVKVM_VID_A_VM_PORTS]		= NLA_POLICY_NESTED(vid_ports_policy),
+};
+
+static const struct nla_policy vid_synic_policy[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_NAME]		= { .type = NLA_NUL_STRING },
+	[HVKVM_VID_A_VM_VP]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_SCONTROL]	= { .type = NLA_U64 },
+	[HVKVM_VID_A_VM_SIEFP]		= { .type = NLA_U64 },
+	[HVKVM_VID_A_VM_SIMP]		= { .type = NLA_U64 },
+};
+
+static const struct nla_policy vid_inject_policy[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_NAME]		= { .type = NLA_NUL_STRING },
+	[HVKVM_VID_A_VM_VP]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_SINT]		= NLA_POLICY_MAX(NLA_U32, 15),
+	[HVKVM_VID_A_VM_MSG_TYPE]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[HVKVM_VID_A_VM_MSG_PAYLOAD]	= { .type = NLA_BINARY, .len = 240 },
+	[HVKVM_VID_A_VM_FLAG]		= NLA_POLICY_MAX(NLA_U32, 2047),
+};
+
+static const struct nla_policy vid_hcall_policy[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_NAME]		= { .type = NLA_NUL_STRING },
+	[HVKVM_VID_A_VM_VP]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_HCALL_CONTROL]	= { .type = NLA_U64 },
+	[HVKVM_VID_A_VM_HCALL_INPUT]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy vid_stop_policy[HVKVM_VID_A_MAX + 1] = {
@@ -273,6 +302,24 @@ int vid_reply_vm(struct genl_info *info, const struct vid_partition *p)
 		nlmsg_free(skb);
 		return err;
 	}
+	return genlmsg_reply(skb, info);
+}
+
+/* Answer a request with one u64 attribute, under the request's command. */
+int vid_reply_u64(struct genl_info *info, int attr, u64 val)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(skb, info, &vid_family, 0, info->genlhdr->cmd);
+	if (!hdr || nla_put_u64_64bit(skb, attr, val, HVKVM_VID_A_PAD)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
 	return genlmsg_reply(skb, info);
 }
 
@@ -643,6 +690,34 @@ static const struct genl_ops vid_ops[] = {
 		.cmd = HVKVM_VID_CMD_VM_REPORT,
 		.doit = vid_cmd_report,
 		.policy = vid_report_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_SYNIC,
+		.doit = vid_cmd_synic,
+		.policy = vid_synic_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_HCALL,
+		.doit = vid_cmd_hcall,
+		.policy = vid_hcall_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_SYNIC_POST,
+		.doit = vid_cmd_synic_inject,
+		.policy = vid_inject_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_SYNIC_SIGNAL,
+		.doit = vid_cmd_synic_inject,
+		.policy = vid_inject_policy,
 		.maxattr = HVKVM_VID_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

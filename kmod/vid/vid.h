@@ -67,6 +67,23 @@ struct vid_partition {
 	u64 (*exits)[HVKVM_VID_EXIT_COUNT];	/* per vCPU, or NULL */
 	u32 exits_vcpus;
 	struct vid_memory __rcu *memory;	/* while a worker is attached */
+	struct vid_synic __rcu *synic;		/* likewise */
+};
+
+struct vid_synic;
+
+/*
+ * The module above VID (VMBus) that takes the guests' messages. Called
+ * with vid_lock held: it may post messages and signal events, nothing
+ * else of VID's.
+ */
+struct vid_client_ops {
+	struct module *owner;
+	/* HvPostMessage from @vp on @conn_id: returns an HV_STATUS_* code. */
+	u16 (*post_message)(struct vid_partition *p, u32 vp, u32 conn_id,
+			    u32 type, const void *payload, u32 len);
+	/* The worker is gone: forget everything about p. */
+	void (*detach)(struct vid_partition *p);
 };
 
 /*
@@ -105,6 +122,7 @@ struct vid_partition *vid_lookup(struct genl_info *info);
 void vid_notify(const struct vid_partition *p, u8 cmd);
 int vid_reply_vm(struct genl_info *info, const struct vid_partition *p);
 int vid_send_request(const struct vid_partition *p, u32 action);
+int vid_reply_u64(struct genl_info *info, int attr, u64 val);
 int vid_netlink_init(void);
 void vid_netlink_exit(void);
 
@@ -119,6 +137,25 @@ int vid_memory_read(const struct vid_memory *mem, u64 gpa, void *buf,
 		    size_t len);
 int vid_memory_write(const struct vid_memory *mem, u64 gpa, const void *buf,
 		     size_t len);
+
+/* synic.c: SynIC delivery, for VID and the modules above it. */
+extern const struct nla_policy vid_routes_policy[HVKVM_VID_SINT_A_MAX + 1];
+extern const struct nla_policy vid_ports_policy[HVKVM_VID_PORT_A_MAX + 1];
+int vid_register_client(const struct vid_client_ops *ops);
+void vid_unregister_client(const struct vid_client_ops *ops);
+int vid_post_message(struct vid_partition *p, u32 vp, u32 sint, u32 type,
+		     const void *payload, u32 len);
+int vid_signal_event(struct vid_partition *p, u32 vp, u32 sint, u32 flag);
+int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
+			 void (*handler)(void *data), void *data);
+int vid_synic_create(struct vid_partition *p, struct nlattr *routes,
+		     struct nlattr *ports, struct vid_synic **out,
+		     struct netlink_ext_ack *extack);
+void vid_synic_free(struct vid_synic *synic);
+void vid_synic_detach_client(struct vid_partition *p);
+int vid_cmd_synic(struct sk_buff *skb, struct genl_info *info);
+int vid_cmd_hcall(struct sk_buff *skb, struct genl_info *info);
+int vid_cmd_synic_inject(struct sk_buff *skb, struct genl_info *info);
 
 /* lifecycle.c */
 int vid_cmd_start(struct sk_buff *skb, struct genl_info *info);

@@ -18,154 +18,13 @@
 
 #include "../lib/genl.h"
 #include "kselftest_harness.h"
+#include "vid_helpers.h"
 
-#define MiB (1ULL << 20)
-#define KERNEL "/boot/vmlinuz"
-
-struct vm_spec {
-	const char *name;
-	uint64_t memory;
-	uint32_t vcpus;
-	const char *kernel, *initrd, *cmdline;
-	bool no_name, no_memory, no_vcpus, no_boot;
-};
-
-static void put_spec(struct nlmsghdr *nlh, const struct vm_spec *s)
-{
-	struct nlattr *boot;
-
-	if (!s->no_name)
-		mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, s->name);
-	if (!s->no_memory)
-		mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, s->memory);
-	if (!s->no_vcpus)
-		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_VCPUS, s->vcpus);
-	if (s->no_boot)
-		return;
-	boot = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_BOOT);
-	if (s->kernel)
-		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_KERNEL, s->kernel);
-	if (s->initrd)
-		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_INITRD, s->initrd);
-	if (s->cmdline)
-		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_CMDLINE, s->cmdline);
-	mnl_attr_nest_end(nlh, boot);
-}
-
-/* 0 (or, with reply, the count of replies: 1) on success; -errno. */
-static int vm_new(struct genl_test *g, const struct vm_spec *s,
-		  struct genl_msg *reply)
-{
-	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_NEW, 0);
-	int ret;
-
-	put_spec(nlh, s);
-	ret = genl_test_call(g, nlh, reply, reply ? 1 : 0);
-	return reply || ret < 0 ? ret : 0;
-}
-
-static int vm_simple(struct genl_test *g, const char *name)
-{
-	struct vm_spec s = { .name = name, .memory = 64 * MiB, .vcpus = 1,
-			     .kernel = KERNEL };
-
-	return vm_new(g, &s, NULL);
-}
-
-static int vm_get(struct genl_test *g, const char *name, struct genl_msg *m)
-{
-	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_GET, 0);
-
-	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
-	return genl_test_call(g, nlh, m, 1);
-}
-
-static int vm_del(struct genl_test *g, const char *name)
-{
-	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_DEL, 0);
-
-	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
-	return genl_test_call(g, nlh, NULL, 0);
-}
-
-#define MAX_DUMP 256
-
-/* Dump every partition; returns the count, messages in msgs. */
-static int vm_dump(struct genl_test *g, struct genl_msg *msgs)
-{
-	struct nlmsghdr *nlh = genl_test_msg(g, HVKVM_VID_CMD_VM_GET, NLM_F_DUMP);
-
-	return genl_test_call(g, nlh, msgs, MAX_DUMP);
-}
-
-static void dump_free(struct genl_msg *msgs, int n)
-{
-	for (int i = 0; i < n && i < MAX_DUMP; i++)
-		genl_msg_free(&msgs[i]);
-}
-
-/* Delete every partition: each test starts from an empty host. */
-static int delete_all(struct genl_test *g)
-{
-	static struct genl_msg msgs[MAX_DUMP];
-	int n = vm_dump(g, msgs);
-
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n && i < MAX_DUMP; i++) {
-		int err = vm_del(g, mnl_attr_get_str(msgs[i].tb[HVKVM_VID_A_VM_NAME]));
-
-		if (err)
-			return err;
-	}
-	dump_free(msgs, n);
-	return 0;
-}
-
-static const char *boot_str(struct genl_msg *m, int type)
-{
-	struct nlattr *tb[64];
-
-	if (!m->tb[HVKVM_VID_A_VM_BOOT])
-		return NULL;
-	genl_parse_nest(m->tb[HVKVM_VID_A_VM_BOOT], tb);
-	return tb[type] ? mnl_attr_get_str(tb[type]) : NULL;
-}
-
-static unsigned int max_vms(void)
-{
-	FILE *f = fopen("/sys/module/hvkvm_vid/parameters/max_vms", "r");
-	unsigned int n = 0;
-
-	if (f) {
-		if (fscanf(f, "%u", &n) != 1)
-			n = 0;
-		fclose(f);
-	}
-	return n;
-}
 
 FIXTURE(vid) {
 	struct genl_test g;
 };
 
-/*
- * Every test starts from an empty host and leaves one. The lab loads the
- * module: its absence is a failure here, not a reason to skip.
- */
-static int open_empty(struct genl_test *g)
-{
-	int err = genl_test_open(g, HVKVM_VID_GENL_NAME);
-
-	return err ? err : delete_all(g);
-}
-
-static void close_empty(struct genl_test *g)
-{
-	if (g->nl)
-		delete_all(g);
-	genl_test_close(g);
-}
 
 FIXTURE_SETUP(vid)
 {
@@ -778,70 +637,6 @@ TEST_F(vid, unload_with_partitions)
 	EXPECT_EQ(0, vm_simple(&self->g, "u1"));
 }
 
-/*
- * The lifecycle, with this test playing the worker: what VID asks of the
- * worker, what it takes from it, and what it refuses.
- */
-static int vm_cmd(struct genl_test *g, uint8_t cmd, const char *name, bool force)
-{
-	struct nlmsghdr *nlh = genl_test_msg(g, cmd, 0);
-
-	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
-	if (force)
-		mnl_attr_put(nlh, HVKVM_VID_A_VM_FORCE, 0, NULL);
-	return genl_test_call(g, nlh, NULL, 0);
-}
-
-static int report(struct genl_test *w, const char *name, int state)
-{
-	struct nlmsghdr *nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_REPORT, 0);
-
-	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
-	if (state >= 0)
-		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, state);
-	return genl_test_call(w, nlh, NULL, 0);
-}
-
-static int vm_state(struct genl_test *g, const char *name)
-{
-	struct genl_msg m;
-	int state;
-
-	if (vm_get(g, name, &m) != 1)
-		return -1;
-	state = mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_STATE]);
-	genl_msg_free(&m);
-	return state;
-}
-
-/* The next request VID sends the worker: its action, or -errno. */
-static int next_request(struct genl_test *w)
-{
-	struct genl_msg m;
-	int action;
-	int err = genl_test_recv(w, &m, 10000);
-
-	if (err)
-		return err;
-	action = m.cmd == HVKVM_VID_CMD_VM_REQUEST_NTF &&
-		 m.tb[HVKVM_VID_A_VM_ACTION] ?
-		 (int)mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_ACTION]) : -EBADMSG;
-	genl_msg_free(&m);
-	return action;
-}
-
-static int attach(struct genl_test *w, const char *name)
-{
-	struct nlmsghdr *nlh;
-	int err = genl_test_open(w, HVKVM_VID_GENL_NAME);
-
-	if (err)
-		return err;
-	nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_ATTACH, 0);
-	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
-	err = genl_test_call(w, nlh, NULL, 0);
-	return err < 0 ? err : 0;
-}
 
 TEST_F(vid, lifecycle_with_worker)
 {
@@ -1101,55 +896,6 @@ TEST_F(vid, unload_refused_while_attached)
 	EXPECT_EQ(HVKVM_VID_STATE_CRASHED, vm_state(&self->g, "pin"));
 }
 
-/*
- * Pins held system-wide: acquired minus released, from /proc/vmstat. The
- * lab's own I/O (9p) pins and unpins a few pages as it goes, so counts
- * are compared within PIN_NOISE pages: far below one guest's 16384.
- */
-#define PIN_NOISE 64
-static long pins_held(void)
-{
-	FILE *f = fopen("/proc/vmstat", "r");
-	long acq = -1, rel = -1, v;
-	char key[64];
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2) {
-		if (!strcmp(key, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(key, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	return acq < 0 || rel < 0 ? -1 : acq - rel;
-}
-
-struct region { uint64_t gpa, size, uaddr; };
-
-static int attach_map(struct genl_test *w, const char *name,
-		      const struct region *r, int n)
-{
-	struct nlattr *map, *one;
-	struct nlmsghdr *nlh;
-	int err = genl_test_open(w, HVKVM_VID_GENL_NAME);
-
-	if (err)
-		return err;
-	nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_ATTACH, 0);
-	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
-	map = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_MEMORY_MAP);
-	for (int i = 0; i < n; i++) {
-		one = mnl_attr_nest_start(nlh, HVKVM_VID_MEM_A_REGION);
-		mnl_attr_put_u64(nlh, HVKVM_VID_MEM_A_GPA, r[i].gpa);
-		mnl_attr_put_u64(nlh, HVKVM_VID_MEM_A_SIZE, r[i].size);
-		mnl_attr_put_u64(nlh, HVKVM_VID_MEM_A_UADDR, r[i].uaddr);
-		mnl_attr_nest_end(nlh, one);
-	}
-	mnl_attr_nest_end(nlh, map);
-	err = genl_test_call(w, nlh, NULL, 0);
-	return err < 0 ? err : 0;
-}
 
 /* Bad memory tables are refused whole, and leave nothing pinned. */
 TEST_F(vid, memory_map_refused)
@@ -1174,8 +920,10 @@ TEST_F(vid, memory_map_refused)
 		{ { { 0, 32 * MiB, u }, { 16 * MiB, 16 * MiB, u + 32 * MiB } }, 2,
 		  -EINVAL, "memory regions overlap" },
 		{ { { -4096ULL, 8192, u } }, 1, -EINVAL, "a memory region wraps around" },
+		{ { { 0, 32 * MiB, u } }, 1, -EINVAL,
+		  "the memory map must cover the partition's memory, and no more" },
 		/* Not mapped in the worker: nothing to pin. */
-		{ { { 0, 32 * MiB, 4096 } }, 1, -EFAULT, "cannot pin the guest memory" },
+		{ { { 0, 64 * MiB, 4096 } }, 1, -EFAULT, "cannot pin the guest memory" },
 	};
 
 	ASSERT_NE(MAP_FAILED, ram);

@@ -85,10 +85,12 @@
  *   the caller's process id. With VM_MEMORY_MAP the worker hands VID its
  *   guest-memory table: each region's pages (the worker's own mapping,
  *   registered with KVM at the same guest-physical address) are pinned
- *   for as long as the worker is attached, and charged to the worker's
- *   RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK. Regions are page-aligned,
- *   do not overlap, and add up to at most the partition's memory plus
- *   HVKVM_VID_MEMORY_SLACK (firmware areas); -EINVAL names the bad one.
+ *   for as long as the worker is attached, and counted in the worker's
+ *   pinned memory, which may not exceed its RLIMIT_MEMLOCK unless it has
+ *   CAP_IPC_LOCK. Regions are page-aligned, do not overlap, and add up to
+ *   at least the partition's memory and at most that plus
+ *   HVKVM_VID_MEMORY_SLACK (firmware areas); -EINVAL names the fault. A
+ *   socket is the worker of one partition at most.
  *   While a worker is attached the module cannot be unloaded. When the worker's socket closes (the worker exits, or is
  *   killed) VID detaches it: a STOPPING partition becomes OFF, any other
  *   CRASHED, with the worker's exit status or signal as the reason.
@@ -100,6 +102,31 @@
  *   Reporting OFF or CRASHED detaches the worker.
  * HVKVM_VID_CMD_VM_REQUEST_NTF: VID to the worker, unicast to its socket:
  *   VM_ACTION says what to do (enum hvkvm_vid_action).
+ *
+ * SynIC (the worker forwards what KVM hands it; VID does the rest in the
+ * kernel). At VM_ATTACH the worker also passes, as file descriptors of its
+ * own that VID takes references on:
+ *   VM_SINT_ROUTES: per (VP, SINT) an eventfd bound with KVM_IRQFD to an
+ *     HV_SINT route (signalling it raises the SINT in the guest) and its
+ *     resample eventfd (KVM signals it when the guest ends a message or
+ *     EOIs the SINT's vector);
+ *   VM_PORTS: per connection id an eventfd bound with KVM_HYPERV_EVENTFD,
+ *     which the guest's HvSignalEvent on that connection signals.
+ * HVKVM_VID_CMD_VM_SYNIC (worker only): the guest wrote SCONTROL, SIEFP or
+ *   SIMP on VM_VP: VM_SCONTROL, VM_SIEFP, VM_SIMP are the three values as
+ *   KVM_EXIT_HYPERV_SYNIC gives them. Send it before resuming the vCPU.
+ * HVKVM_VID_CMD_VM_HCALL (worker only): a hypercall KVM left to user space
+ *   (HvPostMessage, or HvSignalEvent on a connection without an eventfd):
+ *   VM_VP, VM_HCALL_CONTROL (the control word) and VM_HCALL_INPUT (the
+ *   input GPA, or the fast input). The reply carries VM_HCALL_RESULT, the
+ *   value for the guest's RAX (an HV_STATUS_* code).
+ * HVKVM_VID_CMD_VM_SYNIC_POST (diagnostics): post a message to a running
+ *   partition's VM_VP on VM_SINT: VM_MSG_TYPE and VM_MSG_PAYLOAD (at most
+ *   240 bytes), queued and delivered as VMBus's own messages are.
+ *   -ENOBUFS when too many wait for the guest.
+ * HVKVM_VID_CMD_VM_SYNIC_SIGNAL (diagnostics): set event flag VM_FLAG of
+ *   VM_SINT on VM_VP and raise the SINT. -EAGAIN when the guest has no
+ *   event page there yet.
  *
  * Notifications (multicast group HVKVM_VID_MCGRP_EVENTS, "events")
  * ----------------------------------------------------------------
@@ -131,9 +158,10 @@
  *   rights, not here.
  * VM_PAD: padding for 64-bit attributes in what the kernel sends; never
  *   part of a request.
- * VM_WORKER_PID (u32): process id of the attached worker; read-only.
- * VM_UPTIME (u64): nanoseconds since the partition last became RUNNING
- *   (paused time included), while it runs or is paused; read-only.
+ * VM_WORKER_PID (u32): process id of the attached worker, in the pid
+ *   namespace it attached from; read-only.
+ * VM_UPTIME (u64): nanoseconds since the partition's start reached
+ *   RUNNING (paused time included), while it runs or is paused; read-only.
  * VM_CONSOLE_LOG (string): where the worker keeps the guest's console.
  * VM_CONSOLE_SOCK (string): a unix stream socket where the worker serves
  *   the guest's console live (output, and input typed into it).
@@ -148,6 +176,15 @@
  *   HVKVM_VID_MEM_A_GPA, HVKVM_VID_MEM_A_SIZE and HVKVM_VID_MEM_A_UADDR,
  *   u64 each): the guest-memory table, in VM_ATTACH only.
  * VM_PINNED (u64): bytes of guest memory VID holds pinned; read-only.
+ * VM_SINT_ROUTES (nest of HVKVM_VID_SINT_A_ROUTE nests: SINT_A_VP,
+ *   SINT_A_SINT, SINT_A_IRQFD, SINT_A_RESAMPLEFD, u32 each) and VM_PORTS
+ *   (nest of HVKVM_VID_PORT_A_PORT nests: PORT_A_CONN_ID, PORT_A_FD, u32
+ *   each): in VM_ATTACH only, see SynIC above.
+ * VM_VP (u32): a virtual processor's index (HV_X64_MSR_VP_INDEX).
+ * VM_SCONTROL, VM_SIEFP, VM_SIMP (u64): SynIC MSR values.
+ * VM_HCALL_CONTROL, VM_HCALL_INPUT, VM_HCALL_RESULT (u64): a hypercall.
+ * VM_SINT (u32, below 16), VM_MSG_TYPE (u32, non-zero), VM_MSG_PAYLOAD
+ *   (binary), VM_FLAG (u32, below 2048): a SynIC message or event.
  * VM_VCPU_STATS (nest of HVKVM_VID_VCPU_A_VCPU nests, each with
  *   HVKVM_VID_VCPU_A_INDEX (u32) and HVKVM_VID_VCPU_A_EXITS (binary, an
  *   array of u64 indexed by enum hvkvm_vid_exit, HVKVM_VID_EXIT_COUNT
@@ -236,6 +273,10 @@ enum hvkvm_vid_cmd {
 	HVKVM_VID_CMD_VM_ATTACH,
 	HVKVM_VID_CMD_VM_REPORT,
 	HVKVM_VID_CMD_VM_REQUEST_NTF,
+	HVKVM_VID_CMD_VM_SYNIC,
+	HVKVM_VID_CMD_VM_HCALL,
+	HVKVM_VID_CMD_VM_SYNIC_POST,
+	HVKVM_VID_CMD_VM_SYNIC_SIGNAL,
 	__HVKVM_VID_CMD_MAX
 };
 #define HVKVM_VID_CMD_MAX (__HVKVM_VID_CMD_MAX - 1)
@@ -260,6 +301,19 @@ enum hvkvm_vid_attr {
 	HVKVM_VID_A_VM_CONSOLE_SOCK,
 	HVKVM_VID_A_VM_MEMORY_MAP,
 	HVKVM_VID_A_VM_PINNED,
+	HVKVM_VID_A_VM_SINT_ROUTES,
+	HVKVM_VID_A_VM_PORTS,
+	HVKVM_VID_A_VM_VP,
+	HVKVM_VID_A_VM_SCONTROL,
+	HVKVM_VID_A_VM_SIEFP,
+	HVKVM_VID_A_VM_SIMP,
+	HVKVM_VID_A_VM_HCALL_CONTROL,
+	HVKVM_VID_A_VM_HCALL_INPUT,
+	HVKVM_VID_A_VM_HCALL_RESULT,
+	HVKVM_VID_A_VM_SINT,
+	HVKVM_VID_A_VM_MSG_TYPE,
+	HVKVM_VID_A_VM_MSG_PAYLOAD,
+	HVKVM_VID_A_VM_FLAG,
 	__HVKVM_VID_A_MAX
 };
 #define HVKVM_VID_A_MAX (__HVKVM_VID_A_MAX - 1)
@@ -306,5 +360,26 @@ enum hvkvm_vid_mem_attr {
 #define HVKVM_VID_MEM_A_MAX (__HVKVM_VID_MEM_A_MAX - 1)
 #define HVKVM_VID_MEM_REGIONS_MAX	8
 #define HVKVM_VID_MEMORY_SLACK		(16ULL << 20)
+
+enum hvkvm_vid_sint_attr {
+	HVKVM_VID_SINT_A_UNSPEC,
+	HVKVM_VID_SINT_A_ROUTE,		/* in VM_SINT_ROUTES: one per route */
+	HVKVM_VID_SINT_A_VP,
+	HVKVM_VID_SINT_A_SINT,
+	HVKVM_VID_SINT_A_IRQFD,
+	HVKVM_VID_SINT_A_RESAMPLEFD,
+	__HVKVM_VID_SINT_A_MAX
+};
+#define HVKVM_VID_SINT_A_MAX (__HVKVM_VID_SINT_A_MAX - 1)
+
+enum hvkvm_vid_port_attr {
+	HVKVM_VID_PORT_A_UNSPEC,
+	HVKVM_VID_PORT_A_PORT,		/* in VM_PORTS: one per port */
+	HVKVM_VID_PORT_A_CONN_ID,
+	HVKVM_VID_PORT_A_FD,
+	__HVKVM_VID_PORT_A_MAX
+};
+#define HVKVM_VID_PORT_A_MAX (__HVKVM_VID_PORT_A_MAX - 1)
+#define HVKVM_VID_PORTS_MAX		256
 
 #endif /* _UAPI_LINUX_HVKVM_VID_H */
