@@ -44,6 +44,8 @@ static void vid_detach(struct vid_partition *p)
 	vid_memory_put(mem);
 	p->worker_portid = 0;
 	p->worker_pid = 0;
+	put_pid(p->worker_tgid);
+	p->worker_tgid = NULL;
 	module_put(THIS_MODULE);
 }
 
@@ -227,6 +229,7 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 	__module_get(THIS_MODULE);
 	p->worker_portid = info->snd_portid;
 	p->worker_pid = task_tgid_vnr(current);
+	p->worker_tgid = get_task_pid(current, PIDTYPE_TGID);
 	rcu_assign_pointer(p->memory, mem);
 	rcu_assign_pointer(p->synic, synic);
 	mem = NULL;

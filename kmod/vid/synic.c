@@ -636,12 +636,18 @@ err:
 
 /* ---- what the worker forwards ---- */
 
+/*
+ * The partition, when the caller is its worker: the attached socket, or
+ * another socket of the same process (each vCPU thread forwards its own
+ * exits on a socket of its own).
+ */
 static struct vid_partition *vid_worker_lookup(struct genl_info *info)
 {
 	struct vid_partition *p = vid_lookup(info);
 
 	if (!IS_ERR(p) && (!p->worker_portid ||
-			   p->worker_portid != info->snd_portid)) {
+			   (p->worker_portid != info->snd_portid &&
+			    task_tgid(current) != p->worker_tgid))) {
 		NL_SET_ERR_MSG(info->extack,
 			       "only the partition's worker reports on it");
 		return ERR_PTR(-EPERM);

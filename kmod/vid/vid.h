@@ -58,6 +58,7 @@ struct vid_partition {
 	/* The running side; all of it under vid_lock. */
 	u32 worker_portid;		/* 0: no worker attached */
 	pid_t worker_pid;
+	struct pid *worker_tgid;	/* its process, for its other sockets */
 	u64 running_since;		/* boot-time ns of the last RUNNING */
 	char *console_log;
 	char *console_sock;

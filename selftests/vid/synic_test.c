@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -311,11 +312,27 @@ TEST_F(synic, post_message_checked)
 	EXPECT_EQ(-ERANGE, err);
 	EXPECT_STREQ("the partition has no such vp", self->w.extack);
 
-	/* Only the worker forwards the guest's hypercalls. */
+	/* Another socket of the worker's process may forward (a vCPU's)... */
 	ASSERT_EQ(0, genl_test_open(&other, HVKVM_VID_GENL_NAME));
-	hcall(&other, 0, 0x5c, INPUT, &err);
-	EXPECT_EQ(-EPERM, err);
+	in->conn = 1, in->rsvd = 0, in->type = 1, in->size = 8;
+	EXPECT_EQ(BAD_CONN, hcall(&other, 1, 0x5c, INPUT, &err));
+	EXPECT_EQ(0, err);
 	genl_test_close(&other);
+
+	/* ... another process may not. */
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (genl_test_open(&other, HVKVM_VID_GENL_NAME))
+			_exit(100);
+		hcall(&other, 0, 0x5c, INPUT, &err);
+		_exit(err == -EPERM ? 0 : 1);
+	}
+	int status;
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 /* Bad SynIC plumbing is refused at attach, whole. */

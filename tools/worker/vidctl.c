@@ -18,12 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/hvkvm_vid.h>
+#include <linux/kvm.h>
+#include <pthread.h>
 
 #include "../hvadm/nl.h"
 #include "vidctl.h"
@@ -31,6 +34,16 @@
 
 #define VIDCTL_GRACE_S	120
 #define VIDCTL_REQS	16
+
+/*
+ * SynIC plumbing handed to VID: per VP, SINT 2 (VMBus's) routed to GSI
+ * VIDCTL_SINT_GSI + VP with an irqfd and its resample fd; and a pool of
+ * connection ids bound to eventfds, for the channels VMBus will offer.
+ */
+#define VIDCTL_SINT		2
+#define VIDCTL_SINT_GSI		24
+#define VIDCTL_PORT_BASE	0x100
+#define VIDCTL_PORTS		64
 
 /* The counters go to VID as they are: the two lists must agree. */
 _Static_assert((int)HVKVM_VID_EXIT_COUNT == (int)WVM_EXIT_NR &&
@@ -60,6 +73,12 @@ struct vidctl {
 	uint32_t vcpus;
 	uint32_t state;
 	bool has_initrd, has_cmdline;
+
+	/* SynIC plumbing, see VIDCTL_SINT. */
+	int sint_irq[WVM_MAX_VCPUS], sint_eom[WVM_MAX_VCPUS];
+	int port_fd[VIDCTL_PORTS];
+	/* A socket per vCPU thread, for what it forwards (lazily opened). */
+	struct nl *vcpu_nl[WVM_MAX_VCPUS];
 };
 
 static void say(const struct vidctl *c, const char *fmt, ...)
@@ -222,6 +241,8 @@ static int report_crash(struct vidctl *c, uint32_t kind, const uint64_t *params,
 	return talk(c, nlh, "report");
 }
 
+static void put_plumbing(struct vidctl *c, struct nlmsghdr *nlh);
+
 /* Attach, handing VID the guest-memory table; reply: our record. */
 static int attach(struct vidctl *c, bool with_memory)
 {
@@ -242,8 +263,204 @@ static int attach(struct vidctl *c, bool with_memory)
 			mnl_attr_nest_end(nlh, one);
 		}
 		mnl_attr_nest_end(nlh, map);
+		put_plumbing(c, nlh);
 	}
 	return talk(c, nlh, "attach");
+}
+
+/* The calling vCPU thread's own socket to VID. */
+static struct nl *vcpu_socket(struct vidctl *c, unsigned int vcpu)
+{
+	struct nl *nl = c->vcpu_nl[vcpu];
+
+	if (nl)
+		return nl;
+	nl = malloc(sizeof(*nl));
+	if (!nl || nl_open(nl, HVKVM_VID_GENL_NAME, HVKVM_VID_GENL_VERSION, NULL)) {
+		free(nl);
+		return NULL;
+	}
+	c->vcpu_nl[vcpu] = nl;
+	return nl;
+}
+
+static int hcall_result_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == HVKVM_VID_A_VM_HCALL_RESULT &&
+		    !mnl_attr_validate(a, MNL_TYPE_U64))
+			*(uint64_t *)data = mnl_attr_get_u64(a);
+	}
+	return MNL_CB_OK;
+}
+
+/* A hypercall KVM left to us: VID answers it (HvPostMessage). */
+static uint64_t forward_hcall(struct wvm *w, unsigned int vcpu, uint64_t control,
+			      uint64_t in_gpa, uint64_t out_gpa, void *opaque)
+{
+	struct vidctl *c = opaque;
+	struct nl *nl = vcpu_socket(c, vcpu);
+	uint64_t result = 3;	/* HV_STATUS_INVALID_HYPERCALL_INPUT */
+	struct nlmsghdr *nlh;
+
+	(void)w;
+	(void)out_gpa;
+	if (!nl)
+		return 11;	/* HV_STATUS_INSUFFICIENT_MEMORY: the guest retries */
+	nlh = nl_req(nl, HVKVM_VID_CMD_VM_HCALL, 0);
+	nl_put(nl, nlh, strz, HVKVM_VID_A_VM_NAME, c->name);
+	nl_put(nl, nlh, u32, HVKVM_VID_A_VM_VP, vcpu);
+	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_HCALL_CONTROL, control);
+	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_HCALL_INPUT, in_gpa);
+	if (nl_talk(nl, nlh, hcall_result_cb, &result))
+		say(c, "hypercall 0x%llx: %s", (unsigned long long)control, nl->extack);
+	return result;
+}
+
+/* The guest moved its SynIC pages: VID must know before the vCPU goes on. */
+static void forward_synic(struct wvm *w, unsigned int vcpu, uint32_t msr,
+			  const struct wvm_synic *sy, void *opaque)
+{
+	struct vidctl *c = opaque;
+	struct nl *nl = vcpu_socket(c, vcpu);
+	struct nlmsghdr *nlh;
+	int err;
+
+	(void)w;
+	(void)msr;
+	if (!nl)
+		return;
+	nlh = nl_req(nl, HVKVM_VID_CMD_VM_SYNIC, 0);
+	nl_put(nl, nlh, strz, HVKVM_VID_A_VM_NAME, c->name);
+	nl_put(nl, nlh, u32, HVKVM_VID_A_VM_VP, vcpu);
+	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_SCONTROL, sy->scontrol);
+	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_SIEFP, sy->siefp);
+	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_SIMP, sy->simp);
+	err = nl_talk(nl, nlh, NULL, NULL);
+	if (err)
+		say(c, "SynIC of vp %u: %s", vcpu, nl->extack);
+}
+
+static void close_plumbing(struct vidctl *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < WVM_MAX_VCPUS; i++) {
+		if (c->sint_irq[i] > 0)
+			close(c->sint_irq[i]);
+		if (c->sint_eom[i] > 0)
+			close(c->sint_eom[i]);
+		c->sint_irq[i] = c->sint_eom[i] = 0;
+		if (c->vcpu_nl[i]) {
+			nl_close(c->vcpu_nl[i]);
+			free(c->vcpu_nl[i]);
+			c->vcpu_nl[i] = NULL;
+		}
+	}
+	for (i = 0; i < VIDCTL_PORTS; i++) {
+		if (c->port_fd[i] > 0)
+			close(c->port_fd[i]);
+		c->port_fd[i] = 0;
+	}
+}
+
+/*
+ * Route SINT 2 of every VP to an irqfd with a resample fd, and bind the
+ * port pool with KVM_HYPERV_EVENTFD. KVM_SET_GSI_ROUTING replaces the
+ * table, so it repeats the irqchip's defaults (KVM's own layout: GSI 0-15
+ * to the PICs and the IOAPIC, 16-23 to the IOAPIC).
+ */
+static int plumb(struct vidctl *c, char *err, size_t errlen)
+{
+	unsigned int nvcpu = wvm_nr_vcpus(c->vm), n = 0, i;
+	int vmfd = wvm_vm_fd(c->vm);
+	struct kvm_irq_routing *rt;
+
+	rt = calloc(1, sizeof(*rt) + (40 + WVM_MAX_VCPUS) * sizeof(rt->entries[0]));
+	if (!rt)
+		return -ENOMEM;
+	for (i = 0; i < 24; i++) {
+		if (i < 16) {
+			rt->entries[n].gsi = i;
+			rt->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			rt->entries[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER :
+								   KVM_IRQCHIP_PIC_SLAVE;
+			rt->entries[n++].u.irqchip.pin = i % 8;
+		}
+		rt->entries[n].gsi = i;
+		rt->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		rt->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		rt->entries[n++].u.irqchip.pin = i;
+	}
+	for (i = 0; i < nvcpu; i++) {
+		rt->entries[n].gsi = VIDCTL_SINT_GSI + i;
+		rt->entries[n].type = KVM_IRQ_ROUTING_HV_SINT;
+		rt->entries[n].u.hv_sint.vcpu = i;
+		rt->entries[n++].u.hv_sint.sint = VIDCTL_SINT;
+	}
+	rt->nr = n;
+	if (ioctl(vmfd, KVM_SET_GSI_ROUTING, rt) < 0) {
+		snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		free(rt);
+		return -errno;
+	}
+	free(rt);
+
+	for (i = 0; i < nvcpu; i++) {
+		struct kvm_irqfd irqfd = {
+			.gsi = VIDCTL_SINT_GSI + i,
+			.flags = KVM_IRQFD_FLAG_RESAMPLE,
+		};
+
+		c->sint_irq[i] = eventfd(0, EFD_CLOEXEC);
+		c->sint_eom[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		irqfd.fd = c->sint_irq[i];
+		irqfd.resamplefd = c->sint_eom[i];
+		if (c->sint_irq[i] < 0 || c->sint_eom[i] < 0 ||
+		    ioctl(vmfd, KVM_IRQFD, &irqfd) < 0) {
+			snprintf(err, errlen, "SINT irqfd of vp %u: %s", i, strerror(errno));
+			return -errno;
+		}
+	}
+	for (i = 0; i < VIDCTL_PORTS; i++) {
+		struct kvm_hyperv_eventfd hv = { .conn_id = VIDCTL_PORT_BASE + i };
+
+		c->port_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		hv.fd = c->port_fd[i];
+		if (c->port_fd[i] < 0 || ioctl(vmfd, KVM_HYPERV_EVENTFD, &hv) < 0) {
+			snprintf(err, errlen, "KVM_HYPERV_EVENTFD %u: %s", hv.conn_id,
+				 strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void put_plumbing(struct vidctl *c, struct nlmsghdr *nlh)
+{
+	unsigned int i, nvcpu = wvm_nr_vcpus(c->vm);
+	struct nlattr *all, *one;
+
+	all = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_SINT_ROUTES);
+	for (i = 0; i < nvcpu; i++) {
+		one = mnl_attr_nest_start(nlh, HVKVM_VID_SINT_A_ROUTE);
+		mnl_attr_put_u32(nlh, HVKVM_VID_SINT_A_VP, i);
+		mnl_attr_put_u32(nlh, HVKVM_VID_SINT_A_SINT, VIDCTL_SINT);
+		mnl_attr_put_u32(nlh, HVKVM_VID_SINT_A_IRQFD, c->sint_irq[i]);
+		mnl_attr_put_u32(nlh, HVKVM_VID_SINT_A_RESAMPLEFD, c->sint_eom[i]);
+		mnl_attr_nest_end(nlh, one);
+	}
+	mnl_attr_nest_end(nlh, all);
+	all = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_PORTS);
+	for (i = 0; i < VIDCTL_PORTS; i++) {
+		one = mnl_attr_nest_start(nlh, HVKVM_VID_PORT_A_PORT);
+		mnl_attr_put_u32(nlh, HVKVM_VID_PORT_A_CONN_ID, VIDCTL_PORT_BASE + i);
+		mnl_attr_put_u32(nlh, HVKVM_VID_PORT_A_FD, c->port_fd[i]);
+		mnl_attr_nest_end(nlh, one);
+	}
+	mnl_attr_nest_end(nlh, all);
 }
 
 static void on_event(struct wvm *w, const struct wvm_event *ev, void *opaque)
@@ -284,10 +501,21 @@ static int create_vm(struct vidctl *c, char *err, size_t errlen)
 		.console_log = c->console_log,
 		.console_sock = c->console_sock,
 		.event = on_event,
+		.hcall = forward_hcall,
+		.synic = forward_synic,
 		.opaque = c,
 	};
+	int ret = wvm_create(&cfg, &c->vm, err, errlen);
 
-	return wvm_create(&cfg, &c->vm, err, errlen);
+	if (ret)
+		return ret;
+	ret = plumb(c, err, errlen);
+	if (ret) {
+		close_plumbing(c);
+		wvm_destroy(c->vm);
+		c->vm = NULL;
+	}
+	return ret;
 }
 
 static void arm_timer(struct vidctl *c)
@@ -498,12 +726,14 @@ int vidctl_main(const char *name)
 		say(c, "guest reset: restarting");
 		report(c, HVKVM_VID_STATE_OFF);
 		wvm_destroy(c->vm);
+		close_plumbing(c);
 		c->vm = NULL;
 		c->grace_deadline = 0;
 		if (talk(c, req(c, HVKVM_VID_CMD_VM_START), "restart"))
 			return 1;
 	}
 	wvm_destroy(c->vm);
+	close_plumbing(c);
 	nl_close(&c->nl);
 	return ret;
 }

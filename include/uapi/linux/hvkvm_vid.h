@@ -112,6 +112,8 @@
  *     EOIs the SINT's vector);
  *   VM_PORTS: per connection id an eventfd bound with KVM_HYPERV_EVENTFD,
  *     which the guest's HvSignalEvent on that connection signals.
+ * VM_SYNIC and VM_HCALL come from the worker's process, on its attached
+ * socket or any other (a vCPU thread may use one of its own).
  * HVKVM_VID_CMD_VM_SYNIC (worker only): the guest wrote SCONTROL, SIEFP or
  *   SIMP on VM_VP: VM_SCONTROL, VM_SIEFP, VM_SIMP are the three values as
  *   KVM_EXIT_HYPERV_SYNIC gives them. Send it before resuming the vCPU.
