@@ -24,7 +24,7 @@ boot_timeout=${HVKVM_TEST_TIMEOUT:-240}
 
 all_tests=(bad_specs boot_hyperv poweroff_status reboot crash triple_fault
 	smp console_socket pause_resume sigterm power_button vmbus_hypercalls
-	boot_time)
+	high_memory boot_time)
 
 n=0
 failed=0
@@ -173,7 +173,7 @@ test_reboot() {
 test_crash() {
 	run_guest crash crash
 	# P1 is the guest OS id: 0x8100 (Linux) in bits 48..63.
-	if [ "$status" = 5 ] && grep -qE 'guest crashed on vCPU 0: P0=0x[0-9a-f]+ P1=0x8100[0-9a-f]{12} P2=0x[0-9a-f]+' "$err"; then
+	if [ "$status" = 5 ] && grep -qE 'guest crashed on vCPU 0: P0=(0|0x[0-9a-f]+) P1=0x8100[0-9a-f]{12} P2=0x[0-9a-f]+' "$err"; then
 		ok "a guest panic reaches the crash MSRs: status 5"
 		grep 'guest crashed' "$err" | sed 's/^/# /'
 		grep -a 'Kernel panic' "$log" | sed 's/^/# guest: /'
@@ -202,6 +202,20 @@ test_smp() {
 		grep -aq 'smp: Brought up 1 node, 2 CPUs' "$log" &&
 		ok "2 vCPUs: the guest brings up 2 CPUs" ||
 		not_ok "2 vCPUs" "status $status"$'\n'"$(tail_of)"
+}
+
+# 3328 MiB of RAM: 3 GiB below the hole, 256 MiB above 4 GiB, all of it
+# seen. (Not more: L1 has 4 GiB, and a squeezed L1 stalls its 9p shares.)
+test_high_memory() {
+	local kib
+	run_guest highmem poweroff --memory 3328
+	kib=$(sed -n 's/^HVTEST init: .* mem \([0-9]*\) kB.*/\1/p' "$log")
+	if [ "$status" = 0 ] && [ "${kib:-0}" -gt $((3200 * 1024)) ] &&
+	   grep -aq 'HVTEST e820: .*0x0000000100000000-0x000000010fffffff\] usable' "$log"; then
+		ok "3328 MiB: the 256 MiB above 4 GiB are usable (MemTotal $kib kB)"
+	else
+		not_ok "3328 MiB of RAM" "status $status, MemTotal ${kib:-?}"$'\n'"$(tail_of)"
+	fi
 }
 
 test_console_socket() {
@@ -304,10 +318,11 @@ measure() {
 	t0=$EPOCHREALTIME
 	"$@" >/dev/null 2>&1 &
 	local p=$!
-	wait_for "$mlog" '^HVTEST init' "$boot_timeout" "$p"
+	# QEMU's guest starts this line with terminal escapes: no ^ here.
+	wait_for "$mlog" 'HVTEST init' "$boot_timeout" "$p"
 	local t1=$EPOCHREALTIME
 	wait "$p"
-	up=$(sed -n 's/^HVTEST init: .* uptime \([0-9.]*\).*/\1/p' "$mlog" | tr -d '\r')
+	up=$(sed -n 's/.*HVTEST init: .* uptime \([0-9.]*\).*/\1/p' "$mlog" | tr -d '\r')
 	printf '%s %.1f %s\n' "$name" "$(bc <<<"$t1 - $t0" 2>/dev/null || echo 0)" "${up:-?}"
 }
 
