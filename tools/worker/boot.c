@@ -13,6 +13,7 @@
 #include <asm/bootparam.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,8 +96,10 @@ static int check_kernel(struct wvm *w, const char *path, struct boot_image *img)
 	const struct setup_header *h;
 	unsigned int sects, hdr_end;
 
-	if (img->kernel_size < HDR_OFFSET + sizeof(*h) || (h = header(img),
-	    h->header != HDR_MAGIC || h->boot_flag != 0xaa55))
+	if (img->kernel_size < HDR_OFFSET + sizeof(*h))
+		return wvm_fail(w, ENOEXEC, "%s: not a bzImage", path);
+	h = header(img);
+	if (h->header != HDR_MAGIC || h->boot_flag != 0xaa55)
 		return wvm_fail(w, ENOEXEC, "%s: not a bzImage", path);
 	if (h->version < MIN_PROTOCOL)
 		return wvm_fail(w, ENOEXEC,
@@ -105,7 +108,7 @@ static int check_kernel(struct wvm *w, const char *path, struct boot_image *img)
 	if (!(h->loadflags & LOADED_HIGH))
 		return wvm_fail(w, ENOEXEC, "%s: not a bzImage (zImage)", path);
 	hdr_end = 0x202 + img->kernel[0x201];
-	if (hdr_end < 0x202 + 0x60)	/* up to init_size, protocol 2.10 */
+	if (hdr_end < HDR_OFFSET + offsetof(struct setup_header, init_size) + 4)
 		return wvm_fail(w, ENOEXEC, "%s: not a bzImage (setup header too short)",
 				path);
 	if (h->version < 0x020c || !(h->xloadflags & XLF_KERNEL_64))

@@ -96,7 +96,7 @@ struct wvm {
 	bool ended;		/* an event was recorded */
 	struct wvm_event event;
 
-	pthread_mutex_t pm_lock;
+	pthread_mutex_t dev_lock;	/* pm, unknown ports */
 	struct wvm_pm pm;
 	uint8_t cmos_index;
 	bool mmio_warned;

@@ -77,26 +77,26 @@ void legacy_kbc_io(struct wvm *w, struct wvm_vcpu *v, uint16_t port,
 void legacy_unknown_io(struct wvm *w, uint16_t port, void *data,
 		       unsigned int size, bool write)
 {
-	unsigned int i, n;
+	unsigned int i, n, max = ARRAY_SIZE(w->unknown_ports);
+	bool seen = false;
 
 	if (!write)
 		memset(data, 0xff, size);
-	pthread_mutex_lock(&w->pm_lock);
+	pthread_mutex_lock(&w->dev_lock);
 	n = w->nr_unknown_ports;
-	for (i = 0; i < n && i < ARRAY_SIZE(w->unknown_ports); i++)
-		if (w->unknown_ports[i] == port)
-			break;
-	if (i == n && n <= ARRAY_SIZE(w->unknown_ports)) {
-		if (n < ARRAY_SIZE(w->unknown_ports))
+	for (i = 0; i < n && i < max; i++)
+		seen |= w->unknown_ports[i] == port;
+	if (!seen && n <= max) {
+		if (n < max)
 			w->unknown_ports[n] = port;
 		w->nr_unknown_ports++;
-	} else {
-		n = ~0u;
 	}
-	pthread_mutex_unlock(&w->pm_lock);
-	if (n < ARRAY_SIZE(w->unknown_ports))
+	pthread_mutex_unlock(&w->dev_lock);
+	if (seen || n > max)
+		return;
+	if (n < max)
 		wvm_log(w, "unhandled I/O port %#x (%s, %u bytes), reported once",
 			port, write ? "write" : "read", size);
-	else if (n == ARRAY_SIZE(w->unknown_ports))
+	else
 		wvm_log(w, "more unhandled I/O ports, not reported");
 }

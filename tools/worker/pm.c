@@ -13,7 +13,7 @@
 #include "internal.h"
 #include "pm.h"
 
-/* Under pm_lock. */
+/* Under dev_lock. */
 static void update_sci(struct wvm *w)
 {
 	bool level = w->pm.sts & w->pm.en & PM1_PWRBTN;
@@ -84,7 +84,7 @@ void pm_io(struct wvm *w, struct wvm_vcpu *v, uint16_t port, void *data,
 		return;
 	}
 
-	pthread_mutex_lock(&w->pm_lock);
+	pthread_mutex_lock(&w->dev_lock);
 	for (i = 0; i < size; i++) {
 		unsigned int off = port + i - PM1A_EVT;
 
@@ -98,16 +98,16 @@ void pm_io(struct wvm *w, struct wvm_vcpu *v, uint16_t port, void *data,
 		}
 	}
 	update_sci(w);
-	pthread_mutex_unlock(&w->pm_lock);
+	pthread_mutex_unlock(&w->dev_lock);
 	if (ev)
 		wvm_end_simple(w, v->id, ev);
 }
 
 int pm_power_button(struct wvm *w)
 {
-	pthread_mutex_lock(&w->pm_lock);
+	pthread_mutex_lock(&w->dev_lock);
 	w->pm.sts |= PM1_PWRBTN;
 	update_sci(w);
-	pthread_mutex_unlock(&w->pm_lock);
+	pthread_mutex_unlock(&w->dev_lock);
 	return 0;
 }

@@ -152,7 +152,7 @@ int wvm_create(const struct wvm_config *cfg, struct wvm **wp,
 	snprintf(w->name, sizeof(w->name), "%s", cfg->name ? cfg->name : "vm");
 	w->kvm_fd = w->vm_fd = -1;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_mutex_init(&w->pm_lock, NULL);
+	pthread_mutex_init(&w->dev_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cond, &ca);
@@ -332,7 +332,7 @@ void wvm_destroy(struct wvm *w)
 	free(w->cpuid);
 	kvm_close(w);
 	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->pm_lock);
+	pthread_mutex_destroy(&w->dev_lock);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
