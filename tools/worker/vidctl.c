@@ -474,12 +474,14 @@ static void on_event(struct wvm *w, const struct wvm_event *ev, void *opaque)
 		abort();	/* an eventfd write cannot fail here */
 }
 
+/* Where the VM's files go: $HVKVM_RUN_DIR/NAME, as hvadm has it. */
 static int run_dir(struct vidctl *c)
 {
+	const char *base = getenv("HVKVM_RUN_DIR") ?: VIDCTL_RUN_DIR;
 	char dir[192];
 
-	snprintf(dir, sizeof(dir), VIDCTL_RUN_DIR "/%s", c->name);
-	if (mkdir(VIDCTL_RUN_DIR, 0755) && errno != EEXIST)
+	snprintf(dir, sizeof(dir), "%s/%s", base, c->name);
+	if (mkdir(base, 0755) && errno != EEXIST)
 		return -errno;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
