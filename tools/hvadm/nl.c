@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A generic netlink client on libmnl; see nl.h. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* ppoll */
+#endif
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

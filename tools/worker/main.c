@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "vidctl.h"
 #include "wvm.h"
 
 enum {
@@ -29,7 +30,9 @@ enum {
 };
 
 static const char usage_text[] =
-"usage: hvkvm-worker --kernel PATH [--initrd PATH] [--cmdline STR]\n"
+"usage: hvkvm-worker NAME\n"
+"         run partition NAME for VID (hvadm vm start does this)\n"
+"       hvkvm-worker --kernel PATH [--initrd PATH] [--cmdline STR]\n"
 "                    --memory MiB --vcpus N --console-log FILE\n"
 "                    [--console-sock PATH] [--name NAME] [--stats]\n"
 "                    [--stop-timeout SECS]\n"
@@ -183,6 +186,10 @@ int main(int argc, char **argv)
 	struct wvm *w;
 	sigset_t sigs;
 	int c, evfd, sigfd, status;
+
+	/* The worker VID drives: `hvkvm-worker NAME`. */
+	if (argc == 2 && argv[1][0] != '-')
+		return vidctl_main(argv[1]);
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

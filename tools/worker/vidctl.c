@@ -9,7 +9,6 @@
  * sends VID the exit counters. A graceful stop that the guest does not
  * honour within VIDCTL_GRACE_S becomes a forced one.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
