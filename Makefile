@@ -66,7 +66,7 @@ check-lab:
 
 demo: setup
 	$(MAKE) all
-	$(TOP)/tools/hvlab run --timeout 1800 $(TOP)/tools/demo.sh
+	$(TOP)/tools/hvlab run --timeout 1800 $(TOP)/tools/demo/run.sh
 
 CHECKPATCH_DIR := $(BUILD)/checkpatch
 checkpatch:

@@ -11,6 +11,8 @@ tests=(
 	vid/vid_test
 	vid/synic_test
 	vid/hvadm.sh
+	worker/run.sh
+	worker/vid.sh
 )
 
 rc=0

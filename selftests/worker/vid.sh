@@ -1,0 +1,237 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lab tests of partitions that run: hvadm asks, VID coordinates, the real
+# worker (tools/worker/hvkvm-worker NAME) runs a stock Debian guest. TAP:
+#
+#	tools/hvlab run selftests/worker/vid.sh [TEST...]
+#
+# The guest is the worker selftests' busybox initramfs (guest-init): what
+# it does is chosen by hvtest=ACTION on its command line. Waits are for
+# lines in the console log or states in VID, with generous time-outs.
+set -u
+top=${HVLAB_TOP:?run me through tools/hvlab}
+here=$top/selftests/worker
+kernel=/boot/vmlinuz-$KVER
+initrd=/tmp/hvkvm-worker/guest.cpio
+export HVKVM_RUN_DIR=/run/hvkvm
+T=${HVKVM_TEST_TIMEOUT:-300}
+
+all_tests=(start_show_stop pause_resume kill_worker guest_crash bad_kernel
+	reset_power_cycles vmbus_probe side_by_side)
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	printf '# %s\n' "${2//$'\n'/$'\n'# }"
+}
+
+field() { hvadm -j vm show "$1" | jq -r ".[0].$2"; }
+console_of() { field "$1" console_log; }
+
+# wait_line VM REGEX: the VM's console log gets a matching line (lines
+# from the serial console end in \r: match ends with ([^0-9]|$), not $).
+wait_line() {
+	local end=$((SECONDS + T)) log
+	while [ "$SECONDS" -lt "$end" ]; do
+		log=$(console_of "$1")
+		[ "$log" != null ] && grep -aqE "$2" "$log" 2>/dev/null && return 0
+		sleep 0.3
+	done
+	return 1
+}
+
+# wait_state VM STATE
+wait_state() {
+	local end=$((SECONDS + T))
+	while [ "$SECONDS" -lt "$end" ]; do
+		[ "$(field "$1" state)" = "$2" ] && return 0
+		sleep 0.3
+	done
+	return 1
+}
+
+# define VM ACTION [VCPUS]
+define() {
+	hvadm vm delete "$1" 2>/dev/null
+	hvadm vm create "$1" memory 512M vcpus "${3:-1}" kernel "$kernel" \
+		initrd "$initrd" cmdline "console=ttyS0 quiet hvtest=$2"
+}
+
+diag() {
+	local log
+	log=$(console_of "$1" 2>/dev/null)
+	echo "--- hvadm vm show $1:"
+	hvadm vm show "$1" 2>&1
+	echo "--- console:"
+	[ -n "$log" ] && [ "$log" != null ] && tail -n 12 "$log"
+	echo "--- worker.log:"
+	tail -n 12 "$HVKVM_RUN_DIR/$1/worker.log" 2>/dev/null
+}
+
+# ---- tests ------------------------------------------------------------------
+
+test_start_show_stop() {
+	local why= pid
+	define g1 button 2
+	hvadm vm start g1 timeout "$T" || why+="start failed; "
+	[ "$(field g1 state)" = running ] || why+="not running; "
+	pid=$(field g1 worker_pid)
+	kill -0 "$pid" 2>/dev/null || why+="no worker process $pid; "
+	[ "$(field g1 pinned)" = 536870912 ] || why+="pinned $(field g1 pinned); "
+	wait_line g1 '^HVTEST waiting for the power button' || why+="guest did not come up; "
+	grep -aq 'Hypervisor detected: Microsoft Hyper-V' "$(console_of g1)" ||
+		why+="no Hyper-V detection in the guest's log; "
+	grep -aq 'cpus 2 ' "$(console_of g1)" || why+="guest does not see 2 cpus; "
+	sleep 1.5	# the worker sends its counters every second
+	[ "$(hvadm -j vm show g1 | jq '[.[0].vcpus_stats[].exits.io] | add')" -gt 0 ] ||
+		why+="no exit counters; "
+	# Graceful: the guest's init powers off on the power button.
+	hvadm vm stop g1 timeout "$T" || why+="stop failed; "
+	[ "$(field g1 state)" = off ] || why+="not off after stop; "
+	grep -aq '^HVTEST power button pressed' "$(console_of g1)" ||
+		why+="the guest did not see the power button; "
+	! kill -0 "$pid" 2>/dev/null || why+="worker $pid still there; "
+	[ -z "$why" ] && ok "start boots a Hyper-V guest; show reports it; stop shuts it down" ||
+		not_ok "start, show, stop" "$why$(diag g1)"
+}
+
+test_pause_resume() {
+	local why= a b
+	define g2 ticks
+	hvadm vm start g2 timeout "$T" || why+="start failed; "
+	wait_line g2 '^HVTEST tick 3([^0-9]|$)' || why+="no ticks; "
+	hvadm vm pause g2 || why+="pause failed; "
+	[ "$(field g2 state)" = paused ] || why+="not paused; "
+	a=$(grep -ac '^HVTEST tick' "$(console_of g2)")
+	sleep 3
+	b=$(grep -ac '^HVTEST tick' "$(console_of g2)")
+	[ "$a" = "$b" ] || why+="ticks went on while paused ($a -> $b); "
+	hvadm vm resume g2 || why+="resume failed; "
+	wait_line g2 "^HVTEST tick $((b + 3))([^0-9]|\$)" || why+="no ticks after resume; "
+	hvadm vm stop g2 force || why+="stop force failed; "
+	[ "$(field g2 state)" = off ] || why+="not off; "
+	[ -z "$why" ] && ok "pause stops the guest, resume lets it go on" ||
+		not_ok "pause and resume" "$why$(diag g2)"
+}
+
+test_kill_worker() {
+	local why= pid
+	define g3 ticks
+	hvadm vm start g3 timeout "$T" || why+="start failed; "
+	wait_line g3 '^HVTEST tick 1([^0-9]|$)' || why+="no ticks; "
+	pid=$(field g3 worker_pid)
+	kill -9 "$pid"
+	wait_state g3 crashed || why+="not crashed; "
+	[ "$(hvadm -j vm show g3 | jq -r '.[0].crash | "\(.kind) \(.code)"')" = "worker-signal 9" ] ||
+		why+="crash: $(hvadm -j vm show g3 | jq -c '.[0].crash'); "
+	[ "$(field g3 pinned)" = null ] || why+="memory still pinned; "
+	# It starts again cleanly.
+	hvadm vm start g3 timeout "$T" || why+="restart failed; "
+	wait_line g3 '^HVTEST tick 1([^0-9]|$)' || why+="no ticks after restart; "
+	hvadm vm stop g3 force || why+="stop force failed; "
+	[ -z "$why" ] && ok "kill -9 of the worker: crashed, nothing pinned, starts again" ||
+		not_ok "kill -9 of the worker" "$why$(diag g3)"
+}
+
+test_guest_crash() {
+	local why= c
+	define g4 crash
+	hvadm vm start g4 timeout "$T" || why+="start failed; "
+	wait_state g4 crashed || why+="not crashed; "
+	c=$(hvadm -j vm show g4 | jq -r '.[0].crash | "\(.kind) \(.params[1])"')
+	case $c in
+	"guest 0x81"*) ;;	# P1: Linux's guest OS id
+	*) why+="crash: $(hvadm -j vm show g4 | jq -c '.[0].crash'); " ;;
+	esac
+	hvadm vm show g4 | grep -q 'crashed: guest crash' || why+="show does not say it; "
+	[ -z "$why" ] && ok "a guest panic is a crash with the guest's parameters" ||
+		not_ok "guest crash" "$why$(diag g4)"
+}
+
+test_bad_kernel() {
+	local why= msg
+	hvadm vm delete g5 2>/dev/null
+	hvadm vm create g5 memory 512M vcpus 1 kernel /etc/hostname
+	msg=$(hvadm vm start g5 timeout "$T" 2>&1) && why+="start succeeded; "
+	case $msg in
+	"Error: "*"/etc/hostname: not a bzImage"*) ;;
+	*) why+="said: $msg; " ;;
+	esac
+	[ "$(field g5 state)" = off ] || why+="not off; "
+	[ "$(field g5 error)" != null ] || why+="no error recorded; "
+	[ -z "$why" ] && ok "a start with a bad kernel is refused with its reason, the VM stays off" ||
+		not_ok "bad kernel" "$why$(diag g5)"
+}
+
+test_reset_power_cycles() {
+	local why= end boots log=$HVKVM_RUN_DIR/g7/console.log
+	define g7 reboot
+	hvadm vm start g7 timeout "$T" || why+="start failed; "
+	# The guest reboots at once, every time; the worker power-cycles it
+	# through VID (off, starting, running), on the same console log.
+	end=$((SECONDS + T))
+	boots=0
+	while [ "$SECONDS" -lt "$end" ] && [ "$boots" -lt 2 ]; do
+		boots=$(grep -ac '^HVTEST init' "$log" 2>/dev/null)
+		boots=${boots:-0}
+		sleep 0.5
+	done
+	[ "$boots" -ge 2 ] || why+="booted $boots times; "
+	hvadm vm stop g7 force timeout "$T" || why+="stop force failed; "
+	[ "$(field g7 state)" = off ] || why+="not off; "
+	[ -z "$why" ] && ok "a guest reset power-cycles the VM" ||
+		not_ok "reset" "$why$(diag g7)"
+}
+
+test_vmbus_probe() {
+	local why=
+	define g6 vmbus
+	hvadm vm start g6 timeout "$T" || why+="start failed; "
+	wait_state g6 off || why+="did not power off; "
+	# hv_vmbus programs the SynIC (forwarded to VID) and posts its first
+	# message (checked by VID); with no VMBus host yet, it is refused.
+	grep -aq 'HVTEST insmod hv_vmbus' "$(console_of g6)" || why+="no insmod; "
+	grep -aq 'Unable to connect to host' "$(console_of g6)" || why+="no refusal seen; "
+	[ "$(hvadm -j vm show g6 | jq -r '.[0].error')" = null ] || why+="error set; "
+	[ -z "$why" ] && ok "hv_vmbus reaches VID through the SynIC and is refused (no VMBus host yet)" ||
+		not_ok "vmbus probe" "$why$(diag g6)"
+}
+
+test_side_by_side() {
+	local why= a b
+	define s1 ticks
+	define s2 ticks
+	hvadm vm start s1 timeout "$T" || why+="s1 start failed; "
+	hvadm vm start s2 timeout "$T" || why+="s2 start failed; "
+	wait_line s2 '^HVTEST tick 1([^0-9]|$)' || why+="s2 no ticks; "
+	kill -9 "$(field s1 worker_pid)"
+	wait_state s1 crashed || why+="s1 not crashed; "
+	a=$(grep -ac '^HVTEST tick' "$(console_of s2)")
+	wait_line s2 "^HVTEST tick $((a + 3))([^0-9]|\$)" || why+="s2 stopped ticking; "
+	[ "$(field s2 state)" = running ] || why+="s2 not running; "
+	hvadm vm stop s2 force || why+="s2 stop failed; "
+	[ -z "$why" ] && ok "two VMs side by side: one's crash leaves the other running" ||
+		not_ok "side by side" "$why$(diag s2)"
+}
+
+# ---- main -------------------------------------------------------------------
+
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+"$top/tools/lab/mkinitramfs" -m button -m evdev -m hv_vmbus "$here/guest-init" "$initrd" ||
+	{ echo "1..1"; echo "not ok 1 cannot build the guest initramfs"; exit 1; }
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
+echo "1..${#tests[@]}"
+for t in "${tests[@]}"; do
+	"test_$t"
+done
+for v in $(hvadm -j vm list | jq -r '.[].name'); do
+	hvadm vm stop "$v" force >/dev/null 2>&1
+	hvadm vm delete "$v" >/dev/null 2>&1
+done
+[ "$failed" = 0 ]
