@@ -113,7 +113,7 @@ test_pause_resume() {
 	[ "$a" = "$b" ] || why+="ticks went on while paused ($a -> $b); "
 	hvadm vm resume g2 || why+="resume failed; "
 	wait_line g2 "^HVTEST tick $((b + 3))([^0-9]|\$)" || why+="no ticks after resume; "
-	hvadm vm stop g2 force || why+="stop force failed; "
+	hvadm vm stop g2 --force || why+="stop --force failed; "
 	[ "$(field g2 state)" = off ] || why+="not off; "
 	[ -z "$why" ] && ok "pause stops the guest, resume lets it go on" ||
 		not_ok "pause and resume" "$why$(diag g2)"

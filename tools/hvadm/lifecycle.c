@@ -254,7 +254,10 @@ static int wait_done(struct hvadm *h, struct wait *w)
 	return 0;
 }
 
-/* VM [ force ] [ timeout SECS ]; force only where force is not NULL */
+/*
+ * VM [ force ] [ timeout SECS ]; force only where force is not NULL, also
+ * spelled --force.
+ */
 static int parse_args(int argc, char **argv, struct vm_handle *hd,
 		      bool *force, unsigned int *secs)
 {
@@ -263,7 +266,8 @@ static int parse_args(int argc, char **argv, struct vm_handle *hd,
 	if (n < 0)
 		return -1;
 	for (argc -= n, argv += n; argc > 0; argc--, argv++) {
-		if (force && !strcmp(argv[0], "force")) {
+		if (force && (!strcmp(argv[0], "force") ||
+			      !strcmp(argv[0], "--force"))) {
 			*force = true;
 		} else if (!strcmp(argv[0], "timeout")) {
 			if (argc < 2)

@@ -28,7 +28,7 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	      "                       [ initrd PATH ] [ cmdline STRING ]\n"
 	      "       hvadm vm delete VM\n"
 	      "       hvadm [ -j ] vm start VM [ timeout SECS ]\n"
-	      "       hvadm [ -j ] vm stop VM [ force ] [ timeout SECS ]\n"
+	      "       hvadm [ -j ] vm stop VM [ force | --force ] [ timeout SECS ]\n"
 	      "       hvadm [ -j ] vm { pause | resume } VM [ timeout SECS ]\n"
 	      "       hvadm vm console VM [ timeout SECS ]\n"
 	      "       hvadm vm help\n"
