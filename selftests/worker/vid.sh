@@ -153,19 +153,31 @@ test_guest_crash() {
 		not_ok "guest crash" "$why$(diag g4)"
 }
 
+# Bad boot specs: the worker's reason comes back through VID and hvadm,
+# and the VM stays off with the reason recorded.
 test_bad_kernel() {
-	local why= msg
-	hvadm vm delete g5 2>/dev/null
-	hvadm vm create g5 memory 512M vcpus 1 kernel /etc/hostname
-	msg=$(hvadm vm start g5 timeout "$T" 2>&1) && why+="start succeeded; "
-	case $msg in
-	"Error: "*"/etc/hostname: not a bzImage"*) ;;
-	*) why+="said: $msg; " ;;
-	esac
-	[ "$(field g5 state)" = off ] || why+="not off; "
-	[ "$(field g5 error)" != null ] || why+="no error recorded; "
-	[ -z "$why" ] && ok "a start with a bad kernel is refused with its reason, the VM stays off" ||
-		not_ok "bad kernel" "$why$(diag g5)"
+	local why= msg c spec want
+	local cases=(
+		"memory 512M kernel /etc/hostname|/etc/hostname: not a bzImage"
+		"memory 512M kernel /nonexistent|cannot open kernel /nonexistent"
+		"memory 48M kernel $kernel|memory too small for the kernel"
+	)
+	for c in "${cases[@]}"; do
+		spec=${c%%|*}
+		want=${c#*|}
+		hvadm vm delete g5 2>/dev/null
+		# shellcheck disable=SC2086 # spec is words
+		hvadm vm create g5 vcpus 1 $spec
+		msg=$(hvadm vm start g5 timeout "$T" 2>&1) && why+="start succeeded ($spec); "
+		case $msg in
+		"Error: "*"$want"*) ;;
+		*) why+="for '$spec' said: $msg; " ;;
+		esac
+		[ "$(field g5 state)" = off ] || why+="not off ($spec); "
+		[ "$(field g5 error)" != null ] || why+="no error recorded ($spec); "
+	done
+	[ -z "$why" ] && ok "bad boot specs are refused with the worker's reason, the VM stays off" ||
+		not_ok "bad boot specs" "$why$(diag g5)"
 }
 
 test_reset_power_cycles() {
