@@ -94,8 +94,8 @@ struct vid_synic {
 	struct vid_vp vps[];
 };
 
+/* Set and cleared under vid_lock; read under it, or under RCU. */
 static const struct vid_client_ops __rcu *vid_client;
-static DEFINE_MUTEX(vid_client_lock);
 
 static int vid_waiter_wake(wait_queue_entry_t *wait, unsigned int mode,
 			   int sync, void *key)
@@ -268,8 +268,10 @@ static struct vid_synic *vid_synic_of(struct vid_partition *p)
  * @len: its length, at most HV_MESSAGE_PAYLOAD_BYTE_COUNT
  *
  * Messages to one VP are delivered in the order they were posted. Returns
- * 0, -EINVAL for a bad argument, -ENODEV when no worker is attached, or
- * -ENOBUFS when too many messages wait for the guest.
+ * 0, -EINVAL for a bad argument, -ERANGE for a VP the partition does not
+ * have, -ENODEV when no worker is attached, or -ENOBUFS when too many
+ * messages wait for the guest. Messages wait per VP: a busy slot holds
+ * back that VP's messages on other SINTs too (VMBus uses one SINT).
  */
 int vid_post_message(struct vid_partition *p, u32 vp, u32 sint, u32 type,
 		     const void *payload, u32 len)
@@ -293,7 +295,7 @@ int vid_post_message(struct vid_partition *p, u32 vp, u32 sint, u32 type,
 	rcu_read_lock();
 	synic = rcu_dereference(p->synic);
 	if (!synic || vp >= synic->nvps) {
-		err = synic ? -EINVAL : -ENODEV;
+		err = synic ? -ERANGE : -ENODEV;
 		goto out;
 	}
 	v = &synic->vps[vp];
@@ -321,8 +323,10 @@ EXPORT_SYMBOL_GPL(vid_post_message);
  * @sint: the SINT
  * @flag: the flag's number, below 2048
  *
- * May be called from any context. Returns 0, -EINVAL, -ENODEV (no worker),
- * or -EAGAIN when the guest has no event page on that VP yet.
+ * May be called from any context but an eventfd's wake-up, such as a port
+ * handler: eventfd_signal() refuses to nest, so defer to a work item there.
+ * Returns 0, -EINVAL (a bad sint or flag), -ERANGE (no such VP), -ENODEV
+ * (no worker), or -EAGAIN when the guest has no event page on that VP yet.
  */
 int vid_signal_event(struct vid_partition *p, u32 vp, u32 sint, u32 flag)
 {
@@ -340,7 +344,7 @@ int vid_signal_event(struct vid_partition *p, u32 vp, u32 sint, u32 flag)
 	synic = rcu_dereference(p->synic);
 	mem = rcu_dereference(p->memory);
 	if (!synic || !mem || vp >= synic->nvps) {
-		err = synic && mem ? -EINVAL : -ENODEV;
+		err = synic && mem ? -ERANGE : -ENODEV;
 		goto out;
 	}
 	v = &synic->vps[vp];
@@ -377,7 +381,8 @@ static void vid_port_wake(struct vid_waiter *w)
  * vid_port_set_handler - call @handler when the guest signals @conn_id
  * @p: the partition
  * @conn_id: a connection id the worker bound to an eventfd
- * @handler: called in atomic context with @data; NULL to clear
+ * @handler: called in atomic context, inside the eventfd's wake-up, with
+ *	@data; it must defer what may signal (vid_signal_event); NULL to clear
  * @data: its argument
  *
  * Returns 0, or -ENOENT when the worker bound no eventfd to @conn_id.
@@ -413,30 +418,43 @@ int vid_register_client(const struct vid_client_ops *ops)
 {
 	int err = 0;
 
-	mutex_lock(&vid_client_lock);
+	mutex_lock(&vid_lock);
 	if (rcu_access_pointer(vid_client))
 		err = -EBUSY;
 	else
 		rcu_assign_pointer(vid_client, ops);
-	mutex_unlock(&vid_client_lock);
+	mutex_unlock(&vid_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(vid_register_client);
 
+/*
+ * Once this returns no callback of ops runs or will run: they all run
+ * under vid_lock. The client forgets its partitions itself.
+ */
 void vid_unregister_client(const struct vid_client_ops *ops)
 {
-	mutex_lock(&vid_client_lock);
+	mutex_lock(&vid_lock);
 	if (rcu_access_pointer(vid_client) == ops)
 		RCU_INIT_POINTER(vid_client, NULL);
-	mutex_unlock(&vid_client_lock);
+	mutex_unlock(&vid_lock);
 	synchronize_rcu();
 }
 EXPORT_SYMBOL_GPL(vid_unregister_client);
 
-/* The worker is leaving: the client forgets p first. Under vid_lock. */
+/*
+ * The worker is leaving: no port handler may run any more (removing the
+ * waiters waits for a wake-up in progress, which holds the eventfd's
+ * queue lock), then the client forgets p. Under vid_lock.
+ */
 void vid_synic_detach_client(struct vid_partition *p)
 {
+	struct vid_synic *synic = vid_synic_of(p);
 	const struct vid_client_ops *client;
+	u32 i;
+
+	for (i = 0; synic && i < synic->nports; i++)
+		vid_waiter_stop(&synic->ports[i].waiter);
 
 	client = rcu_dereference_protected(vid_client, lockdep_is_held(&vid_lock));
 	if (client && client->detach)
@@ -831,7 +849,7 @@ int vid_cmd_synic_inject(struct sk_buff *skb, struct genl_info *info)
 	case -EAGAIN:
 		NL_SET_ERR_MSG(info->extack, "the guest has no event page on this vp");
 		break;
-	default:
+	case -ERANGE:
 		NL_SET_ERR_MSG(info->extack, "the partition has no such vp");
 		break;
 	}

@@ -31,7 +31,7 @@
 #include "vidctl.h"
 #include "wvm.h"
 
-#define VIDCTL_GRACE_S	120
+#define VIDCTL_GRACE_S	90	/* below hvadm vm stop's 120 s wait */
 #define VIDCTL_REQS	16
 
 /*
