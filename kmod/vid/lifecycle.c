@@ -233,6 +233,7 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 	rcu_assign_pointer(p->memory, mem);
 	rcu_assign_pointer(p->synic, synic);
 	mem = NULL;
+	vid_synic_attach_client(p);
 	vid_generation++;
 	vid_notify(p, HVKVM_VID_CMD_VM_SET_NTF);
 	/* Attached now, even if the reply cannot go out. */

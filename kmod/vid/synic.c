@@ -153,6 +153,7 @@ static void vid_waiter_stop(struct vid_waiter *w)
 		eventfd_ctx_remove_wait_queue(w->ctx, &w->wait, &cnt);
 	eventfd_ctx_put(w->ctx);
 	w->ctx = NULL;
+	w->wqh = NULL;
 }
 
 /* ---- host -> guest messages ---- */
@@ -368,13 +369,13 @@ EXPORT_SYMBOL_GPL(vid_signal_event);
 
 /* ---- guest -> host events ---- */
 
+/* Under the eventfd's queue lock, as vid_port_set_handler relies on. */
 static void vid_port_wake(struct vid_waiter *w)
 {
 	struct vid_port *port = container_of(w, struct vid_port, waiter);
-	void (*handler)(void *data) = READ_ONCE(port->handler);
 
-	if (handler)
-		handler(READ_ONCE(port->data));
+	if (port->handler)
+		port->handler(port->data);
 }
 
 /**
@@ -385,12 +386,15 @@ static void vid_port_wake(struct vid_waiter *w)
  *	@data; it must defer what may signal (vid_signal_event); NULL to clear
  * @data: its argument
  *
- * Returns 0, or -ENOENT when the worker bound no eventfd to @conn_id.
+ * Once this returns, the previous handler is not running and will not run
+ * again. Returns 0, or -ENOENT when the worker bound no eventfd to
+ * @conn_id.
  */
 int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
 			 void (*handler)(void *data), void *data)
 {
 	struct vid_synic *synic;
+	unsigned long flags;
 	int err = -ENOENT;
 	u32 i;
 
@@ -398,12 +402,21 @@ int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
 	synic = rcu_dereference(p->synic);
 	for (i = 0; synic && i < synic->nports; i++) {
 		struct vid_port *port = &synic->ports[i];
+		wait_queue_head_t *wqh = port->waiter.wqh;
 
 		if (port->conn_id != conn_id)
 			continue;
-		WRITE_ONCE(port->handler, NULL);
-		WRITE_ONCE(port->data, data);
-		WRITE_ONCE(port->handler, handler);
+		/*
+		 * Wake-ups run under the eventfd's queue lock: taking it
+		 * here means that once this returns, no call of the old
+		 * handler is in progress.
+		 */
+		if (wqh)
+			spin_lock_irqsave(&wqh->lock, flags);
+		port->handler = handler;
+		port->data = data;
+		if (wqh)
+			spin_unlock_irqrestore(&wqh->lock, flags);
 		err = 0;
 		break;
 	}
@@ -416,36 +429,55 @@ EXPORT_SYMBOL_GPL(vid_port_set_handler);
 
 int vid_register_client(const struct vid_client_ops *ops)
 {
+	struct vid_partition *p;
+	unsigned long id = 0;
 	int err = 0;
 
 	mutex_lock(&vid_lock);
-	if (rcu_access_pointer(vid_client))
+	if (rcu_access_pointer(vid_client)) {
 		err = -EBUSY;
-	else
+	} else {
 		rcu_assign_pointer(vid_client, ops);
+		for (p = vid_partition_next(&id); p;
+		     id++, p = vid_partition_next(&id))
+			if (p->worker_portid && ops->attach)
+				ops->attach(p);
+	}
 	mutex_unlock(&vid_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(vid_register_client);
 
 /*
- * Once this returns no callback of ops runs or will run: they all run
- * under vid_lock. The client forgets its partitions itself.
+ * The client detaches from every attached partition, and once this
+ * returns no callback of ops runs or will run: they all run under
+ * vid_lock.
  */
 void vid_unregister_client(const struct vid_client_ops *ops)
 {
+	struct vid_partition *p;
+	unsigned long id = 0;
+
 	mutex_lock(&vid_lock);
-	if (rcu_access_pointer(vid_client) == ops)
+	if (rcu_access_pointer(vid_client) == ops) {
+		for (p = vid_partition_next(&id); p;
+		     id++, p = vid_partition_next(&id)) {
+			if (p->worker_portid && ops->detach)
+				ops->detach(p);
+			p->client = NULL;
+		}
 		RCU_INIT_POINTER(vid_client, NULL);
+	}
 	mutex_unlock(&vid_lock);
 	synchronize_rcu();
 }
 EXPORT_SYMBOL_GPL(vid_unregister_client);
 
 /*
- * The worker is leaving: no port handler may run any more (removing the
- * waiters waits for a wake-up in progress, which holds the eventfd's
- * queue lock), then the client forgets p. Under vid_lock.
+ * The worker is leaving. Every port handler is cleared (once that is
+ * done none runs: see vid_port_set_handler), then the client forgets p;
+ * only then do the waiters go, as the client may still clear handlers
+ * until it returns. Under vid_lock.
  */
 void vid_synic_detach_client(struct vid_partition *p)
 {
@@ -454,11 +486,25 @@ void vid_synic_detach_client(struct vid_partition *p)
 	u32 i;
 
 	for (i = 0; synic && i < synic->nports; i++)
-		vid_waiter_stop(&synic->ports[i].waiter);
+		vid_port_set_handler(p, synic->ports[i].conn_id, NULL, NULL);
 
 	client = rcu_dereference_protected(vid_client, lockdep_is_held(&vid_lock));
 	if (client && client->detach)
 		client->detach(p);
+	p->client = NULL;
+
+	for (i = 0; synic && i < synic->nports; i++)
+		vid_waiter_stop(&synic->ports[i].waiter);
+}
+
+/* A worker attached p: tell the client. Under vid_lock. */
+void vid_synic_attach_client(struct vid_partition *p)
+{
+	const struct vid_client_ops *client;
+
+	client = rcu_dereference_protected(vid_client, lockdep_is_held(&vid_lock));
+	if (client && client->attach)
+		client->attach(p);
 }
 
 /* ---- set-up and tear-down, with the worker's attach and detach ---- */

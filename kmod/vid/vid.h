@@ -69,6 +69,7 @@ struct vid_partition {
 	u32 exits_vcpus;
 	struct vid_memory __rcu *memory;	/* while a worker is attached */
 	struct vid_synic __rcu *synic;		/* likewise */
+	void *client;			/* the client's (VMBus's), while attached */
 };
 
 struct vid_synic;
@@ -80,10 +81,19 @@ struct vid_synic;
  */
 struct vid_client_ops {
 	struct module *owner;
+	/*
+	 * A worker attached p (its memory and SynIC are there): the client
+	 * may keep its state in p->client. Also called at registration for
+	 * every partition attached then.
+	 */
+	void (*attach)(struct vid_partition *p);
 	/* HvPostMessage from @vp on @conn_id: returns an HV_STATUS_* code. */
 	u16 (*post_message)(struct vid_partition *p, u32 vp, u32 conn_id,
 			    u32 type, const void *payload, u32 len);
-	/* The worker is gone: forget everything about p. */
+	/*
+	 * The worker is gone, or the client unregisters: forget everything
+	 * about p, touch none of it after returning, clear p->client.
+	 */
 	void (*detach)(struct vid_partition *p);
 };
 
@@ -154,6 +164,7 @@ int vid_synic_create(struct vid_partition *p, struct nlattr *routes,
 		     struct netlink_ext_ack *extack);
 void vid_synic_free(struct vid_synic *synic);
 void vid_synic_detach_client(struct vid_partition *p);
+void vid_synic_attach_client(struct vid_partition *p);
 int vid_cmd_synic(struct sk_buff *skb, struct genl_info *info);
 int vid_cmd_hcall(struct sk_buff *skb, struct genl_info *info);
 int vid_cmd_synic_inject(struct sk_buff *skb, struct genl_info *info);
