@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VMBus host's interface for the modules that provide devices
+ * (VSPs): a device class says what it serves and how; device instances
+ * of a class are added to a running VM and offered to its guest as
+ * channels.
+ *
+ * Contexts: open, close and packet run in process context and may sleep.
+ * A channel's packet calls never run concurrently with each other, nor
+ * with its open or close. vmbus_chan_send may be called from any context
+ * but hard interrupts and the VSP's own eventfd wake-ups.
+ */
+#ifndef _HVKVM_VMBUS_HOST_H
+#define _HVKVM_VMBUS_HOST_H
+
+#ifdef __KERNEL__
+
+#include <linux/types.h>
+#include <hvkvm/vmbus_proto.h>
+
+struct module;
+struct vmbus_vm;
+struct vmbus_device;
+struct vmbus_channel;
+
+struct vmbus_class {
+	const char *name;		/* "scsi", "heartbeat": for people */
+	struct vmb_guid if_type;
+	struct module *owner;
+	u16 chn_flags;
+	u8 user_def[120];		/* in every offer, e.g. the pipe mode */
+	u32 ring_min;			/* bytes of ring data each way, */
+	u32 ring_max;			/* else the open fails */
+	u32 max_pkt;			/* the longest guest packet taken */
+	/* The guest opened a channel; <0 fails the open. */
+	int (*open)(struct vmbus_channel *ch);
+	/* The channel closes (guest, rescind or VM gone). */
+	void (*close)(struct vmbus_channel *ch);
+	/*
+	 * A packet from the guest, descriptor included, copied out of the
+	 * ring (the guest cannot change it any more). Return 0 to consume
+	 * it, -EAGAIN to leave it and be called again when the guest frees
+	 * space in the host's ring (or on vmbus_chan_kick), other errors to
+	 * fail the channel.
+	 */
+	int (*packet)(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
+		      u32 len);
+	/* The device is gone from its VM (after its last close). */
+	void (*release)(struct vmbus_device *dev);
+};
+
+/* A running VM by name, with a reference; NULL when it is not running. */
+struct vmbus_vm *vmbus_vm_get(const char *name);
+void vmbus_vm_put(struct vmbus_vm *vm);
+const char *vmbus_vm_name(const struct vmbus_vm *vm);
+
+/*
+ * Add a device of @cls to @vm: offered to the guest at once when it is
+ * connected, else when it connects. @instance NULL picks a random one.
+ */
+struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
+				      const struct vmbus_class *cls,
+				      const struct vmb_guid *instance,
+				      void *priv);
+/* Rescind it; release is called once the guest lets go of it. */
+void vmbus_device_remove(struct vmbus_device *dev);
+void *vmbus_device_priv(const struct vmbus_device *dev);
+
+struct vmbus_device *vmbus_chan_device(const struct vmbus_channel *ch);
+void *vmbus_chan_priv(const struct vmbus_channel *ch);
+void vmbus_chan_set_priv(struct vmbus_channel *ch, void *priv);
+u32 vmbus_chan_relid(const struct vmbus_channel *ch);
+/* OPENCHANNEL's user data (120 bytes). */
+const u8 *vmbus_chan_open_data(const struct vmbus_channel *ch);
+
+/*
+ * Send one packet: the descriptor is built from @type, @flags and
+ * @trans_id; @ext (@extlen bytes, a multiple of 8) follows it, then
+ * @data. Returns 0, -ENOSPC when the guest's ring is full (the class's
+ * packet handler is called again when it has room, if it returned
+ * -EAGAIN), -ENOTCONN when the channel is not open, -EMSGSIZE when the
+ * packet could never fit, or -EIO when the channel failed.
+ */
+int vmbus_chan_send(struct vmbus_channel *ch, u16 type, u16 flags,
+		    u64 trans_id, const void *ext, u32 extlen,
+		    const void *data, u32 len);
+/* Run the channel's packet processing again (e.g. after -EAGAIN). */
+void vmbus_chan_kick(struct vmbus_channel *ch);
+/* The guest broke the device protocol: log it and stop the channel. */
+void vmbus_chan_fail(struct vmbus_channel *ch, const char *why);
+
+#endif /* __KERNEL__ */
+#endif /* _HVKVM_VMBUS_HOST_H */

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvkvm VMBus host: devices, channels, GPADLs and rings in the kernel.
+ *
+ * The protocol (chan.c) decides; this file does: it checks a GPADL's pages
+ * against the guest-memory table, maps an open channel's two rings from
+ * the pinned guest pages, and moves packets. The guest's doorbell (its
+ * HvSignalEvent on the channel's connection id) wakes the channel's work
+ * directly from KVM's eventfd; the work drains the guest's ring within a
+ * budget and hands each packet, copied out of guest memory, to the
+ * device class. Interrupts to the guest set the channel's event flag on
+ * its target VP and raise SINT 2, through VID.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/random.h>
+#include <linux/uuid.h>
+
+#include "vmbus.h"
+
+static struct vmbus_vm *vmbus_vm_of(struct vmb_bus *bus)
+{
+	return container_of(bus, struct vmbus_vm, bus);
+}
+
+static struct vmbus_channel *vmbus_chan_of(struct vmb_chan *c)
+{
+	return container_of(c, struct vmbus_channel, c);
+}
+
+/* ---- what the protocol asks for ---- */
+
+static int vmbus_op_post(struct vmb_bus *bus, u32 vp, const void *msg,
+			 u32 len)
+{
+	struct vmbus_vm *vm = vmbus_vm_of(bus);
+	int err;
+
+	err = vid_post_message(vm->p, vp, VMB_MESSAGE_SINT, VMB_HVMSG_TYPE,
+			       msg, len);
+	if (err)
+		pr_warn_ratelimited("%s: cannot post a %s message: %d\n",
+				    vm->name,
+				    vmb_msg_name(((const struct vmb_msg_hdr *)msg)->msgtype),
+				    err);
+	return err;
+}
+
+static void *vmbus_op_zalloc(struct vmb_bus *bus, u32 size)
+{
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+static void vmbus_op_free(struct vmb_bus *bus, void *p)
+{
+	kvfree(p);
+}
+
+static int vmbus_op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *g)
+{
+	struct vmbus_vm *vm = vmbus_vm_of(bus);
+	struct vmbus_gpadl_pages *gp;
+	u32 i;
+
+	if (!vm->mem)
+		return -EFAULT;
+	gp = kvzalloc(struct_size(gp, pages, g->npfns), GFP_KERNEL_ACCOUNT);
+	if (!gp)
+		return -ENOMEM;
+	for (i = 0; i < g->npfns; i++) {
+		gp->pages[i] = vid_memory_page(vm->mem, g->pfns[i]);
+		if (!gp->pages[i]) {
+			kvfree(gp);
+			return -EFAULT;
+		}
+	}
+	gp->npages = g->npfns;
+	g->host = gp;
+	return 0;
+}
+
+static void vmbus_op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g)
+{
+	kvfree(g->host);
+	g->host = NULL;
+}
+
+static void vmbus_op_fault(struct vmb_bus *bus, const char *what, u32 a,
+			   u32 b)
+{
+	pr_warn_ratelimited("%s: guest fault: %s (%#x, %#x)\n",
+			    vmbus_vm_of(bus)->name, what, a, b);
+}
+
+static void vmbus_op_connection(struct vmb_bus *bus, u32 version)
+{
+	struct vmbus_vm *vm = vmbus_vm_of(bus);
+
+	if (version)
+		pr_info("%s: guest connected, VMBus %s\n", vm->name,
+			vmb_version_name(version));
+	else
+		pr_info("%s: guest disconnected\n", vm->name);
+	vmbus_notify(vm, version ? HVKVM_VMBUS_EVENT_CONNECTED :
+			 HVKVM_VMBUS_EVENT_DISCONNECTED, version);
+}
+
+/* ---- signals ---- */
+
+/* Interrupt the guest for ch. Under send_lock, so the VM is there. */
+static void vmbus_chan_signal(struct vmbus_channel *ch)
+{
+	int err;
+
+	err = vid_signal_event(ch->vm->p, READ_ONCE(ch->c.target_vp),
+			       VMB_MESSAGE_SINT, ch->c.relid);
+	if (!err)
+		atomic64_inc(&ch->signals_out);
+}
+
+/* The guest's doorbell: atomic context, inside the eventfd's wake-up. */
+static void vmbus_chan_doorbell(void *data)
+{
+	struct vmbus_channel *ch = data;
+
+	atomic64_inc(&ch->signals_in);
+	queue_work(vmbus_wq, &ch->work);
+}
+
+void vmbus_chan_kick(struct vmbus_channel *ch)
+{
+	queue_work(vmbus_wq, &ch->work);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_kick);
+
+void vmbus_chan_fail(struct vmbus_channel *ch, const char *why)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->send_lock, flags);
+	if (!ch->failed) {
+		ch->failed = true;
+		strscpy(ch->error, why, sizeof(ch->error));
+		pr_warn("%s: channel %u (%s) failed: %s\n", ch->vm->name,
+			ch->c.relid, ch->dev->cls->name, why);
+	}
+	spin_unlock_irqrestore(&ch->send_lock, flags);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_fail);
+
+/*
+ * Drain the guest's ring, VMBUS_CHAN_BUDGET packets at a time (then the
+ * work queues itself again, so that one busy channel does not starve the
+ * others). read_index is published after each batch and the ring checked
+ * again after that, so that a packet the guest adds meanwhile is either
+ * seen here or signalled.
+ */
+static void vmbus_chan_work(struct work_struct *work)
+{
+	struct vmbus_channel *ch = container_of(work, struct vmbus_channel,
+						work);
+	const struct vmbus_class *cls = ch->dev->cls;
+	unsigned int done = 0;
+	unsigned long flags;
+	bool signal;
+	int n, err;
+
+	if (!READ_ONCE(ch->open) || READ_ONCE(ch->failed))
+		return;
+	if (ch->blocked) {
+		/* Room, perhaps: try the packet that waited again. */
+		spin_lock_irqsave(&ch->send_lock, flags);
+		ch->blocked = false;
+		if (ch->open)
+			vmb_ring_clear_want(&ch->out);
+		spin_unlock_irqrestore(&ch->send_lock, flags);
+	}
+	for (;;) {
+		u32 pos = ch->in.pos;
+
+		n = vmb_ring_read(&ch->in, ch->rxbuf, cls->max_pkt);
+		if (n == -EMSGSIZE) {
+			vmbus_chan_fail(ch, "a packet longer than the device takes");
+			return;
+		}
+		if (n < 0) {
+			vmbus_chan_fail(ch, "the guest's ring indices lie");
+			return;
+		}
+		if (n) {
+			err = cls->packet(ch, ch->rxbuf, n);
+			if (err == -EAGAIN) {
+				/* Wait for room in our ring; keep the packet. */
+				ch->in.pos = pos;
+				spin_lock_irqsave(&ch->send_lock, flags);
+				ch->blocked = true;
+				if (ch->open && !ch->failed &&
+				    vmb_ring_want_space(&ch->out, ch->out.size / 4))
+					queue_work(vmbus_wq, &ch->work);
+				spin_unlock_irqrestore(&ch->send_lock, flags);
+				n = 0;
+			} else if (err) {
+				vmbus_chan_fail(ch, "the guest broke the device protocol");
+				return;
+			} else {
+				atomic64_inc(&ch->pkts_in);
+				done++;
+			}
+		}
+		if (!n || done >= VMBUS_CHAN_BUDGET) {
+			spin_lock_irqsave(&ch->send_lock, flags);
+			signal = vmb_ring_read_done(&ch->in);
+			if (signal && ch->open)
+				vmbus_chan_signal(ch);
+			spin_unlock_irqrestore(&ch->send_lock, flags);
+			if (done >= VMBUS_CHAN_BUDGET) {
+				queue_work(vmbus_wq, &ch->work);
+				return;
+			}
+			if (!n && (ch->blocked || vmb_ring_empty(&ch->in)))
+				return;
+		}
+	}
+}
+
+int vmbus_chan_send(struct vmbus_channel *ch, u16 type, u16 flags,
+		    u64 trans_id, const void *ext, u32 extlen,
+		    const void *data, u32 len)
+{
+	struct vmb_pkt_desc d;
+	struct vmb_seg segs[3];
+	unsigned int nseg = 0;
+	unsigned long irqflags;
+	bool signal = false;
+	u32 hdrlen = sizeof(d) + extlen;
+	int err;
+
+	if (extlen % 8 || (u64)hdrlen + len > ch->out.size)
+		return -EMSGSIZE;
+	vmb_pkt_init(&d, type, flags, trans_id, hdrlen, hdrlen + len);
+	segs[nseg++] = (struct vmb_seg){ &d, sizeof(d) };
+	if (extlen)
+		segs[nseg++] = (struct vmb_seg){ ext, extlen };
+	if (len)
+		segs[nseg++] = (struct vmb_seg){ data, len };
+
+	spin_lock_irqsave(&ch->send_lock, irqflags);
+	if (!ch->open) {
+		err = -ENOTCONN;
+	} else if (ch->failed) {
+		err = -EIO;
+	} else {
+		err = vmb_ring_write(&ch->out, segs, nseg, &signal);
+		if (!err) {
+			atomic64_inc(&ch->pkts_out);
+			if (signal)
+				vmbus_chan_signal(ch);
+		}
+	}
+	spin_unlock_irqrestore(&ch->send_lock, irqflags);
+	if (err == -EBADMSG) {
+		vmbus_chan_fail(ch, "the guest's read index lies");
+		err = -EIO;
+	} else if (err == -EINVAL) {
+		err = -EMSGSIZE;
+	}
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_send);
+
+/* ---- open and close ---- */
+
+static void *vmbus_map(struct page **pages, u32 n)
+{
+	return vmap(pages, n, VM_MAP, PAGE_KERNEL);
+}
+
+static void vmbus_chan_unmap(struct vmbus_channel *ch)
+{
+	if (ch->in_map)
+		vunmap(ch->in_map);
+	if (ch->out_map)
+		vunmap(ch->out_map);
+	ch->in_map = NULL;
+	ch->out_map = NULL;
+	kvfree(ch->rxbuf);
+	ch->rxbuf = NULL;
+}
+
+static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
+			      struct vmb_gpadl *g)
+{
+	struct vmbus_vm *vm = vmbus_vm_of(bus);
+	struct vmbus_channel *ch = vmbus_chan_of(c);
+	const struct vmbus_class *cls = ch->dev->cls;
+	struct vmbus_gpadl_pages *gp = g->host;
+	u32 ds = c->downstream;
+	u32 in_size = (ds - 1) * VMB_PAGE_SIZE;
+	u32 out_size = (gp->npages - ds - 1) * VMB_PAGE_SIZE;
+	unsigned long flags;
+	int err = -ENOMEM;
+
+	if (in_size < cls->ring_min || in_size > cls->ring_max ||
+	    out_size < cls->ring_min || out_size > cls->ring_max) {
+		pr_warn_ratelimited("%s: %s channel %u: rings of %u/%u bytes, not within %u..%u\n",
+				    vm->name, cls->name, c->relid, in_size,
+				    out_size, cls->ring_min, cls->ring_max);
+		return -EINVAL;
+	}
+	ch->in_map = vmbus_map(gp->pages, ds);
+	ch->out_map = vmbus_map(gp->pages + ds, gp->npages - ds);
+	ch->rxbuf = kvmalloc(cls->max_pkt, GFP_KERNEL_ACCOUNT);
+	if (!ch->in_map || !ch->out_map || !ch->rxbuf)
+		goto err;
+	err = vmb_ring_init(&ch->in, ch->in_map, ch->in_map + VMB_PAGE_SIZE,
+			    in_size, true);
+	if (!err)
+		err = vmb_ring_init(&ch->out, ch->out_map,
+				    ch->out_map + VMB_PAGE_SIZE, out_size,
+				    false);
+	if (err) {
+		pr_warn_ratelimited("%s: %s channel %u: the guest's ring indices are out of range\n",
+				    vm->name, cls->name, c->relid);
+		goto err;
+	}
+	ch->failed = false;
+	ch->blocked = false;
+	ch->error[0] = 0;
+	spin_lock_irqsave(&ch->send_lock, flags);
+	ch->open = true;
+	spin_unlock_irqrestore(&ch->send_lock, flags);
+	err = cls->open ? cls->open(ch) : 0;
+	if (err)
+		goto err_open;
+	err = vid_port_set_handler(vm->p, c->conn_id, vmbus_chan_doorbell, ch);
+	if (err) {
+		pr_warn("%s: no doorbell for connection id %#x: is the worker's port pool smaller?\n",
+			vm->name, c->conn_id);
+		if (cls->close)
+			cls->close(ch);
+		goto err_open;
+	}
+	/* Whatever the guest queued before opening. */
+	queue_work(vmbus_wq, &ch->work);
+	return 0;
+err_open:
+	spin_lock_irqsave(&ch->send_lock, flags);
+	ch->open = false;
+	spin_unlock_irqrestore(&ch->send_lock, flags);
+	cancel_work_sync(&ch->work);
+err:
+	vmbus_chan_unmap(ch);
+	return err;
+}
+
+static void vmbus_op_chan_close(struct vmb_bus *bus, struct vmb_chan *c)
+{
+	struct vmbus_vm *vm = vmbus_vm_of(bus);
+	struct vmbus_channel *ch = vmbus_chan_of(c);
+	unsigned long flags;
+
+	/* Once it returns no doorbell runs: see vid_port_set_handler. */
+	vid_port_set_handler(vm->p, c->conn_id, NULL, NULL);
+	spin_lock_irqsave(&ch->send_lock, flags);
+	ch->open = false;
+	spin_unlock_irqrestore(&ch->send_lock, flags);
+	cancel_work_sync(&ch->work);
+	if (ch->dev->cls->close)
+		ch->dev->cls->close(ch);
+	vmbus_chan_unmap(ch);
+}
+
+static int vmbus_op_chan_retarget(struct vmb_bus *bus, struct vmb_chan *c,
+				  u32 vp)
+{
+	/* Signals read target_vp when they are sent: nothing to move. */
+	return 0;
+}
+
+static void vmbus_device_free(struct vmbus_device *dev)
+{
+	const struct vmbus_class *cls = dev->cls;
+
+	list_del(&dev->node);
+	if (cls->release)
+		cls->release(dev);
+	module_put(cls->owner);
+	kfree(dev);
+}
+
+static void vmbus_op_chan_gone(struct vmb_bus *bus, struct vmb_chan *c)
+{
+	struct vmbus_channel *ch = vmbus_chan_of(c);
+	struct vmbus_device *dev = ch->dev;
+
+	cancel_work_sync(&ch->work);
+	kfree(ch);
+	if (!--dev->nchannels)
+		vmbus_device_free(dev);
+}
+
+const struct vmb_ops vmbus_bus_ops = {
+	.post		= vmbus_op_post,
+	.zalloc		= vmbus_op_zalloc,
+	.free		= vmbus_op_free,
+	.gpadl_create	= vmbus_op_gpadl_create,
+	.gpadl_destroy	= vmbus_op_gpadl_destroy,
+	.chan_open	= vmbus_op_chan_open,
+	.chan_close	= vmbus_op_chan_close,
+	.chan_retarget	= vmbus_op_chan_retarget,
+	.chan_gone	= vmbus_op_chan_gone,
+	.connection	= vmbus_op_connection,
+	.fault		= vmbus_op_fault,
+};
+
+/* ---- devices ---- */
+
+struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
+					     const struct vmbus_class *cls,
+					     const struct vmb_guid *instance,
+					     void *priv)
+{
+	struct vmbus_device *dev;
+	struct vmbus_channel *ch;
+	int err;
+
+	lockdep_assert_held(&vm->lock);
+	if (vm->dead)
+		return ERR_PTR(-ENODEV);
+	if (!try_module_get(cls->owner))
+		return ERR_PTR(-ENODEV);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!dev || !ch) {
+		err = -ENOMEM;
+		goto err;
+	}
+	dev->vm = vm;
+	dev->cls = cls;
+	dev->priv = priv;
+	if (instance)
+		dev->instance = *instance;
+	else
+		get_random_bytes(dev->instance.b, sizeof(dev->instance.b));
+	ch->dev = dev;
+	ch->vm = vm;
+	spin_lock_init(&ch->send_lock);
+	INIT_WORK(&ch->work, vmbus_chan_work);
+	ch->c.if_type = cls->if_type;
+	ch->c.if_instance = dev->instance;
+	ch->c.chn_flags = cls->chn_flags;
+	memcpy(ch->c.user_def, cls->user_def, sizeof(ch->c.user_def));
+	ch->c.host = ch;
+	list_add_tail(&dev->node, &vm->devices);
+	dev->nchannels = 1;
+	err = vmb_bus_add(&vm->bus, &ch->c);
+	if (err) {
+		list_del(&dev->node);
+		goto err;
+	}
+	return dev;
+err:
+	kfree(ch);
+	kfree(dev);
+	module_put(cls->owner);
+	return ERR_PTR(err);
+}
+
+struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
+				      const struct vmbus_class *cls,
+				      const struct vmb_guid *instance,
+				      void *priv)
+{
+	struct vmbus_device *dev;
+
+	mutex_lock(&vm->lock);
+	dev = vmbus_device_add_locked(vm, cls, instance, priv);
+	mutex_unlock(&vm->lock);
+	return dev;
+}
+EXPORT_SYMBOL_GPL(vmbus_device_add);
+
+void vmbus_device_remove(struct vmbus_device *dev)
+{
+	struct vmbus_vm *vm = dev->vm;
+	u32 relid;
+
+	mutex_lock(&vm->lock);
+	if (!vm->dead && !dev->removing) {
+		dev->removing = true;
+		for (relid = 1; relid <= vm->bus.relid_max; relid++) {
+			struct vmb_chan *c = vm->bus.chans[relid];
+
+			if (c && vmbus_chan_of(c)->dev == dev)
+				vmb_bus_remove(&vm->bus, c);
+		}
+	}
+	mutex_unlock(&vm->lock);
+}
+EXPORT_SYMBOL_GPL(vmbus_device_remove);
+
+void *vmbus_device_priv(const struct vmbus_device *dev)
+{
+	return dev->priv;
+}
+EXPORT_SYMBOL_GPL(vmbus_device_priv);
+
+struct vmbus_device *vmbus_chan_device(const struct vmbus_channel *ch)
+{
+	return ch->dev;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_device);
+
+void *vmbus_chan_priv(const struct vmbus_channel *ch)
+{
+	return ch->priv;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_priv);
+
+void vmbus_chan_set_priv(struct vmbus_channel *ch, void *priv)
+{
+	ch->priv = priv;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_set_priv);
+
+u32 vmbus_chan_relid(const struct vmbus_channel *ch)
+{
+	return ch->c.relid;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_relid);
+
+const u8 *vmbus_chan_open_data(const struct vmbus_channel *ch)
+{
+	return ch->c.open_data;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_open_data);
+
+u32 vmbus_chan_state(const struct vmbus_channel *ch)
+{
+	if (ch->c.state == VMB_CHAN_RESCINDED)
+		return HVKVM_VMBUS_CHAN_RESCINDED;
+	if (ch->c.state == VMB_CHAN_OPEN)
+		return ch->failed ? HVKVM_VMBUS_CHAN_FAILED : HVKVM_VMBUS_CHAN_OPEN;
+	return ch->c.offered ? HVKVM_VMBUS_CHAN_OFFERED : HVKVM_VMBUS_CHAN_CLOSED;
+}

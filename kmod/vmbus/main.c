@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvkvm VMBus host: the module, and each running partition's bus.
+ *
+ * VMBus registers with VID as its client. When a worker attaches a
+ * partition, VMBus sets up its bus and its integration components; the
+ * guest's HvPostMessage calls arrive (under vid_lock, in the worker's
+ * vCPU thread) and are queued, in order, for the VM's message work, which
+ * runs the channel protocol under the VM's own mutex. When the worker
+ * goes, everything of the VM is closed and freed before detach returns.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <asm/hyperv-tlfs.h>
+
+#include "vmbus.h"
+
+DEFINE_MUTEX(vmbus_lock);
+LIST_HEAD(vmbus_vms);
+struct workqueue_struct *vmbus_wq;
+
+struct vmbus_msg {
+	struct list_head node;
+	u32 conn_id;
+	u32 len;
+	u8 data[HV_MESSAGE_PAYLOAD_BYTE_COUNT];
+};
+
+static void vmbus_vm_release(struct kref *ref)
+{
+	struct vmbus_vm *vm = container_of(ref, struct vmbus_vm, ref);
+
+	vmbus_ics_free(vm);
+	kfree(vm);
+}
+
+void vmbus_vm_put(struct vmbus_vm *vm)
+{
+	if (vm)
+		kref_put(&vm->ref, vmbus_vm_release);
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_put);
+
+struct vmbus_vm *vmbus_vm_find(const char *name)
+{
+	struct vmbus_vm *vm;
+
+	mutex_lock(&vmbus_lock);
+	list_for_each_entry(vm, &vmbus_vms, node) {
+		if (!strcmp(vm->name, name)) {
+			kref_get(&vm->ref);
+			mutex_unlock(&vmbus_lock);
+			return vm;
+		}
+	}
+	mutex_unlock(&vmbus_lock);
+	return NULL;
+}
+
+struct vmbus_vm *vmbus_vm_get(const char *name)
+{
+	return vmbus_vm_find(name);
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_get);
+
+const char *vmbus_vm_name(const struct vmbus_vm *vm)
+{
+	return vm->name;
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_name);
+
+/* ---- the guest's messages ---- */
+
+static void vmbus_msg_work(struct work_struct *work)
+{
+	struct vmbus_vm *vm = container_of(work, struct vmbus_vm, msg_work);
+	struct vmbus_msg *m;
+
+	for (;;) {
+		spin_lock(&vm->msg_lock);
+		m = list_first_entry_or_null(&vm->msgs, struct vmbus_msg, node);
+		if (m) {
+			list_del(&m->node);
+			vm->nmsgs--;
+		}
+		spin_unlock(&vm->msg_lock);
+		if (!m)
+			break;
+		mutex_lock(&vm->lock);
+		if (!vm->dead)
+			vmb_bus_message(&vm->bus, m->conn_id, m->data, m->len);
+		mutex_unlock(&vm->lock);
+		kfree(m);
+		cond_resched();
+	}
+}
+
+/*
+ * HvPostMessage, under vid_lock: queue it and answer at once. The order
+ * of the queue is the order of the hypercalls' completion, which is what
+ * a guest relies on (a GPADL's header, then its bodies).
+ */
+static u16 vmbus_post_message(struct vid_partition *p, u32 vp, u32 conn_id,
+			      u32 type, const void *payload, u32 len)
+{
+	struct vmbus_vm *vm = p->client;
+	struct vmbus_msg *m;
+	u16 status = HV_STATUS_SUCCESS;
+
+	if (!vm || (conn_id != VMB_MESSAGE_CONN_ID &&
+		    conn_id != VMB_MESSAGE_CONN_ID_4))
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	if (type != VMB_HVMSG_TYPE)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	m = kmalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	m->conn_id = conn_id;
+	m->len = min_t(u32, len, sizeof(m->data));
+	memcpy(m->data, payload, m->len);
+	spin_lock(&vm->msg_lock);
+	if (vm->nmsgs >= VMBUS_MSG_QUEUE_MAX) {
+		status = HV_STATUS_INSUFFICIENT_BUFFERS;
+	} else {
+		list_add_tail(&m->node, &vm->msgs);
+		vm->nmsgs++;
+		m = NULL;
+	}
+	spin_unlock(&vm->msg_lock);
+	kfree(m);
+	if (!status)
+		queue_work(vmbus_wq, &vm->msg_work);
+	return status;
+}
+
+/* ---- attach and detach (under vid_lock) ---- */
+
+static void vmbus_attach(struct vid_partition *p)
+{
+	struct vmbus_vm *vm;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	if (!vm) {
+		pr_err("%s: no memory for the VM's bus; VMBus is off for it\n",
+		       p->name);
+		return;
+	}
+	kref_init(&vm->ref);
+	strscpy(vm->name, p->name, sizeof(vm->name));
+	vm->p = p;
+	vm->mem = vid_memory_get(p);
+	vm->nvps = p->cfg.vcpus;
+	mutex_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->devices);
+	spin_lock_init(&vm->msg_lock);
+	INIT_LIST_HEAD(&vm->msgs);
+	INIT_WORK(&vm->msg_work, vmbus_msg_work);
+	vmb_bus_init(&vm->bus, &vmbus_bus_ops, vm->nvps, VMBUS_CONN_BASE,
+		     VMBUS_RELID_MAX);
+
+	if (vmbus_ics_attach(vm)) {
+		pr_err("%s: cannot set up the integration components\n",
+		       p->name);
+		mutex_lock(&vm->lock);
+		vmb_bus_destroy(&vm->bus);
+		vm->dead = true;
+		mutex_unlock(&vm->lock);
+		vid_memory_put(vm->mem);
+		kref_put(&vm->ref, vmbus_vm_release);
+		return;
+	}
+	mutex_lock(&vmbus_lock);
+	list_add_tail(&vm->node, &vmbus_vms);
+	mutex_unlock(&vmbus_lock);
+	p->client = vm;
+}
+
+static void vmbus_detach(struct vid_partition *p)
+{
+	struct vmbus_vm *vm = p->client;
+	struct vmbus_msg *m, *tmp;
+
+	if (!vm)
+		return;
+	mutex_lock(&vmbus_lock);
+	list_del(&vm->node);
+	mutex_unlock(&vmbus_lock);
+
+	/* No message comes any more (they come under vid_lock). */
+	cancel_work_sync(&vm->msg_work);
+	list_for_each_entry_safe(m, tmp, &vm->msgs, node)
+		kfree(m);
+	INIT_LIST_HEAD(&vm->msgs);
+	vm->nmsgs = 0;
+
+	vmbus_ics_stop(vm);
+	mutex_lock(&vm->lock);
+	vmb_bus_destroy(&vm->bus);
+	vm->dead = true;
+	vm->p = NULL;
+	mutex_unlock(&vm->lock);
+	vid_memory_put(vm->mem);
+	vm->mem = NULL;
+	p->client = NULL;
+	kref_put(&vm->ref, vmbus_vm_release);
+}
+
+static const struct vid_client_ops vmbus_client = {
+	.owner		= THIS_MODULE,
+	.attach		= vmbus_attach,
+	.post_message	= vmbus_post_message,
+	.detach		= vmbus_detach,
+};
+
+static int __init vmbus_init(void)
+{
+	int err;
+
+	vmbus_wq = alloc_workqueue("hvkvm_vmbus", WQ_UNBOUND, 0);
+	if (!vmbus_wq)
+		return -ENOMEM;
+	err = vmbus_ics_init();
+	if (err)
+		goto err_wq;
+	err = vmbus_netlink_init();
+	if (err)
+		goto err_ics;
+	err = vid_register_client(&vmbus_client);
+	if (err) {
+		pr_err("VID has another client already\n");
+		goto err_nl;
+	}
+	return 0;
+err_nl:
+	vmbus_netlink_exit();
+err_ics:
+	vmbus_ics_exit();
+err_wq:
+	destroy_workqueue(vmbus_wq);
+	return err;
+}
+
+static void __exit vmbus_exit(void)
+{
+	/* Detaches from every VM: everything closes before this returns. */
+	vid_unregister_client(&vmbus_client);
+	vmbus_netlink_exit();
+	vmbus_ics_exit();
+	destroy_workqueue(vmbus_wq);
+}
+
+module_init(vmbus_init);
+module_exit(vmbus_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hvkvm VMBus host: channels, rings and integration components");

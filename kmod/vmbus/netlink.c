@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvkvm VMBus host: the generic netlink family "hvkvm_vmbus".
+ *
+ * Admin-only, every operation validated against its own policy, every
+ * refusal with an extack message. Handlers take vmbus_lock to find a VM
+ * and the VM's mutex to read it; never vid_lock.
+ */
+#include <net/genetlink.h>
+#include <linux/slab.h>
+
+#include "vmbus.h"
+
+static const struct nla_policy vmbus_name_policy[HVKVM_VMBUS_A_MAX + 1] = {
+	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = HVKVM_VID_NAME_MAX - 1 },
+};
+
+static struct netlink_range_validation vmbus_timeout_range __ro_after_init = {
+	.min = 1,
+	.max = 600000,		/* ms: ten minutes */
+};
+
+static const struct nla_policy vmbus_shutdown_policy[HVKVM_VMBUS_A_MAX + 1] = {
+	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = HVKVM_VID_NAME_MAX - 1 },
+	[HVKVM_VMBUS_A_SHUTDOWN_REBOOT]	= { .type = NLA_FLAG },
+	[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							     &vmbus_timeout_range),
+};
+
+static const struct nla_policy vmbus_kvp_set_policy[HVKVM_VMBUS_A_MAX + 1] = {
+	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = HVKVM_VID_NAME_MAX - 1 },
+	[HVKVM_VMBUS_A_KVP_KEY]	= { .type = NLA_NUL_STRING, .len = 1023 },
+	[HVKVM_VMBUS_A_KVP_VALUE] = { .type = NLA_NUL_STRING, .len = 4095 },
+};
+
+static const struct genl_multicast_group vmbus_mcgrps[] = {
+	{ .name = HVKVM_VMBUS_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+};
+
+static struct genl_family vmbus_family;
+
+/* The VM a request names, with a reference, or an error with extack. */
+static struct vmbus_vm *vmbus_lookup(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[HVKVM_VMBUS_A_VM_NAME];
+	struct vmbus_vm *vm;
+
+	if (!attr) {
+		NL_SET_ERR_MSG(info->extack, "missing vm name");
+		return ERR_PTR(-EINVAL);
+	}
+	vm = vmbus_vm_find(nla_data(attr));
+	if (!vm) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "no running partition has this name");
+		return ERR_PTR(-ENOENT);
+	}
+	return vm;
+}
+
+static int vmbus_fill_channel(struct sk_buff *skb, struct vmbus_channel *ch)
+{
+	struct nlattr *nest = nla_nest_start(skb, HVKVM_VMBUS_CHANNEL_A_CHANNEL);
+	bool open = ch->c.state == VMB_CHAN_OPEN;
+
+	if (!nest ||
+	    nla_put_string(skb, HVKVM_VMBUS_CHANNEL_A_CLASS, ch->dev->cls->name) ||
+	    nla_put(skb, HVKVM_VMBUS_CHANNEL_A_IF_TYPE, 16, ch->c.if_type.b) ||
+	    nla_put(skb, HVKVM_VMBUS_CHANNEL_A_INSTANCE, 16, ch->c.if_instance.b) ||
+	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_SUB_INDEX, ch->c.sub_index) ||
+	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_RELID, ch->c.relid) ||
+	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_CONN_ID, ch->c.conn_id) ||
+	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_STATE, vmbus_chan_state(ch)) ||
+	    (open && (nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_TARGET_VP, ch->c.target_vp) ||
+		      nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_RING_IN, ch->in.size) ||
+		      nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_RING_OUT, ch->out.size))) ||
+	    nla_put_u64_64bit(skb, HVKVM_VMBUS_CHANNEL_A_PKTS_IN,
+			      atomic64_read(&ch->pkts_in), HVKVM_VMBUS_CHANNEL_A_PAD) ||
+	    nla_put_u64_64bit(skb, HVKVM_VMBUS_CHANNEL_A_PKTS_OUT,
+			      atomic64_read(&ch->pkts_out), HVKVM_VMBUS_CHANNEL_A_PAD) ||
+	    nla_put_u64_64bit(skb, HVKVM_VMBUS_CHANNEL_A_SIGNALS_IN,
+			      atomic64_read(&ch->signals_in), HVKVM_VMBUS_CHANNEL_A_PAD) ||
+	    nla_put_u64_64bit(skb, HVKVM_VMBUS_CHANNEL_A_SIGNALS_OUT,
+			      atomic64_read(&ch->signals_out), HVKVM_VMBUS_CHANNEL_A_PAD) ||
+	    (ch->failed && ch->error[0] &&
+	     nla_put_string(skb, HVKVM_VMBUS_CHANNEL_A_ERROR, ch->error)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vmbus_fill_vm(struct sk_buff *skb, struct vmbus_vm *vm, u32 portid,
+			 u32 seq, int flags)
+{
+	struct nlattr *chans;
+	void *hdr;
+	u32 relid;
+	int err = -EMSGSIZE;
+
+	hdr = genlmsg_put(skb, portid, seq, &vmbus_family, flags,
+			  HVKVM_VMBUS_CMD_VM_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	mutex_lock(&vm->lock);
+	if (nla_put_string(skb, HVKVM_VMBUS_A_VM_NAME, vm->name) ||
+	    nla_put_u8(skb, HVKVM_VMBUS_A_CONNECTED, vm->bus.connected) ||
+	    (vm->bus.connected &&
+	     nla_put_u32(skb, HVKVM_VMBUS_A_VERSION, vm->bus.version)) ||
+	    nla_put_u64_64bit(skb, HVKVM_VMBUS_A_MSGS_IN, vm->bus.stats.msgs_in,
+			      HVKVM_VMBUS_A_PAD) ||
+	    nla_put_u64_64bit(skb, HVKVM_VMBUS_A_MSGS_OUT, vm->bus.stats.msgs_out,
+			      HVKVM_VMBUS_A_PAD) ||
+	    nla_put_u64_64bit(skb, HVKVM_VMBUS_A_FAULTS, vm->bus.stats.faults,
+			      HVKVM_VMBUS_A_PAD))
+		goto out;
+	chans = nla_nest_start(skb, HVKVM_VMBUS_A_CHANNELS);
+	if (!chans)
+		goto out;
+	for (relid = 1; relid <= vm->bus.relid_max; relid++) {
+		struct vmb_chan *c = vm->bus.chans[relid];
+
+		if (c && vmbus_fill_channel(skb, container_of(c, struct vmbus_channel, c)))
+			goto out;
+	}
+	nla_nest_end(skb, chans);
+	if (vmbus_ics_fill(skb, vm))
+		goto out;
+	err = 0;
+out:
+	mutex_unlock(&vm->lock);
+	if (err) {
+		genlmsg_cancel(skb, hdr);
+		return err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int vmbus_cmd_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vmbus_vm *vm = vmbus_lookup(info);
+	struct sk_buff *msg;
+	int err;
+
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	msg = genlmsg_new(NLMSG_GOODSIZE * 4, GFP_KERNEL);
+	if (!msg) {
+		vmbus_vm_put(vm);
+		return -ENOMEM;
+	}
+	err = vmbus_fill_vm(msg, vm, info->snd_portid, info->snd_seq, 0);
+	vmbus_vm_put(vm);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: how many VMs were sent. */
+static int vmbus_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vmbus_vm *vm;
+	long i = 0;
+	int err = 0;
+
+	mutex_lock(&vmbus_lock);
+	list_for_each_entry(vm, &vmbus_vms, node) {
+		if (i++ < cb->args[0])
+			continue;
+		err = vmbus_fill_vm(skb, vm, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		cb->args[0]++;
+	}
+	mutex_unlock(&vmbus_lock);
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+static int vmbus_cmd_shutdown(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct vmbus_vm *vm = vmbus_lookup(info);
+	u32 timeout = 30000, result, status = 0;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	if (tb[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS])
+		timeout = nla_get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS]);
+	err = vmbus_ic_shutdown(vm, nla_get_flag(tb[HVKVM_VMBUS_A_SHUTDOWN_REBOOT]),
+				timeout, &result, &status, info->extack);
+	vmbus_vm_put(vm);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vmbus_family, 0,
+				HVKVM_VMBUS_CMD_VM_SHUTDOWN);
+	if (!hdr || nla_put_u32(msg, HVKVM_VMBUS_A_SHUTDOWN_RESULT, result) ||
+	    (result != HVKVM_VMBUS_SHUTDOWN_NO_ANSWER &&
+	     nla_put_u32(msg, HVKVM_VMBUS_A_GUEST_STATUS, status))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int vmbus_cmd_kvp_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct vmbus_vm *vm;
+	int err;
+
+	if (!tb[HVKVM_VMBUS_A_KVP_KEY] || !tb[HVKVM_VMBUS_A_KVP_VALUE]) {
+		NL_SET_ERR_MSG(info->extack, "give a key and a value");
+		return -EINVAL;
+	}
+	vm = vmbus_lookup(info);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	err = vmbus_ic_kvp_set(vm, nla_data(tb[HVKVM_VMBUS_A_KVP_KEY]),
+			       nla_data(tb[HVKVM_VMBUS_A_KVP_VALUE]),
+			       info->extack);
+	vmbus_vm_put(vm);
+	return err;
+}
+
+/* KVP_GET: the pairs are gathered at the dump's start, then sent. */
+static int vmbus_kvp_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr *attr = info->attrs[HVKVM_VMBUS_A_VM_NAME];
+	struct vmbus_kvp_list *list;
+	struct vmbus_vm *vm;
+
+	if (!attr) {
+		NL_SET_ERR_MSG(cb->extack, "missing vm name");
+		return -EINVAL;
+	}
+	vm = vmbus_vm_find(nla_data(attr));
+	if (!vm) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attr,
+				    "no running partition has this name");
+		return -ENOENT;
+	}
+	list = vmbus_ic_kvp_collect(vm);
+	vmbus_vm_put(vm);
+	if (IS_ERR(list))
+		return PTR_ERR(list);
+	cb->args[0] = (long)list;
+	cb->args[1] = 0;
+	return 0;
+}
+
+static int vmbus_kvp_done(struct netlink_callback *cb)
+{
+	kvfree((void *)cb->args[0]);
+	return 0;
+}
+
+static int vmbus_kvp_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vmbus_kvp_list *list = (void *)cb->args[0];
+	void *hdr;
+
+	for (; cb->args[1] <= list->n; cb->args[1]++) {
+		struct vmbus_kvp_pair *kv = &list->pairs[cb->args[1]];
+		bool last = cb->args[1] == list->n;
+
+		if (last && !list->guest_error[0])
+			break;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &vmbus_family,
+				  NLM_F_MULTI, HVKVM_VMBUS_CMD_KVP_GET);
+		if (!hdr)
+			break;
+		if (last ? nla_put_string(skb, HVKVM_VMBUS_A_KVP_GUEST_ERROR,
+					  list->guest_error) :
+		    (nla_put_u8(skb, HVKVM_VMBUS_A_KVP_POOL, kv->pool) ||
+		     nla_put_string(skb, HVKVM_VMBUS_A_KVP_KEY, kv->key) ||
+		     nla_put_string(skb, HVKVM_VMBUS_A_KVP_VALUE, kv->value))) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	return skb->len;
+}
+
+static const struct genl_ops vmbus_ops[] = {
+	{
+		.cmd = HVKVM_VMBUS_CMD_VM_GET,
+		.doit = vmbus_cmd_get,
+		.dumpit = vmbus_dump,
+		.policy = vmbus_name_policy,
+		.maxattr = HVKVM_VMBUS_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VMBUS_CMD_VM_SHUTDOWN,
+		.doit = vmbus_cmd_shutdown,
+		.policy = vmbus_shutdown_policy,
+		.maxattr = HVKVM_VMBUS_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VMBUS_CMD_KVP_GET,
+		.start = vmbus_kvp_start,
+		.dumpit = vmbus_kvp_dump,
+		.done = vmbus_kvp_done,
+		.policy = vmbus_name_policy,
+		.maxattr = HVKVM_VMBUS_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VMBUS_CMD_KVP_SET,
+		.doit = vmbus_cmd_kvp_set,
+		.policy = vmbus_kvp_set_policy,
+		.maxattr = HVKVM_VMBUS_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family vmbus_family __ro_after_init = {
+	.name = HVKVM_VMBUS_GENL_NAME,
+	.version = HVKVM_VMBUS_GENL_VERSION,
+	.module = THIS_MODULE,
+	/* Shutdown and KVP wait for the guest: never under genl_mutex. */
+	.parallel_ops = true,
+	.ops = vmbus_ops,
+	.n_ops = ARRAY_SIZE(vmbus_ops),
+	.mcgrps = vmbus_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(vmbus_mcgrps),
+};
+
+void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&vmbus_family, &init_net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vmbus_family, 0, HVKVM_VMBUS_CMD_EVENT);
+	if (!hdr || nla_put_string(msg, HVKVM_VMBUS_A_VM_NAME, vm->name) ||
+	    nla_put_u32(msg, HVKVM_VMBUS_A_EVENT, event) ||
+	    (version && nla_put_u32(msg, HVKVM_VMBUS_A_VERSION, version))) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&vmbus_family, msg, 0, 0, GFP_KERNEL);
+}
+
+int __init vmbus_netlink_init(void)
+{
+	return genl_register_family(&vmbus_family);
+}
+
+void vmbus_netlink_exit(void)
+{
+	genl_unregister_family(&vmbus_family);
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hvkvm VMBus host: what the module's files share.
+ */
+#ifndef _HVKVM_VMBUS_H
+#define _HVKVM_VMBUS_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/hvkvm_vid.h>
+#include <linux/hvkvm_vmbus.h>
+#include <hvkvm/vmbus_host.h>
+
+#include "../vid/vid.h"
+#include "chan.h"
+#include "ring.h"
+
+/*
+ * The worker binds connection ids VMBUS_CONN_BASE + 0 .. + 63 to eventfds;
+ * channel relid r signals on VMBUS_CONN_BASE + r.
+ */
+#define VMBUS_CONN_BASE		0x100
+#define VMBUS_RELID_MAX		63
+#define VMBUS_MSG_QUEUE_MAX	64	/* guest messages waiting */
+#define VMBUS_CHAN_BUDGET	64	/* packets per run of a channel */
+
+struct vmbus_ics;
+
+/* A running partition, as VMBus sees it: from attach to detach. */
+struct vmbus_vm {
+	struct kref ref;
+	struct list_head node;		/* vmbus_vms, under vmbus_lock */
+	char name[HVKVM_VID_NAME_MAX];
+	struct vid_partition *p;	/* NULL once detached */
+	struct vid_memory *mem;		/* NULL when the worker gave none */
+	u32 nvps;
+
+	struct mutex lock;		/* the bus, devices and channels */
+	bool dead;			/* detached: nothing more happens */
+	struct vmb_bus bus;
+	struct list_head devices;
+
+	spinlock_t msg_lock;		/* the guest's messages, in order */
+	struct list_head msgs;
+	unsigned int nmsgs;
+	struct work_struct msg_work;
+
+	struct vmbus_ics *ics;
+};
+
+struct vmbus_device {
+	struct list_head node;		/* vm->devices */
+	struct vmbus_vm *vm;
+	const struct vmbus_class *cls;
+	struct vmb_guid instance;
+	void *priv;
+	unsigned int nchannels;
+	bool removing;
+};
+
+struct vmbus_channel {
+	struct vmb_chan c;		/* the protocol's view; c.host = this */
+	struct vmbus_device *dev;
+	struct vmbus_vm *vm;
+	void *priv;
+
+	spinlock_t send_lock;		/* out ring, open, failed */
+	bool open;
+	bool failed;
+	struct vmb_ring in;		/* guest -> host */
+	struct vmb_ring out;		/* host -> guest */
+	void *in_map, *out_map;
+	void *rxbuf;
+	struct work_struct work;
+	bool blocked;			/* a packet waits for room in out */
+	char error[80];
+
+	atomic64_t pkts_in, pkts_out, signals_in, signals_out;
+};
+
+struct vmbus_gpadl_pages {
+	u32 npages;
+	struct page *pages[];
+};
+
+extern struct mutex vmbus_lock;
+extern struct list_head vmbus_vms;
+extern struct workqueue_struct *vmbus_wq;
+
+struct vmbus_vm *vmbus_vm_find(const char *name);	/* with a ref */
+
+/* channel.c */
+extern const struct vmb_ops vmbus_bus_ops;
+struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
+					     const struct vmbus_class *cls,
+					     const struct vmb_guid *instance,
+					     void *priv);
+u32 vmbus_chan_state(const struct vmbus_channel *ch);
+
+/* What KVP_GET lists: the host's pairs, then the guest's. */
+#define VMBUS_KVP_KEY_MAX	768	/* UTF-8 of 255 UTF-16 units, NUL */
+#define VMBUS_KVP_VALUE_MAX	3072	/* of 1023 units */
+#define VMBUS_KVP_HOST_MAX	64	/* pairs the host keeps per VM */
+#define VMBUS_KVP_GUEST_MAX	32	/* pairs read per guest pool */
+
+struct vmbus_kvp_pair {
+	u8 pool;
+	char key[VMBUS_KVP_KEY_MAX];
+	char value[VMBUS_KVP_VALUE_MAX];
+};
+
+struct vmbus_kvp_list {
+	unsigned int n;
+	char guest_error[128];		/* why the guest's are missing */
+	struct vmbus_kvp_pair pairs[];	/* n, and one spare */
+};
+
+/* ic.c */
+struct vmbus_kvp_list *vmbus_ic_kvp_collect(struct vmbus_vm *vm);
+int vmbus_ics_attach(struct vmbus_vm *vm);
+void vmbus_ics_stop(struct vmbus_vm *vm);
+void vmbus_ics_free(struct vmbus_vm *vm);
+int vmbus_ics_fill(struct sk_buff *skb, struct vmbus_vm *vm);
+int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,
+		      u32 *result, u32 *status, struct netlink_ext_ack *extack);
+int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
+		     struct netlink_ext_ack *extack);
+int vmbus_ics_init(void);
+void vmbus_ics_exit(void);
+
+/* netlink.c */
+int vmbus_netlink_init(void);
+void vmbus_netlink_exit(void);
+void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version);
+
+#endif /* _HVKVM_VMBUS_H */
