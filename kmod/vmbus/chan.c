@@ -258,7 +258,8 @@ static struct vmb_chan *vmb_chan_of(struct vmb_bus *bus, u32 relid)
 	if (!relid || relid > bus->relid_max)
 		return NULL;
 	c = bus->chans[relid];
-	if (!c || !c->offered || c->state == VMB_CHAN_RESCINDED)
+	if (!c || !c->offered || c->released ||
+	    c->state == VMB_CHAN_RESCINDED)
 		return NULL;
 	return c;
 }
@@ -560,7 +561,7 @@ static void vmb_relid_released(struct vmb_bus *bus, const void *msg)
 
 	if (m->child_relid && m->child_relid <= bus->relid_max)
 		c = bus->chans[m->child_relid];
-	if (!c || !c->offered) {
+	if (!c || !c->offered || c->released) {
 		vmb_fault(bus, "relid-released: no such channel",
 			  m->child_relid, 0);
 		return;
@@ -800,7 +801,12 @@ void vmb_bus_remove(struct vmb_bus *bus, struct vmb_chan *c)
 		return;
 	vmb_chan_close(bus, c);
 	vmb_chan_drop_gpadls(bus, c->relid);
-	if (!bus->connected || !c->offered) {
+	/*
+	 * A guest that released the relid of a channel it could not set
+	 * up has forgotten it: it ignores a rescind of that relid and never
+	 * releases it again, so the channel goes now.
+	 */
+	if (!bus->connected || !c->offered || c->released) {
 		vmb_chan_free(bus, c);
 		return;
 	}
