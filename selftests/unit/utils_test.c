@@ -239,4 +239,33 @@ TEST(timeout_parsing)
 	}
 }
 
+TEST(guid_formatting)
+{
+	/* the heartbeat IC's class, as VMBus puts it on the wire */
+	static const uint8_t hb[16] = {
+		0x39, 0x4f, 0x16, 0x57, 0x15, 0x91, 0x78, 0x4e,
+		0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d,
+	};
+	static const uint8_t ff[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	static const uint8_t zero[16];
+	char buf[GUID_STR_MAX];
+
+	EXPECT_STREQ("57164f39-9115-4e78-ab55-382f3bd5422d", format_guid(hb, buf));
+	EXPECT_STREQ("ffffffff-ffff-ffff-ffff-ffffffffffff", format_guid(ff, buf));
+	EXPECT_STREQ("00000000-0000-0000-0000-000000000000", format_guid(zero, buf));
+}
+
+TEST(version_formatting)
+{
+	char buf[VERSION_STR_MAX];
+
+	EXPECT_STREQ("5.3", format_version(5 << 16 | 3, buf));
+	EXPECT_STREQ("3.0", format_version(3 << 16, buf));
+	EXPECT_STREQ("0.13", format_version(13, buf));
+	EXPECT_STREQ("65535.65535", format_version(UINT32_MAX, buf));
+}
+
 TEST_HARNESS_MAIN

@@ -48,12 +48,13 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	if (!err->error)
-		return MNL_CB_STOP;	/* the ACK */
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))	/* the request follows */
 		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	/* an ACK may carry a message too: a warning about what was done */
 	if (err->msg.nlmsg_len >= sizeof(struct nlmsghdr))
 		get_extack(t->nl, nlh, off);
+	if (!err->error)
+		return MNL_CB_STOP;	/* the ACK */
 	errno = err->error < 0 ? -err->error : err->error;
 	return MNL_CB_ERROR;
 }

@@ -50,7 +50,8 @@ struct nlmsghdr *nl_req(struct nl *nl, uint8_t cmd, uint16_t flags);
 
 /*
  * Send nlh and run cb on every reply until the ACK or the end of the dump.
- * Returns 0 or -errno; on a refusal nl->extack holds the kernel's message.
+ * Returns 0 or -errno; on a refusal nl->extack holds the kernel's message,
+ * and on success the message the ACK carried (a warning), or "".
  */
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 

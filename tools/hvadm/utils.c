@@ -222,3 +222,18 @@ int parse_timeout(const char *s, unsigned int *secs)
 	*secs = v;
 	return 0;
 }
+
+char *format_guid(const uint8_t b[16], char buf[GUID_STR_MAX])
+{
+	snprintf(buf, GUID_STR_MAX,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6],
+		 b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return buf;
+}
+
+char *format_version(uint32_t v, char buf[VERSION_STR_MAX])
+{
+	snprintf(buf, VERSION_STR_MAX, "%u.%u", v >> 16, v & 0xffff);
+	return buf;
+}

@@ -71,4 +71,16 @@ char *format_crash(const struct crash_info *c, char *buf, size_t size);
 #define TIMEOUT_MAX 86400
 int parse_timeout(const char *s, unsigned int *secs);
 
+/*
+ * A GUID as it travels in VMBus (Microsoft's mixed-endian layout: the first
+ * three fields little-endian, the last eight bytes in order) in its usual
+ * text form, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". Returns buf.
+ */
+#define GUID_STR_MAX 37
+char *format_guid(const uint8_t b[16], char buf[GUID_STR_MAX]);
+
+/* A version major << 16 | minor as "major.minor" ("5.3"). Returns buf. */
+#define VERSION_STR_MAX 12
+char *format_version(uint32_t v, char buf[VERSION_STR_MAX]);
+
 #endif /* HVADM_UTILS_H */
