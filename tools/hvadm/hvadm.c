@@ -145,6 +145,9 @@ int main(int argc, char **argv)
 	if (h.ev)
 		nl_close(h.ev);
 	free(h.ev);
+	if (h.vmbus)
+		nl_close(h.vmbus);
+	free(h.vmbus);
 	if (!ret && (fflush(stdout) || ferror(stdout))) {
 		pr_err("cannot write output: %s", strerror(errno));
 		ret = -1;

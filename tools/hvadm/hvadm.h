@@ -17,6 +17,7 @@ struct hvadm {
 	bool pretty;
 	struct nl nl;		/* opened by hvadm_connect */
 	struct nl *ev;		/* events, opened by hvadm_connect_events */
+	struct nl *vmbus;	/* hvkvm_vmbus, opened by vmbus_connect */
 };
 
 /* An object or a verb: a table of these is a dispatcher. */
@@ -69,6 +70,43 @@ int do_monitor(struct hvadm *h, int argc, char **argv);
 
 /* Print the VM record carried by a VM_GET reply or a notification. */
 void vm_print(struct printer *p, const char *key, const struct nlmsghdr *nlh);
+
+/*
+ * As vm_print, with more of the VM: extra, if not NULL, prints it inside
+ * the VM's object (and its text), after VID's fields, given the VM's name.
+ */
+typedef void (*vm_extra_fn)(struct printer *p, const char *name, void *data);
+void vm_print_ext(struct printer *p, const char *key, const struct nlmsghdr *nlh,
+		  vm_extra_fn extra, void *data);
+
+/* The name of the VM hd names, asked of VID (allocated), or NULL (said). */
+char *vm_name(struct hvadm *h, const struct vm_handle *hd);
+
+/* ---- hvkvm_vmbus (vmbus.c) ---- */
+
+/*
+ * Open h->vmbus on the family hvkvm_vmbus (and its events group, with
+ * events). Returns 1 when it is there, 0 when it is not (its module is not
+ * loaded; said only when required), -1 on any other error (said).
+ */
+int vmbus_connect(struct hvadm *h, bool required, bool events);
+
+/*
+ * The VMBus side of VMs, for vm show and vm list: read before the VMs are
+ * printed (vmbus_state_dump, every VM's) or while they are (the VM's own,
+ * with a request per VM), then printed inside each VM by vmbus_state_print.
+ */
+struct vmbus_state;
+struct vmbus_state *vmbus_state_new(struct hvadm *h, bool dump);
+void vmbus_state_free(struct vmbus_state *st);
+void vmbus_state_print(struct printer *p, const char *name, void *st);
+
+/* vm shutdown, vm kvp */
+int vm_shutdown(struct hvadm *h, int argc, char **argv);
+int vm_kvp(struct hvadm *h, int argc, char **argv);
+
+/* Print a notification of hvkvm_vmbus's events group (monitor). */
+int vmbus_event_print(struct printer *p, const struct nlmsghdr *nlh);
 
 /*
  * Parse a VM record into tb[0..HVKVM_VID_A_MAX]: the attributes hvadm

@@ -488,7 +488,7 @@ static int vm_name_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static char *vm_name(struct hvadm *h, const struct vm_handle *hd)
+char *vm_name(struct hvadm *h, const struct vm_handle *hd)
 {
 	struct nlmsghdr *nlh;
 	char *name = NULL;

@@ -31,6 +31,9 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	      "       hvadm [ -j ] vm stop VM [ force | --force ] [ timeout SECS ]\n"
 	      "       hvadm [ -j ] vm { pause | resume } VM [ timeout SECS ]\n"
 	      "       hvadm vm console VM [ timeout SECS ]\n"
+	      "       hvadm [ -j ] vm shutdown VM [ reboot ] [ timeout SECS ]\n"
+	      "       hvadm [ -j ] vm kvp VM [ show ]\n"
+	      "       hvadm vm kvp VM { set KEY VALUE | delete KEY }\n"
 	      "       hvadm vm help\n"
 	      "where  VM := { NAME | name NAME | id ID }\n"
 	      "       SIZE := NUMBER[K|M|G|T][B|iB] (binary: 1K = 1024)\n"
@@ -41,6 +44,12 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	      "hvkvm-worker, with its output in /run/hvkvm/NAME/worker.log. stop asks\n"
 	      "the guest to shut down; stop force stops it at once. console copies the\n"
 	      "guest's console to stdout and stdin to it; on a terminal, Ctrl-] detaches.\n"
+	      "\n"
+	      "show and list add, for a running VM, what hvkvm_vmbus knows: VMBus, its\n"
+	      "channels and the integration components. shutdown asks the guest, through\n"
+	      "its shutdown IC, to power off (or reboot), and waits for its answer (30 s\n"
+	      "by default, 600 s at most). kvp lists the host's (external) and the\n"
+	      "guest's (guest, auto) key-value pairs, sets a host pair or deletes one.\n"
 	      "Exit status: 0 on success, 1 on any failure (one \"Error:\" line on stderr).\n",
 	      stdout);
 	return 0;
@@ -256,6 +265,12 @@ static void vcpu_stats_print(struct printer *p, const struct nlattr *nest)
 
 void vm_print(struct printer *p, const char *key, const struct nlmsghdr *nlh)
 {
+	vm_print_ext(p, key, nlh, NULL, NULL);
+}
+
+void vm_print_ext(struct printer *p, const char *key, const struct nlmsghdr *nlh,
+		  vm_extra_fn extra, void *data)
+{
 	const struct nlattr *tb[HVKVM_VID_A_MAX + 1];
 	char buf[SIZE_STR_MAX], sbuf[24], dbuf[DURATION_STR_MAX];
 	const struct nlattr *log, *sock;
@@ -315,13 +330,24 @@ void vm_print(struct printer *p, const char *key, const struct nlmsghdr *nlh)
 		crash_print(p, tb[HVKVM_VID_A_VM_CRASH]);
 	if (tb[HVKVM_VID_A_VM_VCPU_STATS])
 		vcpu_stats_print(p, tb[HVKVM_VID_A_VM_VCPU_STATS]);
+	if (extra && tb[HVKVM_VID_A_VM_NAME])
+		extra(p, mnl_attr_get_str(tb[HVKVM_VID_A_VM_NAME]), data);
 	print_string(p, PRINT_TEXT, NULL, "%s", "\n");
 	print_close_object(p);
 }
 
+/* What vm_cb prints with: the VMs' VMBus side, if any (show and list). */
+struct vm_out {
+	struct printer pr;
+	struct vmbus_state *vmbus;
+};
+
 static int vm_cb(const struct nlmsghdr *nlh, void *data)
 {
-	vm_print(data, NULL, nlh);
+	struct vm_out *o = data;
+
+	vm_print_ext(&o->pr, NULL, nlh, o->vmbus ? vmbus_state_print : NULL,
+		     o->vmbus);
 	return MNL_CB_OK;
 }
 
@@ -332,9 +358,10 @@ enum { VM_ARRAY = 1, VM_PRINT = 2, VM_RETRY = 4 };
  * an error prints nothing. With VM_RETRY, a dump flagged NLM_F_DUMP_INTR
  * prints nothing either (nl.intr tells the caller to try again).
  */
-static int vm_talk(struct hvadm *h, struct nlmsghdr *nlh, unsigned int flags)
+static int vm_talk(struct hvadm *h, struct nlmsghdr *nlh, unsigned int flags,
+		   struct vmbus_state *vmbus)
 {
-	struct printer pr;
+	struct vm_out o = { .vmbus = vmbus };
 	char *out = NULL;
 	size_t len = 0;
 	FILE *m;
@@ -343,14 +370,14 @@ static int vm_talk(struct hvadm *h, struct nlmsghdr *nlh, unsigned int flags)
 	m = open_memstream(&out, &len);
 	if (!m)
 		return -errno;
-	print_init(&pr, m, h->json, h->pretty);
+	print_init(&o.pr, m, h->json, h->pretty);
 	if (flags & VM_ARRAY)
-		print_open_array(&pr, NULL);
-	err = nl_talk(&h->nl, nlh, flags & VM_PRINT ? vm_cb : NULL, &pr);
+		print_open_array(&o.pr, NULL);
+	err = nl_talk(&h->nl, nlh, flags & VM_PRINT ? vm_cb : NULL, &o);
 	if (flags & VM_ARRAY)
-		print_close_array(&pr);
+		print_close_array(&o.pr);
 	if (flags & VM_PRINT)
-		print_end(&pr);
+		print_end(&o.pr);
 	if (fclose(m) && !err)
 		err = -ENOMEM;
 	if (!err && !(h->nl.intr && (flags & VM_RETRY)))
@@ -517,32 +544,43 @@ static void put_vm_args(struct nl *nl, struct nlmsghdr *nlh,
 
 /* ---- verbs ---- */
 
+/* Every VM, with the VMBus side of those that run. */
 static int vm_list(struct hvadm *h, int argc, char **argv)
 {
+	struct vmbus_state *vmbus;
 	struct nlmsghdr *nlh;
 	int tries, err;
 
 	if (no_more_args(argc, argv) || hvadm_connect(h, false))
 		return -1;
+	vmbus = vmbus_state_new(h, true);
 	for (tries = 1; ; tries++) {
 		nlh = nl_req(&h->nl, HVKVM_VID_CMD_VM_GET, NLM_F_DUMP);
 		err = vm_talk(h, nlh, VM_ARRAY | VM_PRINT |
-			      (tries < DUMP_TRIES ? VM_RETRY : 0));
-		if (err)
-			return hvadm_perror(h, err);
+			      (tries < DUMP_TRIES ? VM_RETRY : 0), vmbus);
+		if (err) {
+			err = hvadm_perror(h, err);
+			break;
+		}
 		if (!h->nl.intr)
-			return 0;
+			break;
 		if (tries == DUMP_TRIES) {
 			pr_warn("the VMs kept changing during the dump: the list may be inconsistent");
-			return 0;
+			break;
 		}
 	}
+	vmbus_state_free(vmbus);
+	return err;
 }
 
-/* A request on one VM, with no other argument: show, delete. */
+/*
+ * A request on one VM, with no other argument: show (with the VM's VMBus
+ * side, if it runs), delete.
+ */
 static int vm_one(struct hvadm *h, int argc, char **argv, uint8_t cmd,
 		  unsigned int flags)
 {
+	struct vmbus_state *vmbus = NULL;
 	struct vm_handle hd;
 	struct nlmsghdr *nlh;
 	int n, err;
@@ -550,9 +588,12 @@ static int vm_one(struct hvadm *h, int argc, char **argv, uint8_t cmd,
 	n = parse_handle(argc, argv, &hd);
 	if (n < 0 || no_more_args(argc - n, argv + n) || hvadm_connect(h, false))
 		return -1;
+	if (cmd == HVKVM_VID_CMD_VM_GET)
+		vmbus = vmbus_state_new(h, false);
 	nlh = nl_req(&h->nl, cmd, 0);
 	put_handle(&h->nl, nlh, &hd);
-	err = vm_talk(h, nlh, flags);
+	err = vm_talk(h, nlh, flags, vmbus);
+	vmbus_state_free(vmbus);
 	return err ? hvadm_perror(h, err) : 0;
 }
 
@@ -600,7 +641,7 @@ static int vm_change(struct hvadm *h, int argc, char **argv, uint8_t cmd)
 	nlh = nl_req(&h->nl, cmd, 0);
 	put_handle(&h->nl, nlh, &hd);
 	put_vm_args(&h->nl, nlh, &a);
-	err = vm_talk(h, nlh, create && h->json ? VM_PRINT : 0);
+	err = vm_talk(h, nlh, create && h->json ? VM_PRINT : 0, NULL);
 	if (err)
 		err = hvadm_perror(h, err);
 out:
@@ -630,6 +671,8 @@ static const struct cmd vm_cmds[] = {
 	{ "pause", vm_pause, "pause a running VM" },
 	{ "resume", vm_resume, "resume a paused VM" },
 	{ "console", vm_console, "attach to the console of a running VM" },
+	{ "shutdown", vm_shutdown, "ask a running guest to shut down or reboot" },
+	{ "kvp", vm_kvp, "list, set or delete a running VM's key-value pairs" },
 	{ "help", vm_help, "show this help" },
 	{ NULL, NULL, NULL }
 };

@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvadm and hvkvm_vmbus, the VMBus host's family: the VMBus side of a VM
+ * in vm show and vm list, vm shutdown, vm kvp, and the events of monitor.
+ *
+ * Only running VMs are known to VMBus, by their VID name. For show and
+ * list, VMBus is extra: a VM it does not know (-ENOENT), or no VMBus
+ * module at all, shows nothing more and is no error.
+ */
+#define _GNU_SOURCE		/* asprintf */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+
+#include <linux/hvkvm_vid.h>
+#include <linux/hvkvm_vmbus.h>
+
+#include "hvadm.h"
+#include "utils.h"
+
+#define SHUTDOWN_TIMEOUT 30	/* s: the kernel's own default */
+#define MAX_WARNINGS 16
+
+/* ---- the family ---- */
+
+int vmbus_connect(struct hvadm *h, bool required, bool events)
+{
+	const char *grp = events ? HVKVM_VMBUS_MCGRP_EVENTS : NULL;
+	struct nl *nl;
+	int err;
+
+	if (h->vmbus)
+		return 1;
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return pr_err("%s", strerror(ENOMEM));
+	err = nl_open(nl, HVKVM_VMBUS_GENL_NAME, HVKVM_VMBUS_GENL_VERSION, grp);
+	if (!err) {
+		h->vmbus = nl;
+		return 1;
+	}
+	if (err == -ENOENT && !required) {
+		err = 0;
+	} else if (err == -ENOENT && !access("/sys/module/hvkvm_vmbus", F_OK)) {
+		pr_err("hvkvm_vmbus is loaded, but not in this network namespace");
+	} else if (err == -ENOENT) {
+		pr_err("hvkvm_vmbus module not loaded (no generic netlink family \"%s\")",
+		       HVKVM_VMBUS_GENL_NAME);
+	} else if (!required) {
+		/* VMBus is extra here: say why it is missing, and go on */
+		pr_warn("cannot use %s: %s%s%s", HVKVM_VMBUS_GENL_NAME,
+			nl->extack, nl->extack[0] ? ": " : "",
+			err == -EOPNOTSUPP ? "no events group" : strerror(-err));
+		err = 0;
+	} else if (err == -EPERM && !nl->extack[0]) {
+		pr_err("%s (hvadm needs CAP_NET_ADMIN)", strerror(EPERM));
+	} else {
+		nl_perror(nl, err);
+	}
+	free(nl);
+	return err ? -1 : 0;
+}
+
+static int vmbus_perror(struct hvadm *h, int err)
+{
+	if (err == -EPERM && !h->vmbus->extack[0])
+		return pr_err("%s (hvadm needs CAP_NET_ADMIN)", strerror(EPERM));
+	if (err == -EMSGSIZE && h->vmbus->overflow)
+		return pr_err("request too large");
+	return nl_perror(h->vmbus, err);
+}
+
+/* ---- attributes ---- */
+
+struct attrs {
+	const struct nlattr **tb;
+	const enum mnl_attr_data_type *types;
+	unsigned int max;
+};
+
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct attrs *a = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= a->max && a->types[type] != MNL_TYPE_UNSPEC &&
+	    !mnl_attr_validate(attr, a->types[type]))
+		a->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static const enum mnl_attr_data_type vmbus_types[HVKVM_VMBUS_A_MAX + 1] = {
+	[HVKVM_VMBUS_A_VM_NAME] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VMBUS_A_CONNECTED] = MNL_TYPE_U8,
+	[HVKVM_VMBUS_A_VERSION] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_A_MSGS_IN] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_A_MSGS_OUT] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_A_FAULTS] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_A_CHANNELS] = MNL_TYPE_NESTED,
+	[HVKVM_VMBUS_A_ICS] = MNL_TYPE_NESTED,
+	[HVKVM_VMBUS_A_SHUTDOWN_RESULT] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_A_GUEST_STATUS] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_A_KVP_POOL] = MNL_TYPE_U8,
+	[HVKVM_VMBUS_A_KVP_KEY] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VMBUS_A_KVP_VALUE] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VMBUS_A_KVP_GUEST_ERROR] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VMBUS_A_EVENT] = MNL_TYPE_U32,
+};
+
+static const enum mnl_attr_data_type chan_types[HVKVM_VMBUS_CHANNEL_A_MAX + 1] = {
+	[HVKVM_VMBUS_CHANNEL_A_CLASS] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VMBUS_CHANNEL_A_IF_TYPE] = MNL_TYPE_BINARY,
+	[HVKVM_VMBUS_CHANNEL_A_INSTANCE] = MNL_TYPE_BINARY,
+	[HVKVM_VMBUS_CHANNEL_A_SUB_INDEX] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_CHANNEL_A_RELID] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_CHANNEL_A_CONN_ID] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_CHANNEL_A_STATE] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_CHANNEL_A_TARGET_VP] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_CHANNEL_A_RING_IN] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_CHANNEL_A_RING_OUT] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_CHANNEL_A_PKTS_IN] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_CHANNEL_A_PKTS_OUT] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_CHANNEL_A_SIGNALS_IN] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_CHANNEL_A_SIGNALS_OUT] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_CHANNEL_A_ERROR] = MNL_TYPE_NUL_STRING,
+};
+
+static const enum mnl_attr_data_type ic_types[HVKVM_VMBUS_IC_A_MAX + 1] = {
+	[HVKVM_VMBUS_IC_A_NAME] = MNL_TYPE_NUL_STRING,
+	[HVKVM_VMBUS_IC_A_STATE] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_IC_A_FRAME_VERSION] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_IC_A_MSG_VERSION] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_IC_A_HOST_MSG_VERSION] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_IC_A_HEARTBEAT_SEQ] = MNL_TYPE_U64,
+	[HVKVM_VMBUS_IC_A_HEARTBEAT_AGE_MS] = MNL_TYPE_U64,
+};
+
+static void parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
+{
+	struct attrs a = { tb, vmbus_types, HVKVM_VMBUS_A_MAX };
+
+	memset(tb, 0, sizeof(*tb) * (HVKVM_VMBUS_A_MAX + 1));
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, &a);
+}
+
+static uint32_t get_u32(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u32(a) : 0;
+}
+
+static uint64_t get_u64(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u64(a) : 0;
+}
+
+/* The name of value in names[], or "unknown(N)" in buf. */
+static const char *name_of(const char *const *names, size_t n, uint32_t value,
+			   char buf[24])
+{
+	if (value < n && names[value])
+		return names[value];
+	snprintf(buf, 24, "unknown(%u)", value);
+	return buf;
+}
+
+#define NAME_OF(names, v, buf) name_of(names, sizeof(names) / sizeof(names[0]), v, buf)
+
+static const char *const chan_states[] = {
+	[HVKVM_VMBUS_CHAN_OFFERED] = "offered",
+	[HVKVM_VMBUS_CHAN_CLOSED] = "closed",
+	[HVKVM_VMBUS_CHAN_OPEN] = "open",
+	[HVKVM_VMBUS_CHAN_RESCINDED] = "rescinded",
+	[HVKVM_VMBUS_CHAN_FAILED] = "failed",
+};
+
+static const char *const ic_states[] = {
+	[HVKVM_VMBUS_IC_CLOSED] = "closed",
+	[HVKVM_VMBUS_IC_NEGOTIATING] = "negotiating",
+	[HVKVM_VMBUS_IC_READY] = "ready",
+	[HVKVM_VMBUS_IC_NO_COMMON_VERSION] = "no-common-version",
+	[HVKVM_VMBUS_IC_LOST] = "lost",
+};
+
+static const char *const kvp_pools[] = {
+	[HVKVM_VMBUS_KVP_POOL_EXTERNAL] = "external",
+	[HVKVM_VMBUS_KVP_POOL_GUEST] = "guest",
+	[HVKVM_VMBUS_KVP_POOL_AUTO] = "auto",
+};
+
+static const char *const events[] = {
+	[HVKVM_VMBUS_EVENT_CONNECTED] = "vmbus-connected",
+	[HVKVM_VMBUS_EVENT_DISCONNECTED] = "vmbus-disconnected",
+	[HVKVM_VMBUS_EVENT_HEARTBEAT_LOST] = "heartbeat-lost",
+	[HVKVM_VMBUS_EVENT_HEARTBEAT_REGAINED] = "heartbeat-regained",
+};
+
+/* ---- the VMBus side of a VM ---- */
+
+/* A GUID attribute in text, or "" when it is not 16 bytes. */
+static const char *guid_str(const struct nlattr *a, char buf[GUID_STR_MAX])
+{
+	if (!a || mnl_attr_get_payload_len(a) != 16)
+		return "";
+	return format_guid(mnl_attr_get_payload(a), buf);
+}
+
+/*
+ * channel CLASS INSTANCE [sub N] relid N state S [vp N ring in SIZE out
+ * SIZE] packets in N out N signals in N out N [error "..."]
+ */
+static void channel_print(struct printer *p, const struct nlattr *nest)
+{
+	const struct nlattr *tb[HVKVM_VMBUS_CHANNEL_A_MAX + 1] = { NULL };
+	struct attrs a = { tb, chan_types, HVKVM_VMBUS_CHANNEL_A_MAX };
+	char gbuf[GUID_STR_MAX], sbuf[24], in[SIZE_STR_MAX], out[SIZE_STR_MAX];
+	const struct nlattr *cls;
+	uint32_t sub;
+
+	mnl_attr_parse_nested(nest, attr_cb, &a);
+	cls = tb[HVKVM_VMBUS_CHANNEL_A_CLASS];
+	print_open_object(p, NULL);
+	print_string(p, PRINT_ANY, "class", "\n    channel %s",
+		     cls ? mnl_attr_get_str(cls) : "?");
+	print_string(p, PRINT_ANY, "instance", " %s",
+		     guid_str(tb[HVKVM_VMBUS_CHANNEL_A_INSTANCE], gbuf));
+	print_string(p, PRINT_JSON, "type", NULL,
+		     guid_str(tb[HVKVM_VMBUS_CHANNEL_A_IF_TYPE], gbuf));
+	sub = get_u32(tb[HVKVM_VMBUS_CHANNEL_A_SUB_INDEX]);
+	print_uint(p, sub ? PRINT_ANY : PRINT_JSON, "sub_index", " sub %u", sub);
+	print_uint(p, PRINT_ANY, "relid", " relid %u",
+		   get_u32(tb[HVKVM_VMBUS_CHANNEL_A_RELID]));
+	print_uint(p, PRINT_JSON, "conn_id", NULL,
+		   get_u32(tb[HVKVM_VMBUS_CHANNEL_A_CONN_ID]));
+	if (tb[HVKVM_VMBUS_CHANNEL_A_STATE])
+		print_string(p, PRINT_ANY, "state", " state %s",
+			     NAME_OF(chan_states, get_u32(tb[HVKVM_VMBUS_CHANNEL_A_STATE]), sbuf));
+	/* an open channel's */
+	if (tb[HVKVM_VMBUS_CHANNEL_A_TARGET_VP])
+		print_uint(p, PRINT_ANY, "target_vp", " vp %u",
+			   get_u32(tb[HVKVM_VMBUS_CHANNEL_A_TARGET_VP]));
+	if (tb[HVKVM_VMBUS_CHANNEL_A_RING_IN] && tb[HVKVM_VMBUS_CHANNEL_A_RING_OUT]) {
+		print_uint(p, PRINT_JSON, "ring_in", NULL,
+			   get_u32(tb[HVKVM_VMBUS_CHANNEL_A_RING_IN]));
+		print_uint(p, PRINT_JSON, "ring_out", NULL,
+			   get_u32(tb[HVKVM_VMBUS_CHANNEL_A_RING_OUT]));
+		format_size(get_u32(tb[HVKVM_VMBUS_CHANNEL_A_RING_IN]), in);
+		format_size(get_u32(tb[HVKVM_VMBUS_CHANNEL_A_RING_OUT]), out);
+		print_string(p, PRINT_TEXT, NULL, " ring in %s", in);
+		print_string(p, PRINT_TEXT, NULL, " out %s", out);
+	}
+	print_u64(p, PRINT_ANY, "packets_in", " packets in %" PRIu64,
+		  get_u64(tb[HVKVM_VMBUS_CHANNEL_A_PKTS_IN]));
+	print_u64(p, PRINT_ANY, "packets_out", " out %" PRIu64,
+		  get_u64(tb[HVKVM_VMBUS_CHANNEL_A_PKTS_OUT]));
+	print_u64(p, PRINT_ANY, "signals_in", " signals in %" PRIu64,
+		  get_u64(tb[HVKVM_VMBUS_CHANNEL_A_SIGNALS_IN]));
+	print_u64(p, PRINT_ANY, "signals_out", " out %" PRIu64,
+		  get_u64(tb[HVKVM_VMBUS_CHANNEL_A_SIGNALS_OUT]));
+	if (tb[HVKVM_VMBUS_CHANNEL_A_ERROR])
+		print_quoted(p, PRINT_ANY, "error", " error %s",
+			     mnl_attr_get_str(tb[HVKVM_VMBUS_CHANNEL_A_ERROR]));
+	print_close_object(p);
+}
+
+struct warnings {
+	unsigned int n;
+	char *msg[MAX_WARNINGS];
+};
+
+/*
+ * ic NAME state S [framework V message V] [seq N age Ns]; a warning when
+ * the message version the guest settled on is older than the host's.
+ */
+static void ic_print(struct printer *p, const struct nlattr *nest,
+		     struct warnings *w)
+{
+	const struct nlattr *tb[HVKVM_VMBUS_IC_A_MAX + 1] = { NULL };
+	struct attrs a = { tb, ic_types, HVKVM_VMBUS_IC_A_MAX };
+	char sbuf[24], vbuf[VERSION_STR_MAX], hbuf[VERSION_STR_MAX];
+	const struct nlattr *name, *msg, *host;
+	uint64_t age_ms;
+
+	mnl_attr_parse_nested(nest, attr_cb, &a);
+	name = tb[HVKVM_VMBUS_IC_A_NAME];
+	msg = tb[HVKVM_VMBUS_IC_A_MSG_VERSION];
+	host = tb[HVKVM_VMBUS_IC_A_HOST_MSG_VERSION];
+	print_open_object(p, NULL);
+	print_string(p, PRINT_ANY, "name", "\n    ic %s",
+		     name ? mnl_attr_get_str(name) : "?");
+	if (tb[HVKVM_VMBUS_IC_A_STATE])
+		print_string(p, PRINT_ANY, "state", " state %s",
+			     NAME_OF(ic_states, get_u32(tb[HVKVM_VMBUS_IC_A_STATE]), sbuf));
+	if (tb[HVKVM_VMBUS_IC_A_FRAME_VERSION])
+		print_string(p, PRINT_ANY, "framework_version", " framework %s",
+			     format_version(get_u32(tb[HVKVM_VMBUS_IC_A_FRAME_VERSION]), vbuf));
+	if (msg)
+		print_string(p, PRINT_ANY, "message_version", " message %s",
+			     format_version(get_u32(msg), vbuf));
+	if (host)
+		print_string(p, PRINT_JSON, "host_message_version", NULL,
+			     format_version(get_u32(host), hbuf));
+	if (tb[HVKVM_VMBUS_IC_A_HEARTBEAT_SEQ])
+		print_u64(p, PRINT_ANY, "heartbeat_seq", " seq %" PRIu64,
+			  get_u64(tb[HVKVM_VMBUS_IC_A_HEARTBEAT_SEQ]));
+	if (tb[HVKVM_VMBUS_IC_A_HEARTBEAT_AGE_MS]) {
+		age_ms = get_u64(tb[HVKVM_VMBUS_IC_A_HEARTBEAT_AGE_MS]);
+		print_u64(p, PRINT_JSON, "heartbeat_age_ms", NULL, age_ms);
+		print_u64(p, PRINT_TEXT, NULL, " age %" PRIu64 "s", age_ms / 1000);
+	}
+	print_close_object(p);
+	if (msg && host && get_u32(msg) < get_u32(host) && w->n < MAX_WARNINGS &&
+	    asprintf(&w->msg[w->n], "ic %s: the guest speaks message version %s, older than the host's %s",
+		     name ? mnl_attr_get_str(name) : "?",
+		     format_version(get_u32(msg), vbuf),
+		     format_version(get_u32(host), hbuf)) >= 0)
+		w->n++;
+}
+
+/* The VMBus side of a VM (a VM_GET record), inside the VM's object. */
+static void record_print(struct printer *p, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1], *one;
+	char vbuf[VERSION_STR_MAX];
+	struct warnings w = { 0 };
+	bool connected;
+	unsigned int i;
+
+	parse(nlh, tb);
+	connected = tb[HVKVM_VMBUS_A_CONNECTED] &&
+		    mnl_attr_get_u8(tb[HVKVM_VMBUS_A_CONNECTED]);
+	print_open_object(p, "vmbus");
+	print_bool(p, PRINT_JSON, "connected", NULL, connected);
+	print_string(p, PRINT_TEXT, NULL, "\n    vmbus %s",
+		     connected ? "connected" : "not connected");
+	if (tb[HVKVM_VMBUS_A_VERSION])
+		print_string(p, PRINT_ANY, "version", " version %s",
+			     format_version(get_u32(tb[HVKVM_VMBUS_A_VERSION]), vbuf));
+	print_u64(p, PRINT_ANY, "msgs_in", " messages in %" PRIu64,
+		  get_u64(tb[HVKVM_VMBUS_A_MSGS_IN]));
+	print_u64(p, PRINT_ANY, "msgs_out", " out %" PRIu64,
+		  get_u64(tb[HVKVM_VMBUS_A_MSGS_OUT]));
+	print_u64(p, PRINT_ANY, "faults", " faults %" PRIu64,
+		  get_u64(tb[HVKVM_VMBUS_A_FAULTS]));
+	print_open_array(p, "channels");
+	if (tb[HVKVM_VMBUS_A_CHANNELS])
+		mnl_attr_for_each_nested(one, tb[HVKVM_VMBUS_A_CHANNELS])
+			if (mnl_attr_get_type(one) == HVKVM_VMBUS_CHANNEL_A_CHANNEL &&
+			    !mnl_attr_validate(one, MNL_TYPE_NESTED))
+				channel_print(p, one);
+	print_close_array(p);
+	print_open_array(p, "ics");
+	if (tb[HVKVM_VMBUS_A_ICS])
+		mnl_attr_for_each_nested(one, tb[HVKVM_VMBUS_A_ICS])
+			if (mnl_attr_get_type(one) == HVKVM_VMBUS_IC_A_IC &&
+			    !mnl_attr_validate(one, MNL_TYPE_NESTED))
+				ic_print(p, one, &w);
+	print_close_array(p);
+	print_open_array(p, "warnings");
+	for (i = 0; i < w.n; i++) {
+		print_string(p, PRINT_ANY, NULL, "\n    warning: %s", w.msg[i]);
+		free(w.msg[i]);
+	}
+	print_close_array(p);
+	print_close_object(p);
+}
+
+struct vmbus_state {
+	struct hvadm *h;
+	bool dump;		/* recs holds every VM's; else ask per VM */
+	size_t n;
+	struct nlmsghdr **recs;
+	struct nlmsghdr *one;	/* per VM: the last reply */
+};
+
+static struct nlmsghdr *copy_msg(const struct nlmsghdr *nlh)
+{
+	struct nlmsghdr *c = malloc(nlh->nlmsg_len);
+
+	if (c)
+		memcpy(c, nlh, nlh->nlmsg_len);
+	return c;
+}
+
+static int keep_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct vmbus_state *st = data;
+	struct nlmsghdr **recs, *c;
+
+	if (!st->dump) {
+		free(st->one);
+		st->one = copy_msg(nlh);
+		return MNL_CB_OK;
+	}
+	recs = realloc(st->recs, (st->n + 1) * sizeof(*recs));
+	if (!recs)
+		return MNL_CB_OK;
+	st->recs = recs;
+	c = copy_msg(nlh);
+	if (c)
+		st->recs[st->n++] = c;
+	return MNL_CB_OK;
+}
+
+struct vmbus_state *vmbus_state_new(struct hvadm *h, bool dump)
+{
+	struct vmbus_state *st;
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (vmbus_connect(h, false, false) <= 0)
+		return NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->h = h;
+	st->dump = dump;
+	if (!dump)
+		return st;
+	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_VM_GET, NLM_F_DUMP);
+	err = nl_talk(h->vmbus, nlh, keep_cb, st);
+	if (err) {
+		pr_warn("cannot read the VMBus state of the VMs: %s%s%s",
+			h->vmbus->extack, h->vmbus->extack[0] ? ": " : "",
+			strerror(-err));
+		vmbus_state_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void vmbus_state_free(struct vmbus_state *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->n; i++)
+		free(st->recs[i]);
+	free(st->recs);
+	free(st->one);
+	free(st);
+}
+
+static bool rec_is(const struct nlmsghdr *nlh, const char *name)
+{
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
+
+	parse(nlh, tb);
+	return tb[HVKVM_VMBUS_A_VM_NAME] &&
+	       !strcmp(mnl_attr_get_str(tb[HVKVM_VMBUS_A_VM_NAME]), name);
+}
+
+void vmbus_state_print(struct printer *p, const char *name, void *data)
+{
+	struct vmbus_state *st = data;
+	struct nlmsghdr *nlh;
+	size_t i;
+	int err;
+
+	if (!st || !name)
+		return;
+	if (st->dump) {
+		for (i = 0; i < st->n; i++)
+			if (rec_is(st->recs[i], name))
+				record_print(p, st->recs[i]);
+		return;
+	}
+	free(st->one);
+	st->one = NULL;
+	nlh = nl_req(st->h->vmbus, HVKVM_VMBUS_CMD_VM_GET, 0);
+	nl_put(st->h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
+	err = nl_talk(st->h->vmbus, nlh, keep_cb, st);
+	if (err && err != -ENOENT)	/* -ENOENT: not running */
+		pr_warn("cannot read the VMBus state of %s: %s%s%s", name,
+			st->h->vmbus->extack, st->h->vmbus->extack[0] ? ": " : "",
+			strerror(-err));
+	if (!err && st->one && rec_is(st->one, name))
+		record_print(p, st->one);
+}
+
+/* ---- the VM a command names ---- */
+
+/*
+ * VMBus knows VMs by name: a VM given by id is looked up in VID. Returns
+ * the name (allocated) with h->vmbus open, or NULL (said).
+ */
+static char *vmbus_vm(struct hvadm *h, const struct vm_handle *hd)
+{
+	char *name;
+
+	if (hd->name) {
+		name = strdup(hd->name);
+		if (!name)
+			pr_err("%s", strerror(ENOMEM));
+	} else {
+		if (hvadm_connect(h, false))
+			return NULL;
+		name = vm_name(h, hd);
+	}
+	if (name && vmbus_connect(h, true, false) <= 0) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* ---- vm shutdown ---- */
+
+struct shutdown_reply {
+	bool has_result, has_status;
+	uint32_t result, status;
+};
+
+static int shutdown_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
+	struct shutdown_reply *r = data;
+
+	parse(nlh, tb);
+	if (tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]) {
+		r->has_result = true;
+		r->result = get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]);
+	}
+	if (tb[HVKVM_VMBUS_A_GUEST_STATUS]) {
+		r->has_status = true;
+		r->status = get_u32(tb[HVKVM_VMBUS_A_GUEST_STATUS]);
+	}
+	return MNL_CB_OK;
+}
+
+/* VM [ reboot ] [ timeout SECS ] */
+int vm_shutdown(struct hvadm *h, int argc, char **argv)
+{
+	unsigned int secs = SHUTDOWN_TIMEOUT;
+	struct shutdown_reply r = { 0 };
+	struct vm_handle hd;
+	struct nlmsghdr *nlh;
+	const char *what;
+	bool reboot = false;
+	char *name;
+	int n, err, ret = -1;
+
+	n = parse_handle(argc, argv, &hd);
+	if (n < 0)
+		return -1;
+	for (argc -= n, argv += n; argc > 0; argc--, argv++) {
+		if (!strcmp(argv[0], "reboot")) {
+			reboot = true;
+		} else if (!strcmp(argv[0], "timeout")) {
+			if (argc < 2)
+				return pr_err("missing value for \"timeout\"");
+			if (parse_timeout(argv[1], &secs))
+				return pr_err("invalid timeout \"%s\" (1 to %d seconds)",
+					      argv[1], TIMEOUT_MAX);
+			argc--, argv++;
+		} else {
+			return pr_err("unexpected argument \"%s\", try \"hvadm vm help\"",
+				      argv[0]);
+		}
+	}
+	what = reboot ? "reboot" : "shutdown";
+	name = vmbus_vm(h, &hd);
+	if (!name)
+		return -1;
+	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_VM_SHUTDOWN, 0);
+	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
+	if (reboot && !mnl_attr_put_check(nlh, sizeof(h->vmbus->buf),
+					  HVKVM_VMBUS_A_SHUTDOWN_REBOOT, 0, NULL))
+		h->vmbus->overflow = true;
+	nl_put(h->vmbus, nlh, u32, HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS, secs * 1000);
+	err = nl_talk(h->vmbus, nlh, shutdown_cb, &r);
+	if (err) {
+		vmbus_perror(h, err);
+		goto out;
+	}
+	if (!r.has_result) {
+		pr_err("%s: the kernel's reply has no result", name);
+		goto out;
+	}
+	switch (r.result) {
+	case HVKVM_VMBUS_SHUTDOWN_DONE:
+		print_open_object(&h->pr, NULL);
+		print_string(&h->pr, PRINT_ANY, "name", "%s:", name);
+		print_string(&h->pr, PRINT_JSON, "action", NULL, what);
+		print_string(&h->pr, PRINT_JSON, "result", NULL, "accepted");
+		print_string(&h->pr, PRINT_TEXT, NULL, " the guest accepted the %s\n", what);
+		if (r.has_status)
+			print_uint(&h->pr, PRINT_JSON, "guest_status", NULL, r.status);
+		print_close_object(&h->pr);
+		print_end(&h->pr);
+		ret = 0;
+		break;
+	case HVKVM_VMBUS_SHUTDOWN_REFUSED:
+		pr_err("%s: the guest refused the %s (status 0x%08x)", name, what,
+		       r.status);
+		break;
+	case HVKVM_VMBUS_SHUTDOWN_NO_ANSWER:
+		pr_err("%s: the guest did not answer within %u s", name, secs);
+		break;
+	default:
+		pr_err("%s: the kernel gave an unknown result %u", name, r.result);
+	}
+out:
+	free(name);
+	return ret;
+}
+
+/* ---- vm kvp ---- */
+
+struct kvp_list {
+	struct printer *p;
+	char *guest_error;
+};
+
+static int kvp_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
+	struct kvp_list *l = data;
+	char buf[24];
+
+	parse(nlh, tb);
+	if (tb[HVKVM_VMBUS_A_KVP_GUEST_ERROR] && !l->guest_error)
+		l->guest_error = strdup(mnl_attr_get_str(tb[HVKVM_VMBUS_A_KVP_GUEST_ERROR]));
+	if (!tb[HVKVM_VMBUS_A_KVP_POOL] || !tb[HVKVM_VMBUS_A_KVP_KEY] ||
+	    !tb[HVKVM_VMBUS_A_KVP_VALUE])
+		return MNL_CB_OK;
+	print_open_object(l->p, NULL);
+	print_string(l->p, PRINT_ANY, "pool", "pool %s",
+		     NAME_OF(kvp_pools, mnl_attr_get_u8(tb[HVKVM_VMBUS_A_KVP_POOL]), buf));
+	print_quoted(l->p, PRINT_ANY, "key", " key %s",
+		     mnl_attr_get_str(tb[HVKVM_VMBUS_A_KVP_KEY]));
+	print_quoted(l->p, PRINT_ANY, "value", " value %s\n",
+		     mnl_attr_get_str(tb[HVKVM_VMBUS_A_KVP_VALUE]));
+	print_close_object(l->p);
+	return MNL_CB_OK;
+}
+
+/* The pairs, to stdout once all came: an error prints nothing. */
+static int kvp_list(struct hvadm *h, const char *name)
+{
+	struct kvp_list l = { 0 };
+	struct nlmsghdr *nlh;
+	struct printer pr;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m;
+	int err;
+
+	m = open_memstream(&out, &len);
+	if (!m)
+		return pr_err("%s", strerror(errno));
+	print_init(&pr, m, h->json, h->pretty);
+	l.p = &pr;
+	print_open_array(&pr, NULL);
+	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_KVP_GET, NLM_F_DUMP);
+	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
+	err = nl_talk(h->vmbus, nlh, kvp_cb, &l);
+	print_close_array(&pr);
+	print_end(&pr);
+	if (fclose(m) && !err)
+		err = -ENOMEM;
+	if (!err)
+		fwrite(out, 1, len, stdout);
+	free(out);
+	if (!err && l.guest_error)
+		pr_warn("%s: only the host's pairs: %s", name, l.guest_error);
+	free(l.guest_error);
+	return err ? vmbus_perror(h, err) : 0;
+}
+
+static int kvp_set(struct hvadm *h, const char *name, const char *key,
+		   const char *value)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_KVP_SET, 0);
+	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
+	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_KVP_KEY, key);
+	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_KVP_VALUE, value);
+	err = nl_talk(h->vmbus, nlh, NULL, NULL);
+	if (err)
+		return vmbus_perror(h, err);
+	if (h->vmbus->extack[0])	/* done, with a word about it */
+		pr_warn("%s", h->vmbus->extack);
+	return 0;
+}
+
+/* VM [ show ] | VM set KEY VALUE | VM delete KEY */
+int vm_kvp(struct hvadm *h, int argc, char **argv)
+{
+	const char *key = NULL, *value = NULL;
+	struct vm_handle hd;
+	char *name;
+	int n, ret;
+
+	n = parse_handle(argc, argv, &hd);
+	if (n < 0)
+		return -1;
+	argc -= n, argv += n;
+	if (argc && !strcmp(argv[0], "set")) {
+		if (argc < 3)
+			return pr_err("missing %s, try \"hvadm vm help\"",
+				      argc < 2 ? "KEY and VALUE" : "VALUE");
+		key = argv[1];
+		value = argv[2];
+		if (!*value)
+			return pr_err("empty value for \"%s\": to remove a pair, use \"delete KEY\"",
+				      key);
+		n = 3;
+	} else if (argc && !strcmp(argv[0], "delete")) {
+		if (argc < 2)
+			return pr_err("missing KEY, try \"hvadm vm help\"");
+		key = argv[1];
+		value = "";		/* an empty value deletes */
+		n = 2;
+	} else if (argc && !strcmp(argv[0], "show")) {
+		n = 1;
+	} else {
+		n = 0;
+	}
+	if (argc > n)
+		return pr_err("unexpected argument \"%s\", try \"hvadm vm help\"",
+			      argv[n]);
+	if (key && !*key)
+		return pr_err("empty key");
+	name = vmbus_vm(h, &hd);
+	if (!name)
+		return -1;
+	ret = key ? kvp_set(h, name, key, value) : kvp_list(h, name);
+	free(name);
+	return ret;
+}
+
+/* ---- monitor ---- */
+
+/* EVENT NAME [ version V ]; JSON {"event":..,"vm":{"name":..},"version":..} */
+int vmbus_event_print(struct printer *p, const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
+	char buf[32], vbuf[VERSION_STR_MAX];
+	uint32_t ev;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*genl) ||
+	    genl->cmd != HVKVM_VMBUS_CMD_EVENT)
+		return MNL_CB_OK;
+	parse(nlh, tb);
+	if (!tb[HVKVM_VMBUS_A_EVENT] || !tb[HVKVM_VMBUS_A_VM_NAME])
+		return MNL_CB_OK;
+	ev = get_u32(tb[HVKVM_VMBUS_A_EVENT]);
+	if (ev < sizeof(events) / sizeof(events[0]))
+		snprintf(buf, sizeof(buf), "%s", events[ev]);
+	else
+		snprintf(buf, sizeof(buf), "vmbus-unknown(%u)", ev);
+	print_open_object(p, NULL);
+	print_string(p, PRINT_ANY, "event", "%s", buf);
+	print_open_object(p, "vm");
+	print_string(p, PRINT_ANY, "name", " %s",
+		     mnl_attr_get_str(tb[HVKVM_VMBUS_A_VM_NAME]));
+	print_close_object(p);
+	if (tb[HVKVM_VMBUS_A_VERSION])
+		print_string(p, PRINT_ANY, "version", " version %s",
+			     format_version(get_u32(tb[HVKVM_VMBUS_A_VERSION]), vbuf));
+	print_string(p, PRINT_TEXT, NULL, "%s", "\n");
+	print_close_object(p);
+	print_end(p);
+	return ferror(p->f) ? MNL_CB_ERROR : MNL_CB_OK;	/* errno is set */
+}
