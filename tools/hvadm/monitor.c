@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hvadm monitor: print VID's events as they arrive. */
+/*
+ * hvadm monitor: print VID's events as they arrive, and those of
+ * hvkvm_vmbus when its module is loaded, each socket read as it is ready.
+ */
+#define _GNU_SOURCE		/* ppoll */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/genetlink.h>
 
@@ -32,9 +38,47 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return ferror(p->f) ? MNL_CB_ERROR : MNL_CB_OK;	/* errno is set */
 }
 
+static int vmbus_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return vmbus_event_print(data, nlh);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;		/* only to interrupt ppoll */
+}
+
+/*
+ * Wait, with the signal mask sigmask, for the events of VID and (if vmbus
+ * is not NULL) of VMBus, and print them until a signal or an error.
+ */
+static int watch(struct hvadm *h, struct nl *vmbus, const sigset_t *sigmask)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = nl_fd(&h->nl), .events = POLLIN },
+		{ .fd = vmbus ? nl_fd(vmbus) : -1, .events = POLLIN },
+	};
+	int err;
+
+	for (;;) {
+		if (ppoll(pfd, 2, NULL, sigmask) < 0)
+			return errno == EINTR ? 0 : pr_err("poll: %s", strerror(errno));
+		err = 0;
+		if (pfd[0].revents) {
+			err = nl_recv(&h->nl, event_cb, &h->pr);
+			if (err == -ENOBUFS)
+				pr_warn("events lost: the socket's receive buffer overflowed");
+			else if (err < 0)
+				return hvadm_perror(h, err);
+		}
+		if (pfd[1].revents) {
+			err = nl_recv(vmbus, vmbus_cb, &h->pr);
+			if (err == -ENOBUFS)
+				pr_warn("VMBus events lost: the socket's receive buffer overflowed");
+			else if (err < 0)
+				return nl_perror(vmbus, err);
+		}
+	}
 }
 
 int do_monitor(struct hvadm *h, int argc, char **argv)
@@ -46,7 +90,11 @@ int do_monitor(struct hvadm *h, int argc, char **argv)
 	if (argc && !strcmp(argv[0], "help")) {
 		fputs("Usage: hvadm [ OPTIONS ] monitor\n"
 		      "Print every VM created (new), changed (set) or deleted (del)\n"
-		      "until interrupted. With -j, one JSON object per line.\n", stdout);
+		      "until interrupted. With hvkvm_vmbus loaded, also a guest's VMBus\n"
+		      "connecting (vmbus-connected, with its version) or going\n"
+		      "(vmbus-disconnected), and its heartbeat lost and regained\n"
+		      "(heartbeat-lost, heartbeat-regained). With -j, one JSON object per\n"
+		      "line.\n", stdout);
 		return 0;
 	}
 	if (argc)
@@ -65,10 +113,19 @@ int do_monitor(struct hvadm *h, int argc, char **argv)
 
 	if (hvadm_connect(h, true))
 		return -1;
-	do {
-		err = nl_listen(&h->nl, &old, event_cb, &h->pr);
-		if (err == -ENOBUFS)
-			pr_warn("events lost: the socket's receive buffer overflowed");
-	} while (err == -ENOBUFS);
-	return err == -EINTR ? 0 : hvadm_perror(h, err);
+	err = nl_join(&h->nl);
+	if (err)
+		return hvadm_perror(h, err);
+	/* VMBus is extra: without its module, VID's events only */
+	if (vmbus_connect(h, false, true) > 0) {
+		err = nl_join(h->vmbus);
+		if (err) {
+			pr_warn("cannot join the events of %s: %s", "hvkvm_vmbus",
+				strerror(-err));
+			nl_close(h->vmbus);
+			free(h->vmbus);
+			h->vmbus = NULL;
+		}
+	}
+	return watch(h, h->vmbus, &old);
 }
