@@ -78,7 +78,7 @@ const char *vmb_version_name(u32 version)
 /*
  * The smallest payload of each message a guest may send; 0 for those it
  * may not. Longer messages are accepted (Windows pads some), shorter are
- * faults.
+ * faults (answered all the same where the guest waits: vmb_short).
  */
 static const u8 vmb_msg_min[VMB_MSG_COUNT] = {
 	[VMB_MSG_REQUESTOFFERS]		= sizeof(struct vmb_msg_hdr),
@@ -683,6 +683,37 @@ static void vmb_tl_connect(struct vmb_bus *bus, const void *msg)
 	vmb_post(bus, &r, sizeof(r));
 }
 
+/*
+ * A message too short for its type, its missing bytes zeroed: answer it
+ * all the same where a guest waits for the answer. Where the answer can
+ * say no, the request is made one that fails (and nothing is done);
+ * GPADL_TORNDOWN and UNLOAD_RESPONSE cannot, so those requests are
+ * carried out as they read. Returns false for a message to drop.
+ */
+static bool vmb_short(void *msg, u32 type)
+{
+	switch (type) {
+	case VMB_MSG_INITIATE_CONTACT:
+		((struct vmb_msg_initiate_contact *)msg)->version = 0;
+		return true;
+	case VMB_MSG_GPADL_HEADER:
+		((struct vmb_msg_gpadl_header *)msg)->rangecount = 0;
+		return true;
+	case VMB_MSG_OPENCHANNEL:
+		((struct vmb_msg_open *)msg)->ring_gpadl = 0;
+		return true;
+	case VMB_MSG_MODIFYCHANNEL:
+		((struct vmb_msg_modifychannel *)msg)->target_vp = ~0u;
+		return true;
+	case VMB_MSG_GPADL_TEARDOWN:
+	case VMB_MSG_UNLOAD:
+	case VMB_MSG_TL_CONNECT_REQUEST:	/* always refused */
+		return true;
+	default:
+		return false;
+	}
+}
+
 int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 		    u32 len)
 {
@@ -697,7 +728,8 @@ int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 	if (conn_id != VMB_MESSAGE_CONN_ID && conn_id != VMB_MESSAGE_CONN_ID_4)
 		return -ENOENT;
 	bus->stats.msgs_in++;
-	if (len < sizeof(m.hdr) || len > VMB_MSG_MAX) {
+	/* The type is all a message needs to be answered. */
+	if (len < sizeof(m.hdr.msgtype) || len > VMB_MSG_MAX) {
 		vmb_fault(bus, "message: bad size", len, 0);
 		return 0;
 	}
@@ -710,12 +742,7 @@ int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 	}
 	if (len < vmb_msg_min[type]) {
 		vmb_fault(bus, "message: too short for its type", type, len);
-		/*
-		 * Answer what a guest waits for even so; the zeroed tail
-		 * makes it a request nobody can satisfy.
-		 */
-		if (type != VMB_MSG_INITIATE_CONTACT &&
-		    type != VMB_MSG_GPADL_HEADER && type != VMB_MSG_OPENCHANNEL)
+		if (!vmb_short(m.b, type))
 			return 0;
 		len = vmb_msg_min[type];
 	}
