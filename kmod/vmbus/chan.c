@@ -24,7 +24,7 @@ const u32 vmb_versions[] = {
 	VMB_VERSION_WIN8,
 };
 
-const unsigned int vmb_nversions = sizeof(vmb_versions) / sizeof(vmb_versions[0]);
+const unsigned int vmb_nversions = ARRAY_SIZE(vmb_versions);
 
 static const char * const vmb_msg_names[VMB_MSG_COUNT] = {
 	[VMB_MSG_INVALID]		= "invalid",
