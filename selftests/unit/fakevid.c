@@ -29,6 +29,9 @@
  *			crashes while it boots), hang (attaches, then does
  *			nothing), noattach (never comes). When set, joining
  *			the group sends no canned events.
+ *
+ * The family hvkvm_vmbus is played by fakevmbus.c, when FAKEVMBUS is set
+ * (see there); otherwise it is not registered, as without its module.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,10 +42,12 @@
 #include <linux/genetlink.h>
 
 #include <linux/hvkvm_vid.h>
+#include <linux/hvkvm_vmbus.h>
+
+#include "fake.h"
 
 #define FAMILY_ID 0x42
 #define GROUP_ID 7
-#define PORTID 4242
 #define WORKER_PID 4321
 
 struct crash {
@@ -72,25 +77,16 @@ static struct vm {
 	  .kernel = "/k" },
 };
 
-/* A socket: datagrams waiting for recvfrom, one byte in the pipe for each. */
 #define NSOCK 4
-#define QLEN 32
-struct fsock {
-	bool used, joined;
-	int pipefd[2];
-	char queue[QLEN][16384];
-	size_t qlen[QLEN];
-	unsigned int qhead, qtail;
-};
 static struct fsock socks[NSOCK];
 static int dumps;
 
-static char *dgram(struct fsock *s)
+char *fake_dgram(struct fsock *s)
 {
 	return s->queue[s->qtail % QLEN];
 }
 
-static void push(struct fsock *s, size_t len)
+void fake_push(struct fsock *s, size_t len)
 {
 	if (s->qtail - s->qhead >= QLEN)
 		abort();
@@ -99,7 +95,7 @@ static void push(struct fsock *s, size_t len)
 		abort();
 }
 
-static struct nlmsghdr *put_msg(char *at, uint16_t type, uint16_t flags,
+struct nlmsghdr *fake_put_msg(char *at, uint16_t type, uint16_t flags,
 				uint32_t seq)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
@@ -111,7 +107,7 @@ static struct nlmsghdr *put_msg(char *at, uint16_t type, uint16_t flags,
 	return nlh;
 }
 
-static void put_genl(struct nlmsghdr *nlh, uint8_t cmd)
+void fake_put_genl(struct nlmsghdr *nlh, uint8_t cmd)
 {
 	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 
@@ -123,12 +119,12 @@ static void put_genl(struct nlmsghdr *nlh, uint8_t cmd)
 static struct nlmsghdr *put_vm(char *at, const struct vm *vm, uint8_t cmd,
 			       uint16_t flags, uint32_t seq, bool stats)
 {
-	struct nlmsghdr *nlh = put_msg(at, FAMILY_ID, flags, seq);
+	struct nlmsghdr *nlh = fake_put_msg(at, FAMILY_ID, flags, seq);
 	struct nlattr *nest, *one;
 	uint64_t exits[HVKVM_VID_EXIT_COUNT];
 	unsigned int i, j;
 
-	put_genl(nlh, cmd);
+	fake_put_genl(nlh, cmd);
 	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, vm->id);
 	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, vm->name);
 	mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_MEMORY, vm->memory);
@@ -188,16 +184,16 @@ static void notify(const struct vm *vm, uint8_t cmd)
 
 	for (i = 0; i < NSOCK; i++)
 		if (socks[i].used && socks[i].joined)
-			push(&socks[i], put_vm(dgram(&socks[i]), vm, cmd, 0, 0,
+			fake_push(&socks[i], put_vm(fake_dgram(&socks[i]), vm, cmd, 0, 0,
 					       false)->nlmsg_len);
 }
 
 /* An ACK (err 0) or a refusal with an extack message, as one datagram. */
-static void ack(struct fsock *s, const struct nlmsghdr *req, int err,
+void fake_ack(struct fsock *s, const struct nlmsghdr *req, int err,
 		const char *msg)
 {
 	bool cap = !getenv("FAKEVID_NOCAP") || !err;
-	struct nlmsghdr *nlh = put_msg(dgram(s), NLMSG_ERROR, 0, req->nlmsg_seq);
+	struct nlmsghdr *nlh = fake_put_msg(fake_dgram(s), NLMSG_ERROR, 0, req->nlmsg_seq);
 	struct nlmsgerr *e;
 
 	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
@@ -214,20 +210,32 @@ static void ack(struct fsock *s, const struct nlmsghdr *req, int err,
 		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
 		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 20);
 	}
-	push(s, nlh->nlmsg_len);
+	fake_push(s, nlh->nlmsg_len);
 }
 
 static void getfamily(struct fsock *s, const struct nlmsghdr *req)
 {
+	const char *family = "";
 	struct nlattr *grps, *grp;
+	const struct nlattr *a;
 	struct nlmsghdr *nlh;
 
-	if (getenv("FAKEVID_ABSENT")) {
-		ack(s, req, -ENOENT, NULL);
+	mnl_attr_for_each(a, req, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_NAME)
+			family = mnl_attr_get_str(a);
+	if (!strcmp(family, HVKVM_VMBUS_GENL_NAME)) {
+		if (getenv("FAKEVID_ABSENT") || !getenv("FAKEVMBUS"))
+			fake_ack(s, req, -ENOENT, NULL);
+		else
+			fakevmbus_family(s, req);
 		return;
 	}
-	nlh = put_msg(dgram(s), GENL_ID_CTRL, 0, req->nlmsg_seq);
-	put_genl(nlh, CTRL_CMD_NEWFAMILY);
+	if (strcmp(family, HVKVM_VID_GENL_NAME) || getenv("FAKEVID_ABSENT")) {
+		fake_ack(s, req, -ENOENT, NULL);
+		return;
+	}
+	nlh = fake_put_msg(fake_dgram(s), GENL_ID_CTRL, 0, req->nlmsg_seq);
+	fake_put_genl(nlh, CTRL_CMD_NEWFAMILY);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, HVKVM_VID_GENL_NAME);
 	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, FAMILY_ID);
 	grps = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
@@ -240,8 +248,8 @@ static void getfamily(struct fsock *s, const struct nlmsghdr *req)
 	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, GROUP_ID);
 	mnl_attr_nest_end(nlh, grp);
 	mnl_attr_nest_end(nlh, grps);
-	push(s, nlh->nlmsg_len);
-	ack(s, req, 0, NULL);
+	fake_push(s, nlh->nlmsg_len);
+	fake_ack(s, req, 0, NULL);
 }
 
 static void dump(struct fsock *s, const struct nlmsghdr *req)
@@ -250,17 +258,17 @@ static void dump(struct fsock *s, const struct nlmsghdr *req)
 	size_t len = 0;
 	unsigned int i;
 	int zero = 0;
-	char *buf = dgram(s);
+	char *buf = fake_dgram(s);
 
 	if (++dumps <= atoi(getenv("FAKEVID_INTR") ?: "0"))
 		flags |= NLM_F_DUMP_INTR;
 	for (i = 0; i < 2; i++)
 		len += put_vm(buf + len, &vms[i], HVKVM_VID_CMD_VM_GET, flags,
 			      req->nlmsg_seq, false)->nlmsg_len;
-	memcpy(mnl_nlmsg_put_extra_header(put_msg(buf + len, NLMSG_DONE, flags,
+	memcpy(mnl_nlmsg_put_extra_header(fake_put_msg(buf + len, NLMSG_DONE, flags,
 						  req->nlmsg_seq), sizeof(int)),
 	       &zero, sizeof(int));
-	push(s, len + mnl_nlmsg_size(sizeof(int)));
+	fake_push(s, len + mnl_nlmsg_size(sizeof(int)));
 }
 
 /* Log the request; returns the VM it names, or NULL. */
@@ -505,33 +513,33 @@ static void vid(struct fsock *s, const struct nlmsghdr *req)
 	case HVKVM_VID_CMD_VM_SET:
 	case HVKVM_VID_CMD_VM_DEL:
 		if (!vm)
-			return ack(s, req, -ENOENT, "no such partition");
+			return fake_ack(s, req, -ENOENT, "no such partition");
 		if (g->cmd == HVKVM_VID_CMD_VM_GET)
-			push(s, put_vm(dgram(s), vm, HVKVM_VID_CMD_VM_GET, 0,
+			fake_push(s, put_vm(fake_dgram(s), vm, HVKVM_VID_CMD_VM_GET, 0,
 				       req->nlmsg_seq, true)->nlmsg_len);
 		if (g->cmd == HVKVM_VID_CMD_VM_DEL &&
 		    vm->state == HVKVM_VID_STATE_RUNNING)
-			return ack(s, req, -EBUSY, "partition is not off");
-		return ack(s, req, 0, NULL);
+			return fake_ack(s, req, -EBUSY, "partition is not off");
+		return fake_ack(s, req, 0, NULL);
 	case HVKVM_VID_CMD_VM_NEW:
 		if (vm)
-			return ack(s, req, -EEXIST, "partition name already in use");
+			return fake_ack(s, req, -EEXIST, "partition name already in use");
 		created = vms[1];
 		created.id = 3;
 		created.name = name;
-		push(s, put_vm(dgram(s), &created, HVKVM_VID_CMD_VM_GET, 0,
+		fake_push(s, put_vm(fake_dgram(s), &created, HVKVM_VID_CMD_VM_GET, 0,
 			       req->nlmsg_seq, true)->nlmsg_len);
-		return ack(s, req, 0, NULL);
+		return fake_ack(s, req, 0, NULL);
 	case HVKVM_VID_CMD_VM_START:
 	case HVKVM_VID_CMD_VM_STOP:
 	case HVKVM_VID_CMD_VM_PAUSE:
 	case HVKVM_VID_CMD_VM_RESUME:
 		if (!vm)
-			return ack(s, req, -ENOENT, "no such partition");
+			return fake_ack(s, req, -ENOENT, "no such partition");
 		err = lifecycle(vm, g->cmd, has_attr(req, HVKVM_VID_A_VM_FORCE), &msg);
-		return ack(s, req, err, msg);
+		return fake_ack(s, req, err, msg);
 	}
-	ack(s, req, -EOPNOTSUPP, "unknown command");
+	fake_ack(s, req, -EOPNOTSUPP, "unknown command");
 }
 
 /* ---- libmnl, replaced ---- */
@@ -578,6 +586,10 @@ int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf,
 	(void)len;
 	if (type != NETLINK_ADD_MEMBERSHIP)
 		return 0;
+	if (*(int *)buf == FAKEVMBUS_GROUP_ID) {
+		fakevmbus_join(s);
+		return 0;
+	}
 	if (*(int *)buf != GROUP_ID) {
 		errno = EINVAL;
 		return -1;
@@ -587,11 +599,11 @@ int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf,
 		return 0;
 	init_web();
 	vm = vms[0];
-	push(s, put_vm(dgram(s), &vm, HVKVM_VID_CMD_VM_NEW_NTF, 0, 0, false)->nlmsg_len);
+	fake_push(s, put_vm(fake_dgram(s), &vm, HVKVM_VID_CMD_VM_NEW_NTF, 0, 0, false)->nlmsg_len);
 	vm.state = HVKVM_VID_STATE_OFF;
-	push(s, put_vm(dgram(s), &vm, HVKVM_VID_CMD_VM_SET_NTF, 0, 0, false)->nlmsg_len);
-	push(s, put_vm(dgram(s), &vm, 99, 0, 0, false)->nlmsg_len);	/* ignored */
-	push(s, put_vm(dgram(s), &vms[1], HVKVM_VID_CMD_VM_DEL_NTF, 0, 0, false)->nlmsg_len);
+	fake_push(s, put_vm(fake_dgram(s), &vm, HVKVM_VID_CMD_VM_SET_NTF, 0, 0, false)->nlmsg_len);
+	fake_push(s, put_vm(fake_dgram(s), &vm, 99, 0, 0, false)->nlmsg_len);	/* ignored */
+	fake_push(s, put_vm(fake_dgram(s), &vms[1], HVKVM_VID_CMD_VM_DEL_NTF, 0, 0, false)->nlmsg_len);
 	return 0;
 }
 
@@ -610,8 +622,10 @@ ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *buf,
 		getfamily(s, req);
 	else if (req->nlmsg_type == FAMILY_ID)
 		vid(s, req);
+	else if (req->nlmsg_type == FAKEVMBUS_FAMILY_ID)
+		fakevmbus(s, req);
 	else
-		ack(s, req, -ENOENT, NULL);
+		fake_ack(s, req, -ENOENT, NULL);
 	return len;
 }
 
