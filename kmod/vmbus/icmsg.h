@@ -136,8 +136,13 @@ int vmb_ic_build_kvp_enumerate(void *buf, u32 buflen,
  * are set to "". key or value may be NULL (with length 0) when not
  * wanted. The sizes the guest wrote are checked: within their arrays,
  * even, valid UTF-16 (a string ends at its first NUL or at its size).
- * -EBADMSG when malformed, -ENAMETOOLONG when a caller buffer is short.
+ * -EBADMSG when malformed, -ENAMETOOLONG when a caller buffer is short:
+ * buffers of VMB_IC_KVP_KEY_UTF8_MAX and VMB_IC_KVP_VALUE_UTF8_MAX bytes
+ * take anything a guest can send (a Linux guest's daemon keeps to 512 and
+ * 2048 bytes, NUL included).
  */
+#define VMB_IC_KVP_KEY_UTF8_MAX	769	/* 256 units of 3 bytes, and a NUL */
+#define VMB_IC_KVP_VALUE_UTF8_MAX 3073	/* 1024 units */
 int vmb_ic_parse_kvp(const void *buf, u32 len, u8 *op, u32 *status,
 		     char *key, u32 keylen, char *value, u32 valuelen);
 

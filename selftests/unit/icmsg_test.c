@@ -1146,6 +1146,34 @@ TEST(kvp_lying)
 					     val, sizeof(val)));
 }
 
+/* The longest UTF-8 a guest can send fits the documented buffer sizes. */
+TEST(kvp_largest)
+{
+	static char key[VMB_IC_KVP_KEY_UTF8_MAX], val[VMB_IC_KVP_VALUE_UTF8_MAX];
+	static uint8_t b[MAXLEN];
+	uint32_t st, l;
+	uint8_t op;
+	int len;
+
+	len = vmb_ic_build_kvp_enumerate(b, MAXLEN, &kvp_neg, 2, 0);
+	lx_reply_flags(b);
+	wr32(b, 36, 1);
+	for (l = 0; l < 256; l++)
+		wr16(b, 48 + 2 * l, 0xffff);
+	wr32(b, 40, 512);
+	for (l = 0; l < 1024; l++)
+		wr16(b, 560 + 2 * l, 0x0800);
+	wr32(b, 44, 2048);
+	EXPECT_EQ(0, vmb_ic_parse_kvp(guarded(b, len), len, &op, &st,
+				      key, sizeof(key), val, sizeof(val)));
+	EXPECT_EQ(768, strlen(key));
+	EXPECT_EQ(3072, strlen(val));
+	EXPECT_EQ(-ENAMETOOLONG, vmb_ic_parse_kvp(guarded(b, len), len, &op, &st,
+						  key, sizeof(key) - 1, val, sizeof(val)));
+	EXPECT_EQ(-ENAMETOOLONG, vmb_ic_parse_kvp(guarded(b, len), len, &op, &st,
+						  key, sizeof(key), val, sizeof(val) - 1));
+}
+
 /* Every parser on every truncation of every reply: no read past len. */
 TEST(truncations)
 {
