@@ -1,0 +1,1385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvkvm_hostile: a hostile VMBus guest, for the host's robustness tests.
+ *
+ * Loaded into an L2 guest that runs WITHOUT hv_vmbus, it speaks VMBus by
+ * itself with raw hypercalls, KVM-selftest style: it enables its own SynIC
+ * message and event pages (SINT 2 stays masked: it polls the message slot),
+ * posts with HvPostMessage from a page-aligned input page and rings
+ * channels with the fast HvSignalEvent. Then it breaks the rules on
+ * purpose, and checks that the host answers what it must answer (with a
+ * failure), stays silent where it must, and keeps serving the bus.
+ *
+ * scenario=msgs   garbage messages before and after contact, unknown ids,
+ *                 a flood of posts
+ * scenario=gpadl  GPADLs that lie: foreign pages, too many pages, unknown
+ *                 and duplicate handles
+ * scenario=ring   an IC channel opened properly, then lying ring indices
+ *                 and packets, a corrupt read index, a doorbell storm
+ *
+ * Every step logs "HOSTILE <step>: ok|FAIL: <what it saw>"; the end is
+ * "HOSTILE done: N checks, M failed". Every wait for the host has a
+ * time-out (timeout_ms), so the test never hangs on a silent host.
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/smp.h>
+#include <linux/cpu.h>
+#include <asm/mshyperv.h>
+
+#include <hvkvm/vmbus_proto.h>
+#include <hvkvm/ic_proto.h>
+
+static char *scenario = "msgs";
+module_param(scenario, charp, 0444);
+MODULE_PARM_DESC(scenario, "msgs, gpadl or ring");
+
+static unsigned int timeout_ms = 8000;
+module_param(timeout_ms, uint, 0444);
+MODULE_PARM_DESC(timeout_ms, "how long to wait for each answer of the host");
+
+static unsigned int hold_ms;
+module_param(hold_ms, uint, 0444);
+MODULE_PARM_DESC(hold_ms, "ring: leave the failed channel open this long, for the host's tools");
+
+#define SINT_MASKED		BIT_ULL(16)
+#define SINT_VECTOR		0xf3
+#define QUIET_MS		1500	/* "no answer" means none in this long */
+
+#define RING_PAGES		8	/* 4 each way: a header and 3 data pages */
+#define RING_DS			4	/* the host -> guest ring's first page */
+#define RING_SIZE		((RING_DS - 1) * PAGE_SIZE)
+
+/* HvPostMessage's input block (drivers/hv/hyperv_vmbus.h, private there) */
+struct hostile_post {
+	u32 connection_id;
+	u32 reserved;
+	u32 message_type;
+	u32 payload_size;
+	u8 payload[VMB_MSG_MAX];
+} __packed;
+
+struct hostile_offer {
+	u32 relid;
+	u32 conn_id;
+	struct vmb_guid if_type;
+};
+
+#define OFFERS_MAX	16
+
+static struct hostile {
+	struct hv_message_page *simp;
+	void *siefp;
+	void *post_page;
+	struct page *ring_pages;
+	void *ring;
+	u32 vp;
+	u32 msg_conn;		/* where messages go after contact */
+	unsigned int checks, failed;
+	struct hostile_offer offers[OFFERS_MAX];
+	unsigned int noffers;
+	bool leak;		/* the host may still hold our pages */
+} h;
+
+/* ---- reporting ---- */
+
+static __printf(3, 4) bool check(bool ok, const char *step, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	h.checks++;
+	if (!ok)
+		h.failed++;
+	pr_info("HOSTILE %s: %s: %pV\n", step, ok ? "ok" : "FAIL", &vaf);
+	va_end(args);
+	return ok;
+}
+
+#define note(step, fmt, ...) pr_info("HOSTILE %s: " fmt "\n", step, ##__VA_ARGS__)
+
+/* ---- SynIC and hypercalls ---- */
+
+static int synic_enable(void)
+{
+	u64 vp;
+
+	h.simp = (void *)get_zeroed_page(GFP_KERNEL);
+	h.siefp = (void *)get_zeroed_page(GFP_KERNEL);
+	h.post_page = (void *)get_zeroed_page(GFP_KERNEL);
+	h.ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(RING_PAGES * PAGE_SIZE));
+	if (!h.simp || !h.siefp || !h.post_page || !h.ring_pages)
+		return -ENOMEM;
+	h.ring = page_address(h.ring_pages);
+	rdmsrl(HV_X64_MSR_VP_INDEX, vp);
+	h.vp = (u32)vp;
+	/* SINT 2 masked: nothing interrupts us, we poll the slot. */
+	wrmsrl(HV_X64_MSR_SINT0 + VMB_MESSAGE_SINT, SINT_MASKED | SINT_VECTOR);
+	wrmsrl(HV_X64_MSR_SIEFP, virt_to_phys(h.siefp) | 1);
+	wrmsrl(HV_X64_MSR_SIMP, virt_to_phys(h.simp) | 1);
+	wrmsrl(HV_X64_MSR_SCONTROL, 1);
+	note("setup", "SynIC on vp %u: simp %#llx siefp %#llx, SINT2 masked", h.vp,
+	     (u64)virt_to_phys(h.simp), (u64)virt_to_phys(h.siefp));
+	return 0;
+}
+
+static void synic_disable(void)
+{
+	wrmsrl(HV_X64_MSR_SCONTROL, 0);
+	wrmsrl(HV_X64_MSR_SIMP, 0);
+	wrmsrl(HV_X64_MSR_SIEFP, 0);
+}
+
+static void free_all(void)
+{
+	if (h.leak) {
+		/* The host did not confirm it let go: never reuse them. */
+		note("cleanup", "leaving the SynIC and ring pages allocated");
+		return;
+	}
+	free_page((unsigned long)h.simp);
+	free_page((unsigned long)h.siefp);
+	free_page((unsigned long)h.post_page);
+	if (h.ring_pages)
+		__free_pages(h.ring_pages, get_order(RING_PAGES * PAGE_SIZE));
+}
+
+/* Post size bytes of payload (copied: at most 240) at offset off of the input page. */
+static u16 post_raw(u32 off, u32 conn, u32 type, const void *payload, u32 size)
+{
+	struct hostile_post *in = h.post_page + off;
+
+	memset(h.post_page, 0, PAGE_SIZE);
+	in->connection_id = conn;
+	in->message_type = type;
+	in->payload_size = size;
+	if (payload)
+		memcpy(in->payload, payload, min_t(u32, size, VMB_MSG_MAX));
+	return hv_result(hv_do_hypercall(HVCALL_POST_MESSAGE, in, NULL));
+}
+
+static u16 post_conn(u32 conn, const void *msg, u32 size)
+{
+	return post_raw(0, conn, VMB_HVMSG_TYPE, msg, size);
+}
+
+/* A message to the host; a full queue is retried for a while, like Linux. */
+static u16 post(const void *msg, u32 size)
+{
+	unsigned int tries;
+	u16 st = 0;
+
+	for (tries = 0; tries < 200; tries++) {
+		st = post_conn(h.msg_conn, msg, size);
+		if (st != HV_STATUS_INSUFFICIENT_BUFFERS)
+			break;
+		usleep_range(1000, 2000);
+	}
+	return st;
+}
+
+static u16 signal_event(u64 conn)
+{
+	return hv_result(hv_do_fast_hypercall8(HVCALL_SIGNAL_EVENT, conn));
+}
+
+/* The next message in slot 2 within ms, or -ETIMEDOUT. buf holds 240 bytes. */
+static int recv_msg(void *buf, unsigned int ms)
+{
+	struct hv_message *slot = &h.simp->sint_message[VMB_MESSAGE_SINT];
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	unsigned int spins = 0;
+	u32 type, len;
+
+	for (;;) {
+		type = READ_ONCE(slot->header.message_type);
+		if (type != HVMSG_NONE)
+			break;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		if (++spins < 200)
+			cpu_relax();
+		else
+			usleep_range(200, 400);
+	}
+	/* the payload only after the type that hands it over */
+	virt_rmb();
+	len = min_t(u32, slot->header.payload_size, VMB_MSG_MAX);
+	memset(buf, 0, VMB_MSG_MAX);
+	memcpy(buf, slot->u.payload, len);
+	/* as vmbus_signal_eom(): free the slot, then look for more */
+	if (cmpxchg(&slot->header.message_type, type, HVMSG_NONE) != type)
+		return -EIO;
+	/* the slot freed before msg_pending is read */
+	mb();
+	if (slot->header.message_flags.msg_pending)
+		wrmsrl(HV_X64_MSR_EOM, 0);
+	if (type != VMB_HVMSG_TYPE) {
+		note("recv", "a SynIC message of type %#x, skipped", type);
+		return 0;
+	}
+	return len;
+}
+
+/*
+ * The next message of type want within ms; others are noted and skipped.
+ * Returns its length, or -ETIMEDOUT.
+ */
+static int wait_msg(u32 want, void *buf, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	int n;
+
+	for (;;) {
+		long left = (long)(end - jiffies);
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = recv_msg(buf, jiffies_to_msecs(left));
+		if (n < 0)
+			return n;
+		if (n >= (int)sizeof(struct vmb_msg_hdr) &&
+		    ((struct vmb_msg_hdr *)buf)->msgtype == want)
+			return n;
+		if (n)
+			note("recv", "skipped a %u-byte message of type %u while waiting for %u",
+			     n, ((struct vmb_msg_hdr *)buf)->msgtype, want);
+	}
+}
+
+/* Nothing arrives for ms: returns the type of what came, or -1. */
+static int expect_quiet(unsigned int ms)
+{
+	u8 buf[VMB_MSG_MAX];
+	int n = recv_msg(buf, ms);
+
+	if (n == -ETIMEDOUT)
+		return -1;
+	return n >= 8 ? (int)((struct vmb_msg_hdr *)buf)->msgtype : 0;
+}
+
+/* Read and count whatever arrives until it is quiet for ms. */
+static unsigned int drain(u32 type, unsigned int ms, unsigned int *others)
+{
+	u8 buf[VMB_MSG_MAX];
+	unsigned int n = 0;
+	int len;
+
+	*others = 0;
+	while ((len = recv_msg(buf, ms)) != -ETIMEDOUT) {
+		if (len >= 8 && ((struct vmb_msg_hdr *)buf)->msgtype == type)
+			n++;
+		else
+			(*others)++;
+	}
+	return n;
+}
+
+/* ---- protocol helpers ---- */
+
+static void hdr(void *m, u32 type)
+{
+	((struct vmb_msg_hdr *)m)->msgtype = type;
+	((struct vmb_msg_hdr *)m)->padding = 0;
+}
+
+/* INITIATE_CONTACT; returns version_supported, or -1 without an answer. */
+static int contact(u32 conn, u32 version, u32 *conn_out)
+{
+	struct vmb_msg_initiate_contact m = {
+		.version = version,
+		.target_vcpu = h.vp,
+		.msg_sint = VMB_MESSAGE_SINT,
+	};
+	struct vmb_msg_version_response *r;
+	u8 buf[VMB_MSG_MAX];
+	u16 st;
+
+	hdr(&m, VMB_MSG_INITIATE_CONTACT);
+	st = post_conn(conn, &m, sizeof(m));
+	if (st)
+		return -(int)st - 1000;
+	if (wait_msg(VMB_MSG_VERSION_RESPONSE, buf, timeout_ms) < 0)
+		return -1;
+	r = (void *)buf;
+	if (conn_out)
+		*conn_out = r->msg_conn_id;
+	return r->version_supported;
+}
+
+static bool guid_eq(const struct vmb_guid *a, const struct vmb_guid a2)
+{
+	return !memcmp(a->b, a2.b, sizeof(a2.b));
+}
+
+static const char *class_name(const struct vmb_guid *g)
+{
+	if (guid_eq(g, (struct vmb_guid)VMB_GUID_HEARTBEAT))
+		return "heartbeat";
+	if (guid_eq(g, (struct vmb_guid)VMB_GUID_SHUTDOWN))
+		return "shutdown";
+	if (guid_eq(g, (struct vmb_guid)VMB_GUID_TIMESYNC))
+		return "timesync";
+	if (guid_eq(g, (struct vmb_guid)VMB_GUID_KVP))
+		return "kvp";
+	if (guid_eq(g, (struct vmb_guid)VMB_GUID_SCSI))
+		return "scsi";
+	if (guid_eq(g, (struct vmb_guid)VMB_GUID_NIC))
+		return "nic";
+	return "other";
+}
+
+/* REQUESTOFFERS: collect the offers up to ALLOFFERS_DELIVERED. */
+static int request_offers(const char *step)
+{
+	struct vmb_msg_hdr m;
+	u8 buf[VMB_MSG_MAX];
+	unsigned long end;
+	bool all = false;
+	u16 st;
+
+	h.noffers = 0;
+	hdr(&m, VMB_MSG_REQUESTOFFERS);
+	st = post(&m, sizeof(m));
+	if (!check(!st, step, "REQUESTOFFERS posted (status %u)", st))
+		return -EIO;
+	end = jiffies + msecs_to_jiffies(timeout_ms);
+	while (!all && time_before(jiffies, end)) {
+		struct vmb_msg_offer *o = (void *)buf;
+		int n = recv_msg(buf, timeout_ms);
+
+		if (n < 8)
+			break;
+		if (o->hdr.msgtype == VMB_MSG_ALLOFFERS_DELIVERED) {
+			all = true;
+		} else if (o->hdr.msgtype == VMB_MSG_OFFERCHANNEL && n >= (int)sizeof(*o)) {
+			note(step, "offer relid %u conn %#x class %s sub %u", o->child_relid,
+			     o->connection_id, class_name(&o->if_type), o->sub_channel_index);
+			if (h.noffers < OFFERS_MAX) {
+				h.offers[h.noffers].relid = o->child_relid;
+				h.offers[h.noffers].conn_id = o->connection_id;
+				h.offers[h.noffers].if_type = o->if_type;
+				h.noffers++;
+			}
+		} else {
+			note(step, "skipped a message of type %u", o->hdr.msgtype);
+		}
+	}
+	check(all && h.noffers > 0, step, "%u offers, then ALLOFFERS_DELIVERED %s",
+	      h.noffers, all ? "arrived" : "never came");
+	return all ? 0 : -ETIMEDOUT;
+}
+
+static const struct hostile_offer *find_offer(const char *cls)
+{
+	unsigned int i;
+
+	for (i = 0; i < h.noffers; i++)
+		if (!strcmp(class_name(&h.offers[i].if_type), cls))
+			return &h.offers[i];
+	return NULL;
+}
+
+/* Contact at 5.3 and take the offers: what every scenario starts from. */
+static int connect_bus(const char *step)
+{
+	int ok = contact(VMB_MESSAGE_CONN_ID_4, VMB_VERSION_WS2022, &h.msg_conn);
+
+	if (!check(ok == 1 && h.msg_conn, step,
+		   "INITIATE_CONTACT 5.3 on conn 4: version_supported %d, msg_conn_id %u",
+		   ok, h.msg_conn))
+		return -EIO;
+	return request_offers(step);
+}
+
+/* UNLOAD must get UNLOAD_RESPONSE: the host then holds none of our pages. */
+static void unload_bus(const char *step)
+{
+	struct vmb_msg_hdr m;
+	u8 buf[VMB_MSG_MAX];
+	int n;
+
+	hdr(&m, VMB_MSG_UNLOAD);
+	post(&m, sizeof(m));
+	n = wait_msg(VMB_MSG_UNLOAD_RESPONSE, buf, timeout_ms);
+	if (!check(n >= 0, step, "UNLOAD answered with UNLOAD_RESPONSE (%d)", n))
+		h.leak = true;
+}
+
+/* GPADL_TEARDOWN: returns true when GPADL_TORNDOWN for handle arrives. */
+static bool teardown(u32 relid, u32 handle)
+{
+	struct vmb_msg_gpadl_teardown m = { .child_relid = relid, .gpadl = handle };
+	struct vmb_msg_gpadl_torndown *r;
+	u8 buf[VMB_MSG_MAX];
+
+	hdr(&m, VMB_MSG_GPADL_TEARDOWN);
+	if (post(&m, sizeof(m)))
+		return false;
+	if (wait_msg(VMB_MSG_GPADL_TORNDOWN, buf, timeout_ms) < 0)
+		return false;
+	r = (void *)buf;
+	return r->gpadl == handle;
+}
+
+/*
+ * A GPADL_HEADER of one range: byte_count bytes, npfn PFNs listed
+ * (announced: ann_pfns) from pfns; the rest of the listed PFNs go in
+ * bodies. Returns the status of GPADL_CREATED, or -1 when none came
+ * within wait_ms (0: do not wait).
+ */
+static s64 gpadl_send(u32 relid, u32 handle, const u64 *pfns, u32 npfn, u32 ann_pfns,
+		      unsigned int wait_ms)
+{
+	u8 msg[VMB_MSG_MAX] __aligned(8);
+	struct vmb_msg_gpadl_header *g = (void *)msg;
+	struct vmb_msg_gpadl_body *b = (void *)msg;
+	struct vmb_msg_gpadl_created *r;
+	struct vmb_gpa_range range = {
+		.byte_count = ann_pfns * PAGE_SIZE,
+		.byte_offset = 0,
+	};
+	u32 in_hdr = min_t(u32, npfn, 26), done, n;
+	u8 buf[VMB_MSG_MAX];
+
+	memset(msg, 0, sizeof(msg));
+	hdr(g, VMB_MSG_GPADL_HEADER);
+	g->child_relid = relid;
+	g->gpadl = handle;
+	g->range_buflen = sizeof(range) + 8 * ann_pfns;
+	g->rangecount = 1;
+	memcpy(g->range, &range, sizeof(range));
+	memcpy(g->range + sizeof(range), pfns, 8 * in_hdr);
+	if (post(g, sizeof(*g) + sizeof(range) + 8 * in_hdr))
+		return -2;
+	for (done = in_hdr; done < npfn; done += n) {
+		n = min_t(u32, npfn - done, 28);
+		memset(msg, 0, sizeof(msg));
+		hdr(b, VMB_MSG_GPADL_BODY);
+		b->gpadl = handle;
+		memcpy(b->data, pfns + done, 8 * n);
+		if (post(b, sizeof(*b) + 8 * n))
+			return -2;
+	}
+	if (!wait_ms)
+		return 0;
+	if (wait_msg(VMB_MSG_GPADL_CREATED, buf, wait_ms) < 0)
+		return -1;
+	r = (void *)buf;
+	if (r->gpadl != handle || r->child_relid != relid)
+		note("gpadl", "GPADL_CREATED for relid %u gpadl %#x, not %u %#x",
+		     r->child_relid, r->gpadl, relid, handle);
+	return r->status;
+}
+
+static void ring_pfns(u64 *pfns, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		pfns[i] = page_to_pfn(h.ring_pages) + i;
+}
+
+/* OPENCHANNEL; returns the result's status, or -1 without an answer. */
+static s64 open_chan(u32 relid, u32 openid, u32 gpadl, u32 ds, u32 size)
+{
+	struct vmb_msg_open m = {
+		.child_relid = relid,
+		.openid = openid,
+		.ring_gpadl = gpadl,
+		.target_vp = h.vp,
+		.downstream_offset = ds,
+	};
+	struct vmb_msg_open_result *r;
+	u8 buf[VMB_MSG_MAX];
+
+	hdr(&m, VMB_MSG_OPENCHANNEL);
+	if (post(&m, size))
+		return -2;
+	if (wait_msg(VMB_MSG_OPENCHANNEL_RESULT, buf, timeout_ms) < 0)
+		return -1;
+	r = (void *)buf;
+	if (r->child_relid != relid || r->openid != openid)
+		note("open", "OPENCHANNEL_RESULT for %u/%u, not %u/%u", r->child_relid,
+		     r->openid, relid, openid);
+	return r->status;
+}
+
+static void close_chan(u32 relid)
+{
+	struct vmb_msg_relid m = { .child_relid = relid };
+
+	hdr(&m, VMB_MSG_CLOSECHANNEL);
+	post(&m, sizeof(m));
+}
+
+/* ---- scenario msgs ---- */
+
+static void scenario_msgs(void)
+{
+	static const u32 bad_sizes[] = { 241, 248, 256, 4096, 0xffffffff };
+	static const u32 h2g[] = {
+		VMB_MSG_OFFERCHANNEL, VMB_MSG_ALLOFFERS_DELIVERED, VMB_MSG_OPENCHANNEL_RESULT,
+		VMB_MSG_GPADL_CREATED, VMB_MSG_GPADL_TORNDOWN, VMB_MSG_VERSION_RESPONSE,
+		VMB_MSG_UNLOAD_RESPONSE, VMB_MSG_TL_CONNECT_RESULT,
+		VMB_MSG_MODIFYCHANNEL_RESPONSE, VMB_MSG_RESCIND_CHANNELOFFER,
+	};
+	static const u32 unknown[] = { VMB_MSG_INVALID, VMB_MSG_COUNT, 25, 29, 99, 0xffffffff };
+	u8 m[VMB_MSG_MAX] __aligned(8), buf[VMB_MSG_MAX];
+	unsigned int i, ok_st, other_st, n19, got, others;
+	const struct hostile_offer *hb;
+	u16 st, sts[8];
+	int v, q;
+
+	/* 1. Garbage before contact: nothing may answer, nothing may break. */
+	memset(m, 0xa5, sizeof(m));
+	for (i = 0; i < ARRAY_SIZE(unknown); i++) {
+		hdr(m, unknown[i]);
+		st = post_conn(VMB_MESSAGE_CONN_ID, m, 16);
+		note("msgs/unknown-type", "type %#x: status %u", unknown[i], st);
+	}
+	for (i = 0; i < 8; i++) {
+		hdr(m, VMB_MSG_INITIATE_CONTACT);
+		sts[i] = post_conn(VMB_MESSAGE_CONN_ID_4, m, i);
+	}
+	note("msgs/short", "sizes 0..7: statuses %u %u %u %u %u %u %u %u",
+	     sts[0], sts[1], sts[2], sts[3], sts[4], sts[5], sts[6], sts[7]);
+	for (i = 0; i < ARRAY_SIZE(bad_sizes); i++) {
+		hdr(m, VMB_MSG_INITIATE_CONTACT);
+		st = post_conn(VMB_MESSAGE_CONN_ID_4, m, bad_sizes[i]);
+		check(st != HV_STATUS_SUCCESS, "msgs/oversize",
+		      "payload_size %u refused by the hypercall (status %u)", bad_sizes[i], st);
+	}
+	for (i = 0; i < ARRAY_SIZE(h2g); i++) {
+		memset(m, 0, sizeof(m));
+		hdr(m, h2g[i]);
+		st = post_conn(VMB_MESSAGE_CONN_ID, m, 196);
+		note("msgs/host-type", "host-to-guest type %u posted: status %u", h2g[i], st);
+	}
+	hdr(m, VMB_MSG_REQUESTOFFERS);
+	st = post_conn(VMB_MESSAGE_CONN_ID, m, 8);
+	note("msgs/early", "REQUESTOFFERS before contact: status %u", st);
+	st = post_conn(7, m, 8);
+	check(st == HV_STATUS_INVALID_CONNECTION_ID, "msgs/conn-id",
+	      "a post on connection 7: status %u", st);
+	st = post_conn(0x1000000, m, 8);
+	check(st != HV_STATUS_SUCCESS, "msgs/conn-id",
+	      "a post with reserved connection bits: status %u", st);
+	st = post_raw(0, VMB_MESSAGE_CONN_ID, 2, m, 8);
+	check(st != HV_STATUS_SUCCESS, "msgs/msg-type", "SynIC message type 2: status %u", st);
+	st = post_raw(0, VMB_MESSAGE_CONN_ID, 0x80000010, m, 8);
+	check(st != HV_STATUS_SUCCESS, "msgs/msg-type",
+	      "a hypervisor message type: status %u", st);
+	st = post_raw(4, VMB_MESSAGE_CONN_ID, VMB_HVMSG_TYPE, m, 8);
+	check(st != HV_STATUS_SUCCESS, "msgs/align", "an unaligned input block: status %u", st);
+	st = post_raw(PAGE_SIZE - 64, VMB_MESSAGE_CONN_ID, VMB_HVMSG_TYPE, m, 8);
+	check(st != HV_STATUS_SUCCESS, "msgs/align",
+	      "an input block across a page end: status %u", st);
+	q = expect_quiet(QUIET_MS);
+	check(q < 0, "msgs/before-contact", "garbage before contact: %s (type %d)",
+	      q < 0 ? "no answer" : "an answer", q);
+
+	/* 2. Versions: unknown, wrong connection, then the proper one. */
+	v = contact(VMB_MESSAGE_CONN_ID_4, 0x00070009, NULL);
+	check(v == 0, "msgs/version", "unknown version 7.9: version_supported %d", v);
+	v = contact(VMB_MESSAGE_CONN_ID, VMB_VERSION_WS2022, NULL);
+	check(v == 0, "msgs/version", "5.3 on connection 1: version_supported %d", v);
+	v = contact(VMB_MESSAGE_CONN_ID_4, VMB_VERSION_WS2022, &h.msg_conn);
+	if (!check(v == 1 && h.msg_conn, "msgs/contact",
+		   "INITIATE_CONTACT 5.3 on conn 4 after the garbage: supported %d, msg_conn_id %u",
+		   v, h.msg_conn))
+		return;
+
+	/* 3. Offers, and offers asked twice. */
+	if (request_offers("msgs/offers"))
+		return;
+	hdr(m, VMB_MSG_REQUESTOFFERS);
+	post(m, 8);
+	q = expect_quiet(QUIET_MS);
+	check(q < 0, "msgs/offers-twice", "REQUESTOFFERS again: %s (type %d)",
+	      q < 0 ? "ignored" : "answered", q);
+	hb = find_offer("heartbeat");
+	check(hb, "msgs/offers", "a heartbeat channel is offered");
+
+	/* 4. OPENCHANNEL for what does not exist. */
+	{
+		static const u32 relids[] = { 0, 62, 63, 64, 2047, 0xffffffff };
+		s64 r;
+
+		for (i = 0; i < ARRAY_SIZE(relids); i++) {
+			r = open_chan(relids[i], relids[i], 0x777, 4, sizeof(struct vmb_msg_open));
+			check(r > 0, "msgs/open-unknown",
+			      "OPENCHANNEL relid %#x: result status %#llx", relids[i], r);
+		}
+		if (hb) {
+			r = open_chan(hb->relid, 1, 0xdead, 4, sizeof(struct vmb_msg_open));
+			check(r > 0, "msgs/open-no-gpadl",
+			      "OPENCHANNEL heartbeat with an unknown gpadl: status %#llx", r);
+			r = open_chan(hb->relid, 2, 0xdead, 4, 12);
+			check(r > 0, "msgs/open-short",
+			      "a 12-byte OPENCHANNEL: answered, status %#llx", r);
+		}
+	}
+
+	/* 5. Unknown and duplicate ids. */
+	check(teardown(5, 0x12345), "msgs/teardown-unknown",
+	      "GPADL_TEARDOWN of an unknown handle answered with TORNDOWN");
+	close_chan(61);
+	memset(m, 0, sizeof(m));
+	hdr(m, VMB_MSG_RELID_RELEASED);
+	((struct vmb_msg_relid *)m)->child_relid = 0xffff;
+	post(m, sizeof(struct vmb_msg_relid));
+	q = expect_quiet(QUIET_MS);
+	check(q < 0, "msgs/close-unknown", "CLOSECHANNEL and RELID_RELEASED of relid none: %s",
+	      q < 0 ? "no answer" : "an answer");
+	{
+		struct vmb_msg_modifychannel mc = { .child_relid = 59, .target_vp = 0 };
+		struct vmb_msg_modifychannel_response *r = (void *)buf;
+		int n;
+
+		hdr(&mc, VMB_MSG_MODIFYCHANNEL);
+		post(&mc, sizeof(mc));
+		n = wait_msg(VMB_MSG_MODIFYCHANNEL_RESPONSE, buf, timeout_ms);
+		check(n >= 0 && r->status, "msgs/modify-unknown",
+		      "MODIFYCHANNEL of an unknown relid: %s, status %#x",
+		      n >= 0 ? "answered" : "no answer", n >= 0 ? r->status : 0);
+		if (hb) {
+			mc.child_relid = hb->relid;
+			mc.target_vp = 1000;
+			post(&mc, sizeof(mc));
+			n = wait_msg(VMB_MSG_MODIFYCHANNEL_RESPONSE, buf, timeout_ms);
+			check(n >= 0 && r->status, "msgs/modify-closed",
+			      "MODIFYCHANNEL of a closed channel to vp 1000: %s, status %#x",
+			      n >= 0 ? "answered" : "no answer", n >= 0 ? r->status : 0);
+		}
+	}
+	{
+		struct vmb_msg_tl_connect_request tl = { };
+		struct vmb_msg_tl_connect_result *r = (void *)buf;
+		int n;
+
+		hdr(&tl, VMB_MSG_TL_CONNECT_REQUEST);
+		post(&tl, sizeof(tl));
+		n = wait_msg(VMB_MSG_TL_CONNECT_RESULT, buf, timeout_ms);
+		check(n >= 0 && r->status, "msgs/tl-connect",
+		      "TL_CONNECT_REQUEST to no service: %s, status %#x",
+		      n >= 0 ? "refused" : "no answer", n >= 0 ? r->status : 0);
+	}
+
+	/* 6. A flood the host only counts: never a hang, at most "busy". */
+	ok_st = 0;
+	n19 = 0;
+	other_st = 0;
+	memset(m, 0, sizeof(m));
+	hdr(m, VMB_MSG_CLOSECHANNEL);
+	for (i = 0; i < 2000; i++) {
+		((struct vmb_msg_relid *)m)->child_relid = 40 + (i & 15);
+		st = post_conn(h.msg_conn, m, sizeof(struct vmb_msg_relid));
+		if (!st)
+			ok_st++;
+		else if (st == HV_STATUS_INSUFFICIENT_BUFFERS)
+			n19++;
+		else
+			other_st++;
+	}
+	check(!other_st, "msgs/flood",
+	      "2000 posts back to back: %u queued, %u busy (19), %u other", ok_st, n19, other_st);
+	check(teardown(5, 0x54321), "msgs/flood-after",
+	      "the bus answers after the flood (TORNDOWN)");
+
+	/* 7. Requests whose answers we do not read: the host must not wedge. */
+	ok_st = 0;
+	n19 = 0;
+	other_st = 0;
+	for (i = 0; i < 300; i++) {
+		struct vmb_msg_gpadl_teardown *t = (void *)m;
+
+		hdr(t, VMB_MSG_GPADL_TEARDOWN);
+		t->child_relid = 3;
+		t->gpadl = 0x90000 + i;
+		st = post_conn(h.msg_conn, t, sizeof(*t));
+		if (!st)
+			ok_st++;
+		else if (st == HV_STATUS_INSUFFICIENT_BUFFERS)
+			n19++;
+		else
+			other_st++;
+	}
+	got = drain(VMB_MSG_GPADL_TORNDOWN, QUIET_MS, &others);
+	check(!other_st && got <= ok_st, "msgs/unread",
+	      "300 teardowns unread: %u queued, %u busy, %u other; then %u TORNDOWN (%u others) read",
+	      ok_st, n19, other_st, got, others);
+	check(teardown(5, 0x54322), "msgs/unread-after",
+	      "the bus answers after the unread answers (TORNDOWN)");
+
+	/* 8. A new contact resets the bus; it must serve again. */
+	if (!connect_bus("msgs/recontact"))
+		unload_bus("msgs/unload");
+	else
+		h.leak = true;
+}
+
+/* ---- scenario gpadl ---- */
+
+static void scenario_gpadl(void)
+{
+	u64 pfns[64];
+	const struct hostile_offer *hb;
+	u8 buf[VMB_MSG_MAX];
+	unsigned int i, made;
+	s64 r;
+	int q;
+
+	if (connect_bus("gpadl/connect"))
+		return;
+	hb = find_offer("heartbeat");
+	if (!check(hb, "gpadl/offers", "a heartbeat channel to hang GPADLs on"))
+		return;
+
+	/* positive control */
+	ring_pfns(pfns, 4);
+	r = gpadl_send(hb->relid, 0x100, pfns, 4, 4, timeout_ms);
+	check(r == 0, "gpadl/good", "a GPADL of 4 of our pages: status %#llx", r);
+	check(teardown(hb->relid, 0x100), "gpadl/good", "its teardown answered");
+
+	/* pages that are not guest memory */
+	for (i = 0; i < 4; i++)
+		pfns[i] = (1ULL << 40) + i;
+	r = gpadl_send(hb->relid, 0x101, pfns, 4, 4, timeout_ms);
+	check(r > 0, "gpadl/foreign", "PFNs at 4 PiB: GPADL_CREATED status %#llx", r);
+	ring_pfns(pfns, 4);
+	pfns[3] = 0x7fffffffffULL;
+	r = gpadl_send(hb->relid, 0x102, pfns, 4, 4, timeout_ms);
+	check(r > 0, "gpadl/foreign", "one PFN past guest memory: status %#llx", r);
+	pfns[3] = ~0ULL;
+	r = gpadl_send(hb->relid, 0x103, pfns, 4, 4, timeout_ms);
+	check(r > 0, "gpadl/foreign", "PFN ~0: status %#llx", r);
+
+	/* more body PFNs than announced: 30 announced, 26 + 28 sent */
+	for (i = 0; i < 54; i++)
+		pfns[i] = page_to_pfn(h.ring_pages) + (i % RING_PAGES);
+	r = gpadl_send(hb->relid, 0x104, pfns, 54, 30, timeout_ms);
+	check(r > 0, "gpadl/too-many", "30 pages announced, 54 sent: status %#llx", r);
+	q = expect_quiet(QUIET_MS);
+	check(q < 0, "gpadl/too-many", "and nothing more after it (type %d)", q);
+
+	/* the header lists more than range_buflen allows */
+	{
+		u8 msg[VMB_MSG_MAX] __aligned(8) = { };
+		struct vmb_msg_gpadl_header *g = (void *)msg;
+		struct vmb_gpa_range range = { .byte_count = 2 * PAGE_SIZE };
+
+		hdr(g, VMB_MSG_GPADL_HEADER);
+		g->child_relid = hb->relid;
+		g->gpadl = 0x105;
+		g->range_buflen = sizeof(range) + 16;
+		g->rangecount = 1;
+		memcpy(g->range, &range, sizeof(range));
+		memcpy(g->range + sizeof(range), pfns, 32);
+		post(g, sizeof(*g) + sizeof(range) + 32);
+		r = wait_msg(VMB_MSG_GPADL_CREATED, buf, timeout_ms) < 0 ? -1 :
+		    ((struct vmb_msg_gpadl_created *)buf)->status;
+		check(r > 0, "gpadl/overlong-header",
+		      "4 PFNs in a header announcing 2: status %#llx", r);
+
+		/* ranges that do not add up: two announced, one sent */
+		memset(msg, 0, sizeof(msg));
+		hdr(g, VMB_MSG_GPADL_HEADER);
+		g->child_relid = hb->relid;
+		g->gpadl = 0x106;
+		g->range_buflen = sizeof(range) + 16;
+		g->rangecount = 2;
+		memcpy(g->range, &range, sizeof(range));
+		memcpy(g->range + sizeof(range), pfns, 16);
+		post(g, sizeof(*g) + sizeof(range) + 16);
+		r = wait_msg(VMB_MSG_GPADL_CREATED, buf, timeout_ms) < 0 ? -1 :
+		    ((struct vmb_msg_gpadl_created *)buf)->status;
+		check(r > 0, "gpadl/ranges", "2 ranges announced, 1 there: status %#llx", r);
+
+		/* byte_offset past the page, byte_count 0, rangecount 0, handle 0 */
+		memset(msg, 0, sizeof(msg));
+		hdr(g, VMB_MSG_GPADL_HEADER);
+		g->child_relid = hb->relid;
+		g->gpadl = 0x107;
+		g->range_buflen = sizeof(range) + 8;
+		g->rangecount = 1;
+		range.byte_count = 8;
+		range.byte_offset = 5000;
+		memcpy(g->range, &range, sizeof(range));
+		memcpy(g->range + sizeof(range), pfns, 8);
+		post(g, sizeof(*g) + sizeof(range) + 8);
+		r = wait_msg(VMB_MSG_GPADL_CREATED, buf, timeout_ms) < 0 ? -1 :
+		    ((struct vmb_msg_gpadl_created *)buf)->status;
+		check(r > 0, "gpadl/offset", "byte_offset 5000: status %#llx", r);
+		range.byte_offset = 0;
+		range.byte_count = 0;
+		memcpy(g->range, &range, sizeof(range));
+		g->gpadl = 0x108;
+		post(g, sizeof(*g) + sizeof(range) + 8);
+		r = wait_msg(VMB_MSG_GPADL_CREATED, buf, timeout_ms) < 0 ? -1 :
+		    ((struct vmb_msg_gpadl_created *)buf)->status;
+		check(r > 0, "gpadl/count", "byte_count 0: status %#llx", r);
+		g->rangecount = 0;
+		g->gpadl = 0x109;
+		post(g, sizeof(*g) + sizeof(range) + 8);
+		r = wait_msg(VMB_MSG_GPADL_CREATED, buf, timeout_ms) < 0 ? -1 :
+		    ((struct vmb_msg_gpadl_created *)buf)->status;
+		check(r > 0, "gpadl/rangecount", "rangecount 0: status %#llx", r);
+	}
+	r = gpadl_send(hb->relid, 0, pfns, 1, 1, timeout_ms);
+	check(r > 0, "gpadl/handle-zero", "handle 0: status %#llx", r);
+	r = gpadl_send(0x3f, 0x10a, pfns, 1, 1, timeout_ms);
+	check(r > 0, "gpadl/unknown-relid", "relid 63 (not offered): status %#llx", r);
+
+	/* a body for a handle nobody started */
+	{
+		struct vmb_msg_gpadl_body b = { .gpadl = 0xbad0 };
+		u8 msg[VMB_MSG_MAX] __aligned(8) = { };
+
+		hdr(&b, VMB_MSG_GPADL_BODY);
+		memcpy(msg, &b, sizeof(b));
+		memcpy(msg + sizeof(b), pfns, 8 * 28);
+		post(msg, sizeof(b) + 8 * 28);
+		q = expect_quiet(QUIET_MS);
+		check(q < 0, "gpadl/body-unknown", "a body for an unknown handle: %s (type %d)",
+		      q < 0 ? "ignored" : "answered", q);
+	}
+
+	/* duplicate handle, and a body for a complete GPADL */
+	ring_pfns(pfns, 4);
+	r = gpadl_send(hb->relid, 0x200, pfns, 4, 4, timeout_ms);
+	check(r == 0, "gpadl/dup", "the first GPADL 0x200: status %#llx", r);
+	r = gpadl_send(hb->relid, 0x200, pfns, 4, 4, timeout_ms);
+	check(r > 0, "gpadl/dup", "the same handle again: status %#llx", r);
+	{
+		struct vmb_msg_gpadl_body b = { .gpadl = 0x200 };
+		u8 msg[VMB_MSG_MAX] __aligned(8) = { };
+
+		hdr(&b, VMB_MSG_GPADL_BODY);
+		memcpy(msg, &b, sizeof(b));
+		memcpy(msg + sizeof(b), pfns, 8);
+		post(msg, sizeof(b) + 8);
+		q = expect_quiet(QUIET_MS);
+		check(q < 0, "gpadl/body-complete", "a body for a complete GPADL: %s (type %d)",
+		      q < 0 ? "ignored" : "answered", q);
+	}
+	check(teardown(hb->relid + 1, 0x200), "gpadl/teardown-wrong-relid",
+	      "teardown of 0x200 under another relid answered");
+	check(teardown(hb->relid, 0x200), "gpadl/dup", "0x200 torn down");
+	check(teardown(hb->relid, 0x200), "gpadl/teardown-twice", "and torn down again: answered");
+	check(teardown(hb->relid, 0xfeedf00d), "gpadl/teardown-unknown",
+	      "teardown of an unknown handle answered with TORNDOWN");
+
+	/* a GPADL left half-sent, then torn down */
+	r = gpadl_send(hb->relid, 0x300, pfns, 26, 40, 0);
+	q = expect_quiet(QUIET_MS);
+	check(q < 0, "gpadl/incomplete", "26 of 40 pages sent: no answer yet (type %d)", q);
+	check(teardown(hb->relid, 0x300), "gpadl/incomplete", "its teardown answered");
+
+	/* as many GPADLs as the host takes: it must refuse some, not run out */
+	ring_pfns(pfns, 1);
+	for (made = 0; made < 1500; made++) {
+		r = gpadl_send(hb->relid, 0x10000 + made, pfns, 1, 1, timeout_ms);
+		if (r)
+			break;
+	}
+	check(r > 0 && made > 0, "gpadl/limit",
+	      "%u one-page GPADLs created, then one refused (status %#llx)", made, r);
+	for (i = 0; i < made; i++)
+		if (!teardown(hb->relid, 0x10000 + i))
+			break;
+	check(i == made, "gpadl/limit", "%u of %u torn down", i, made);
+	r = gpadl_send(hb->relid, 0x400, pfns, 1, 1, timeout_ms);
+	check(r == 0, "gpadl/limit", "one more after that: status %#llx", r);
+	check(teardown(hb->relid, 0x400), "gpadl/limit", "and its teardown");
+
+	unload_bus("gpadl/unload");
+}
+
+/* ---- scenario ring ---- */
+
+static struct vmb_ring_hdr *out_hdr(void)
+{
+	return h.ring;
+}
+
+static u8 *out_data(void)
+{
+	return h.ring + PAGE_SIZE;
+}
+
+static struct vmb_ring_hdr *in_hdr(void)
+{
+	return h.ring + RING_DS * PAGE_SIZE;
+}
+
+static u8 *in_data(void)
+{
+	return h.ring + (RING_DS + 1) * PAGE_SIZE;
+}
+
+static void ring_copy_in(u32 off, void *dst, u32 len)
+{
+	u32 room = RING_SIZE - off;
+
+	if (len <= room) {
+		memcpy(dst, in_data() + off, len);
+	} else {
+		memcpy(dst, in_data() + off, room);
+		memcpy(dst + room, in_data(), len - room);
+	}
+}
+
+static u32 ring_copy_out(u32 off, const void *src, u32 len)
+{
+	u32 room = RING_SIZE - off;
+
+	if (len <= room) {
+		memcpy(out_data() + off, src, len);
+	} else {
+		memcpy(out_data() + off, src, room);
+		memcpy(out_data(), src + room, len - room);
+	}
+	return (off + len) % RING_SIZE;
+}
+
+/* The next packet of the inbound ring within ms into buf (4096): its length. */
+static int ring_read(void *buf, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	struct vmb_ring_hdr *rh = in_hdr();
+	struct vmb_pkt_desc d;
+	u32 r, w, len;
+
+	for (;;) {
+		r = READ_ONCE(rh->read_index);
+		w = READ_ONCE(rh->write_index);
+		if (r != w)
+			break;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(500, 1000);
+	}
+	/* the packets only after the index that covers them */
+	virt_rmb();
+	if (w >= RING_SIZE || w % 8 || r >= RING_SIZE || r % 8)
+		return -EBADMSG;
+	ring_copy_in(r, &d, sizeof(d));
+	len = d.len8 * 8;
+	if (d.offset8 < 2 || d.len8 < d.offset8 || len > PAGE_SIZE ||
+	    len + 8 > (w - r + RING_SIZE) % RING_SIZE)
+		return -EBADMSG;
+	ring_copy_in(r, buf, len);
+	/* our reads of the packet done before the host may reuse its room */
+	virt_mb();
+	WRITE_ONCE(rh->read_index, (r + len + 8) % RING_SIZE);
+	return len;
+}
+
+/* Write one packet (descriptor included, len bytes) to the outbound ring. */
+static void ring_write(const void *pkt, u32 len)
+{
+	struct vmb_ring_hdr *rh = out_hdr();
+	u32 w = READ_ONCE(rh->write_index), pad = ALIGN(len, 8) - len;
+	u64 zero = 0, trailer = (u64)w << 32;
+
+	w = ring_copy_out(w, pkt, len);
+	w = ring_copy_out(w, &zero, pad);
+	w = ring_copy_out(w, &trailer, 8);
+	/* the packet before the index that publishes it */
+	virt_wmb();
+	WRITE_ONCE(rh->write_index, w);
+	/* write_index out before the doorbell */
+	virt_mb();
+}
+
+static void ring_reset(void)
+{
+	memset(h.ring, 0, RING_PAGES * PAGE_SIZE);
+	out_hdr()->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+	in_hdr()->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+}
+
+struct ring_ctx {
+	const struct hostile_offer *ch;
+	u32 gpadl;
+	u8 pkt[PAGE_SIZE];
+	u8 reply[2 * PAGE_SIZE];
+};
+
+/* Make a ring GPADL of our pages and open ch on it: true when it worked. */
+static bool ring_open(struct ring_ctx *c, const char *step)
+{
+	u64 pfns[RING_PAGES];
+	s64 r;
+
+	ring_reset();
+	ring_pfns(pfns, RING_PAGES);
+	c->gpadl++;
+	r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
+	if (!check(r == 0, step, "ring GPADL %#x of %u pages: status %#llx", c->gpadl,
+		   RING_PAGES, r))
+		return false;
+	r = open_chan(c->ch->relid, c->ch->relid, c->gpadl, RING_DS,
+		      sizeof(struct vmb_msg_open));
+	return check(r == 0, step, "OPENCHANNEL relid %u: status %#llx", c->ch->relid, r);
+}
+
+static void ring_close(struct ring_ctx *c, const char *step)
+{
+	close_chan(c->ch->relid);
+	if (!check(teardown(c->ch->relid, c->gpadl), step,
+		   "CLOSECHANNEL and GPADL_TEARDOWN answered: the bus goes on"))
+		h.leak = true;
+}
+
+/* The host's NEGOTIATE arrives in our inbound ring: returns its length. */
+static int ring_negotiate(struct ring_ctx *c, const char *step)
+{
+	struct vmb_pkt_desc *d = (void *)c->pkt;
+	struct vmb_ic_msg_hdr *ic;
+	int n = ring_read(c->pkt, timeout_ms);
+
+	if (!check(n >= (int)(sizeof(*d) + VMB_IC_HDR_SIZE), step,
+		   "the host's first packet in our inbound ring: %d bytes", n))
+		return -EIO;
+	ic = (void *)(c->pkt + d->offset8 * 8);
+	if (!check(d->type == VMB_PKT_DATA_INBAND && d->offset8 * 8 + VMB_IC_HDR_SIZE <= n &&
+		   ic->ic.icmsgtype == VMB_IC_MSGTYPE_NEGOTIATE, step,
+		   "it is a NEGOTIATE (packet type %u, icmsgtype %u, trans %llu)", d->type,
+		   ic->ic.icmsgtype, d->trans_id))
+		return -EIO;
+	return n;
+}
+
+/* Answer the NEGOTIATE in c->pkt the way hv_utils does: the first versions. */
+static void ring_answer_negotiate(struct ring_ctx *c)
+{
+	struct vmb_pkt_desc *d = (void *)c->pkt, *rd = (void *)c->reply;
+	struct vmb_ic_msg_hdr *ic = (void *)(c->pkt + d->offset8 * 8), *ric;
+	struct vmb_ic_negotiate *neg = (void *)(ic + 1), *rneg;
+	u32 len = sizeof(*rd) + sizeof(*ric) + VMB_IC_NEGOTIATE_REPLY_SIZE;
+	u16 nf = min_t(u16, neg->icframe_vercnt, VMB_IC_MAX_VER_COUNT);
+
+	memset(c->reply, 0, sizeof(c->reply));
+	rd->type = VMB_PKT_DATA_INBAND;
+	rd->offset8 = sizeof(*rd) / 8;
+	rd->len8 = ALIGN(len, 8) / 8;
+	rd->trans_id = d->trans_id;
+	ric = (void *)(rd + 1);
+	*ric = *ic;
+	ric->ic.icflags = VMB_IC_FLAGS_GUEST_REPLY;
+	ric->ic.status = 0;
+	ric->ic.icmsgsize = VMB_IC_NEGOTIATE_REPLY_SIZE;
+	rneg = (void *)(ric + 1);
+	rneg->icframe_vercnt = 1;
+	rneg->icmsg_vercnt = 1;
+	rneg->icversion_data[0] = neg->icversion_data[0];
+	rneg->icversion_data[1] = neg->icversion_data[nf];
+	ring_write(c->reply, len);
+	signal_event(c->ch->conn_id);
+}
+
+/* Junk for the IC parser: sane ring framing, insane IC contents. */
+static void ring_junk(struct ring_ctx *c, const char *step)
+{
+	struct vmb_pkt_desc *d = (void *)c->pkt, *rd = (void *)c->reply;
+	struct vmb_ic_msg_hdr *ric = (void *)(rd + 1);
+	struct vmb_ic_negotiate *rneg = (void *)(ric + 1);
+	u32 i;
+
+	/* random bytes under the NEGOTIATE's transaction id */
+	memset(c->reply, 0, sizeof(c->reply));
+	rd->type = VMB_PKT_DATA_INBAND;
+	rd->offset8 = 2;
+	rd->len8 = 64 / 8;
+	rd->trans_id = d->trans_id;
+	for (i = sizeof(*rd); i < 64; i++)
+		c->reply[i] = (u8)(i * 37 + 11);
+	ring_write(c->reply, 64);
+	/* a reply header claiming a huge body, and counts of 100 each */
+	memset(ric, 0, 48);
+	ric->ic.icmsgtype = VMB_IC_MSGTYPE_NEGOTIATE;
+	ric->ic.icflags = VMB_IC_FLAGS_GUEST_REPLY;
+	ric->ic.icmsgsize = 0xffff;
+	ring_write(c->reply, 64);
+	ric->ic.icmsgsize = 16;
+	rneg->icframe_vercnt = 100;
+	rneg->icmsg_vercnt = 100;
+	ring_write(c->reply, 64);
+	/* a descriptor only, and an offset past the packet's end is caught above */
+	rd->len8 = 2;
+	ring_write(c->reply, 16);
+	signal_event(c->ch->conn_id);
+	msleep(500);
+	note(step, "4 junk IC packets written and signalled");
+}
+
+/* Wait until the host has consumed our outbound ring up to its write index. */
+static bool ring_consumed(unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	while (READ_ONCE(out_hdr()->read_index) != READ_ONCE(out_hdr()->write_index)) {
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(500, 1000);
+	}
+	return true;
+}
+
+enum ring_attack {
+	ATK_WRITE_RANGE,	/* write_index past the ring */
+	ATK_WRITE_ALIGN,	/* write_index not a multiple of 8 */
+	ATK_OFFSET_SMALL,	/* offset8 < 2 */
+	ATK_LEN_SHORT,		/* len8 < offset8 */
+	ATK_LEN_HUGE,		/* len8 longer than the ring */
+	ATK_LEN_AVAIL,		/* len8 longer than what write_index covers */
+	ATK_TOO_BIG,		/* a proper packet, longer than the device takes */
+	ATK_COUNT
+};
+
+static const char * const atk_names[ATK_COUNT] = {
+	[ATK_WRITE_RANGE]	= "ring/write-index-range",
+	[ATK_WRITE_ALIGN]	= "ring/write-index-unaligned",
+	[ATK_OFFSET_SMALL]	= "ring/offset8-small",
+	[ATK_LEN_SHORT]		= "ring/len8-below-offset8",
+	[ATK_LEN_HUGE]		= "ring/len8-huge",
+	[ATK_LEN_AVAIL]		= "ring/len8-past-write",
+	[ATK_TOO_BIG]		= "ring/packet-too-big",
+};
+
+static void ring_attack(struct ring_ctx *c, enum ring_attack a)
+{
+	const char *step = atk_names[a];
+	struct vmb_ring_hdr *oh = out_hdr();
+	struct vmb_pkt_desc *d = (void *)c->reply;
+	u32 w0;
+
+	if (!ring_open(c, step))
+		return;
+	if (ring_negotiate(c, step) < 0)
+		goto out;
+	w0 = READ_ONCE(oh->write_index);
+	memset(c->reply, 0, sizeof(c->reply));
+	d->type = VMB_PKT_DATA_INBAND;
+	switch (a) {
+	case ATK_WRITE_RANGE:
+		WRITE_ONCE(oh->write_index, RING_SIZE + 64);
+		break;
+	case ATK_WRITE_ALIGN:
+		WRITE_ONCE(oh->write_index, 12);
+		break;
+	case ATK_OFFSET_SMALL:
+		d->offset8 = 1;
+		d->len8 = 4;
+		ring_copy_out(w0, d, 32);
+		WRITE_ONCE(oh->write_index, w0 + 40);
+		break;
+	case ATK_LEN_SHORT:
+		d->offset8 = 4;
+		d->len8 = 3;
+		ring_copy_out(w0, d, 32);
+		WRITE_ONCE(oh->write_index, w0 + 40);
+		break;
+	case ATK_LEN_HUGE:
+		d->offset8 = 2;
+		d->len8 = 0xffff;
+		ring_copy_out(w0, d, 16);
+		WRITE_ONCE(oh->write_index, w0 + 24);
+		break;
+	case ATK_LEN_AVAIL:
+		d->offset8 = 2;
+		d->len8 = 64;
+		ring_copy_out(w0, d, 16);
+		WRITE_ONCE(oh->write_index, w0 + 24);
+		break;
+	case ATK_TOO_BIG:
+		d->offset8 = 2;
+		d->len8 = 6000 / 8;
+		ring_write(c->reply, 6000);
+		break;
+	default:
+		break;
+	}
+	/* the lie is out before the doorbell */
+	virt_mb();
+	signal_event(c->ch->conn_id);
+	msleep(1000);
+	check(READ_ONCE(oh->read_index) == 0, step,
+	      "the host took nothing from the lying ring (read_index %u, write_index %u)",
+	      READ_ONCE(oh->read_index), READ_ONCE(oh->write_index));
+out:
+	ring_close(c, step);
+}
+
+static void scenario_ring(void)
+{
+	struct ring_ctx *c;
+	struct vmb_pkt_desc *d;
+	struct vmb_ic_msg_hdr *ic;
+	unsigned int i, bad;
+	u32 w;
+	u16 st;
+	int n;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return;
+	if (connect_bus("ring/connect"))
+		goto out;
+	c->ch = find_offer("heartbeat");
+	if (!check(c->ch, "ring/offers", "a heartbeat channel is offered"))
+		goto out;
+	c->gpadl = 0x5000;
+	d = (void *)c->pkt;
+
+	/* 1. A proper open; junk for the IC parser; then a proper negotiation. */
+	if (!ring_open(c, "ring/open"))
+		goto out;
+	if (ring_negotiate(c, "ring/negotiate") < 0)
+		goto close;
+	ring_junk(c, "ring/junk");
+	check(ring_consumed(timeout_ms), "ring/junk",
+	      "the host consumed the junk without failing the channel");
+	ring_answer_negotiate(c);
+	check(ring_consumed(timeout_ms), "ring/negotiate", "the host consumed our NEGOTIATE answer");
+	n = ring_read(c->pkt, timeout_ms);
+	ic = (void *)(c->pkt + d->offset8 * 8);
+	if (check(n > 0 && ic->ic.icmsgtype == VMB_IC_MSGTYPE_HEARTBEAT, "ring/heartbeat",
+		  "a heartbeat arrived after the negotiation (%d bytes, icmsgtype %u)", n,
+		  n > 0 ? ic->ic.icmsgtype : 0)) {
+		struct vmb_ic_heartbeat *hb = (void *)(ic + 1);
+
+		note("ring/heartbeat", "sequence %llu", hb->seq_num);
+	}
+
+	/* 2. A doorbell storm on the open channel and on ids nobody has. */
+	bad = 0;
+	for (i = 0; i < 20000; i++)
+		if (signal_event(c->ch->conn_id))
+			bad++;
+	check(!bad, "ring/doorbell-storm", "20000 HvSignalEvent on the channel: %u failed", bad);
+	st = signal_event(0x1ff);
+	note("ring/doorbell-unknown", "HvSignalEvent on conn 0x1ff: status %u", st);
+	st = signal_event(0xffffff);
+	note("ring/doorbell-unknown", "HvSignalEvent on conn 0xffffff: status %u", st);
+	st = signal_event((u64)c->ch->conn_id | (5ULL << 32));
+	note("ring/doorbell-unknown", "HvSignalEvent with flag number 5: status %u", st);
+	st = signal_event(~0ULL);
+	check(st != HV_STATUS_SUCCESS, "ring/doorbell-unknown",
+	      "HvSignalEvent with every bit set: status %u", st);
+
+	/* 3. A read index that lies: the host's next heartbeat must not go in. */
+	WRITE_ONCE(in_hdr()->read_index, 13);
+	/* the lie is out before we look at what the host does */
+	virt_mb();
+	msleep(50);
+	w = READ_ONCE(in_hdr()->write_index);
+	msleep(5000);
+	check(READ_ONCE(in_hdr()->write_index) == w, "ring/read-index",
+	      "with read_index 13 the host wrote nothing more (write_index %u, was %u)",
+	      READ_ONCE(in_hdr()->write_index), w);
+	if (hold_ms) {
+		note("ring/hold", "the failed channel stays open for %u ms", hold_ms);
+		msleep(hold_ms);
+	}
+close:
+	ring_close(c, "ring/open");
+
+	/* 4. An open with lying indices already in place is refused. */
+	{
+		u64 pfns[RING_PAGES];
+		s64 r;
+
+		ring_reset();
+		out_hdr()->read_index = 13;
+		ring_pfns(pfns, RING_PAGES);
+		c->gpadl++;
+		r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
+		check(r == 0, "ring/open-lying", "ring GPADL: status %#llx", r);
+		r = open_chan(c->ch->relid, c->ch->relid, c->gpadl, RING_DS,
+			      sizeof(struct vmb_msg_open));
+		check(r > 0, "ring/open-lying", "OPENCHANNEL with read_index 13: status %#llx", r);
+		check(teardown(c->ch->relid, c->gpadl), "ring/open-lying", "its GPADL torn down");
+		c->gpadl++;
+		ring_reset();
+		r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
+		r = r ? r : open_chan(c->ch->relid, c->ch->relid, c->gpadl, 1,
+				      sizeof(struct vmb_msg_open));
+		check(r > 0, "ring/open-layout", "OPENCHANNEL with downstream offset 1: %#llx", r);
+		check(teardown(c->ch->relid, c->gpadl), "ring/open-layout", "its GPADL torn down");
+	}
+
+	/* 5. Each lie in the guest -> host ring, on a fresh open each. */
+	for (i = 0; i < ATK_COUNT; i++)
+		ring_attack(c, i);
+
+	/* 6. After all that the channel opens and works again. */
+	if (ring_open(c, "ring/reopen")) {
+		if (ring_negotiate(c, "ring/reopen") >= 0) {
+			ring_answer_negotiate(c);
+			n = ring_read(c->pkt, timeout_ms);
+			ic = (void *)(c->pkt + d->offset8 * 8);
+			check(n > 0 && ic->ic.icmsgtype == VMB_IC_MSGTYPE_HEARTBEAT, "ring/reopen",
+			      "heartbeats flow again (%d bytes)", n);
+		}
+		ring_close(c, "ring/reopen");
+	}
+	unload_bus("ring/unload");
+out:
+	kfree(c);
+}
+
+/* ---- the module ---- */
+
+static int hostile_run(void *unused)
+{
+	if (!hv_hypercall_pg) {
+		pr_err("HOSTILE setup: FAIL: no hypercall page: not on Hyper-V?\n");
+		return -ENODEV;
+	}
+	if (synic_enable()) {
+		free_all();
+		return -ENOMEM;
+	}
+	note("start", "scenario %s, time-out %u ms", scenario, timeout_ms);
+	if (!strcmp(scenario, "msgs"))
+		scenario_msgs();
+	else if (!strcmp(scenario, "gpadl"))
+		scenario_gpadl();
+	else if (!strcmp(scenario, "ring"))
+		scenario_ring();
+	else
+		check(false, "start", "no scenario called %s", scenario);
+	synic_disable();
+	free_all();
+	pr_info("HOSTILE done: %u checks, %u failed\n", h.checks, h.failed);
+	return 0;
+}
+
+static int __init hostile_init(void)
+{
+	int cpu = cpumask_first(cpu_online_mask);
+
+	/* One vCPU for all of it: the SynIC pages are that VP's. */
+	return smp_call_on_cpu(cpu, hostile_run, NULL, false);
+}
+
+static void __exit hostile_exit(void)
+{
+}
+
+module_init(hostile_init);
+module_exit(hostile_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hvkvm: a hostile VMBus guest, for the host's robustness tests");
