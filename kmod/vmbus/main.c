@@ -10,6 +10,7 @@
  * goes, everything of the VM is closed and freed before detach returns.
  */
 #include <linux/module.h>
+#include <net/genetlink.h>
 #include <linux/slab.h>
 #include <asm/hyperv-tlfs.h>
 
@@ -253,4 +254,5 @@ module_init(vmbus_init);
 module_exit(vmbus_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_ALIAS_GENL_FAMILY(HVKVM_VMBUS_GENL_NAME);
 MODULE_DESCRIPTION("hvkvm VMBus host: channels, rings and integration components");

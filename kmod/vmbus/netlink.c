@@ -37,7 +37,7 @@ static const struct nla_policy vmbus_kvp_set_policy[HVKVM_VMBUS_A_MAX + 1] = {
 };
 
 static const struct genl_multicast_group vmbus_mcgrps[] = {
-	{ .name = HVKVM_VMBUS_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+	{ .name = HVKVM_VMBUS_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family vmbus_family;

@@ -17,6 +17,7 @@
 #include "../vid/vid.h"
 #include "chan.h"
 #include "ring.h"
+#include "icmsg.h"
 
 /*
  * The worker binds connection ids VMBUS_CONN_BASE + 0 .. + 63 to eventfds;
@@ -101,8 +102,8 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 u32 vmbus_chan_state(const struct vmbus_channel *ch);
 
 /* What KVP_GET lists: the host's pairs, then the guest's. */
-#define VMBUS_KVP_KEY_MAX	768	/* UTF-8 of 255 UTF-16 units, NUL */
-#define VMBUS_KVP_VALUE_MAX	3072	/* of 1023 units */
+#define VMBUS_KVP_KEY_MAX	VMB_IC_KVP_KEY_UTF8_MAX	/* UTF-8 of a wire key */
+#define VMBUS_KVP_VALUE_MAX	VMB_IC_KVP_VALUE_UTF8_MAX
 #define VMBUS_KVP_HOST_MAX	64	/* pairs the host keeps per VM */
 #define VMBUS_KVP_GUEST_MAX	32	/* pairs read per guest pool */
 
