@@ -1,0 +1,264 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lab tests of the VMBus host with a stock guest: Debian's kernel, its own
+# hv_vmbus and hv_utils, and Debian's hv_kvp_daemon, in a busybox
+# initramfs (guest-init). TAP:
+#
+#	tools/hvlab run selftests/vmbus/run.sh [TEST...]
+#
+# What the guest sees is read from its console; what the host sees from
+# hvadm (VMBus state in `hvadm -j vm show`). Waits are event-driven with
+# generous time-outs: the lab is emulated and slow.
+set -u
+top=${HVLAB_TOP:?run me through tools/hvlab}
+here=$top/selftests/vmbus
+export PATH=$top/tools/hvadm:$PATH
+export HVKVM_WORKER=$top/tools/worker/hvkvm-worker
+KVER=$(uname -r)
+kernel=/boot/vmlinuz-$KVER
+initrd=/tmp/hvkvm-vmbus/guest.cpio
+export HVKVM_RUN_DIR=/run/hvkvm
+T=${HVKVM_TEST_TIMEOUT:-300}
+
+# The classes the host offers every VM (the integration components).
+IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
+
+all_tests=(connect heartbeat timesync kvp shutdown reboot reload side_by_side)
+
+n=0
+failed=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	printf '# %s\n' "${2//$'\n'/$'\n'# }"
+}
+
+show() { hvadm -j vm show "$1"; }
+field() { show "$1" | jq -r ".[0].$2"; }
+vmbus() { show "$1" | jq -r ".[0].vmbus$2"; }
+console_of() { echo "$HVKVM_RUN_DIR/$1/console.log"; }
+
+# wait_line VM REGEX: a matching console line (they end in \r).
+wait_line() {
+	local end=$((SECONDS + T))
+	while [ "$SECONDS" -lt "$end" ]; do
+		grep -aqE "$2" "$(console_of "$1")" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# wait_for VM JQ-FILTER VALUE: hvadm -j vm show's .[0]FILTER becomes VALUE.
+wait_for() {
+	local end=$((SECONDS + T))
+	while [ "$SECONDS" -lt "$end" ]; do
+		[ "$(show "$1" 2>/dev/null | jq -r ".[0]$2")" = "$3" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+define() {
+	hvadm vm delete "$1" 2>/dev/null
+	hvadm vm create "$1" memory 512M vcpus "${3:-1}" kernel "$kernel" \
+		initrd "$initrd" cmdline "console=ttyS0 quiet hvtest=$2"
+}
+
+# up VM ACTION [VCPUS]: define, start, and wait for the guest's ICs.
+up() {
+	define "$@" && hvadm vm start "$1" timeout "$T" &&
+		wait_line "$1" '^HVTEST (ready|reloaded)'
+}
+
+diag() {
+	echo "--- hvadm vm show $1:"
+	hvadm vm show "$1" 2>&1
+	echo "--- console:"
+	tail -n 25 "$(console_of "$1")" 2>/dev/null
+	echo "--- host kernel:"
+	dmesg | grep -E 'hvkvm' | tail -n 10
+}
+
+down() {
+	hvadm vm stop "$1" force >/dev/null 2>&1
+	hvadm vm delete "$1" >/dev/null 2>&1
+}
+
+# heartbeat VM: the last sequence number the guest answered.
+heartbeat() {
+	vmbus "$1" | jq -r '.ics[] | select(.name == "heartbeat") | .heartbeat_seq'
+}
+
+# ---- tests ------------------------------------------------------------------
+
+test_connect() {
+	local why= c log
+	up v1 ics 2 || why+="the guest did not come up; "
+	log=$(console_of v1)
+	grep -aq 'hv_vmbus: Vmbus version:5.3' "$log" ||
+		why+="the guest did not negotiate 5.3; "
+	for c in $IC_CLASSES; do
+		grep -aq "^HVTEST dev {$c}" "$log" || why+="the guest has no device of class $c; "
+	done
+	[ "$(vmbus v1 .connected)" = true ] || why+="the host does not see the guest connected; "
+	[ "$(vmbus v1 .version)" = 5.3 ] || why+="the host reports version $(vmbus v1 .version); "
+	for c in $IC_CLASSES; do
+		[ "$(vmbus v1 ".channels[] | select(.type == \"$c\") | .state")" = open ] ||
+			why+="the host's channel of class $c is not open; "
+	done
+	grep -aqE 'hv_utils: Heartbeat IC version 3\.0' "$log" ||
+		why+="hv_utils did not take heartbeat 3.0; "
+	grep -aqE 'hv_utils: Shutdown IC version 3\.2' "$log" ||
+		why+="hv_utils did not take shutdown 3.2; "
+	[ "$(vmbus v1 '.ics[] | select(.name == "shutdown") | .message_version')" = 3.2 ] ||
+		why+="the host does not report shutdown 3.2; "
+	[ -z "$why" ] && ok "a stock guest connects (VMBus 5.3) and opens every IC channel" ||
+		not_ok "connect" "$why$(diag v1)"
+	down v1
+}
+
+test_heartbeat() {
+	local why= a b end
+	up v2 ics || why+="the guest did not come up; "
+	wait_for v2 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
+		why+="heartbeat not ready; "
+	a=$(heartbeat v2)
+	end=$((SECONDS + T))
+	b=$a
+	while [ "$SECONDS" -lt "$end" ] && [ "${b:-0}" -le $((${a:-0} + 2)) ]; do
+		sleep 1
+		b=$(heartbeat v2)
+	done
+	[ "${b:-0}" -gt $((${a:-0} + 2)) ] || why+="the heartbeat stayed at $a..$b; "
+	[ -z "$why" ] && ok "the guest's heartbeat advances on the host ($a to $b)" ||
+		not_ok "heartbeat" "$why$(diag v2)"
+	down v2
+}
+
+test_timesync() {
+	local why= before now t log
+	up v3 ics || why+="the guest did not come up; "
+	log=$(console_of v3)
+	before=$(grep -a '^HVTEST time-before' "$log" | head -n1 | tr -dc '0-9')
+	[ "${before:-0}" -lt 1100000000 ] || why+="the guest's clock was not skewed ($before); "
+	# The first SYNC comes right after hv_utils negotiates.
+	wait_line v3 '^HVTEST time 1[7-9]' || why+="the guest's clock was never corrected; "
+	t=$(grep -a '^HVTEST time 1[7-9]' "$log" | tail -n1 | tr -dc '0-9')
+	now=$(date +%s)
+	[ -n "$t" ] && [ $((now - t)) -lt 120 ] && [ $((t - now)) -lt 120 ] ||
+		why+="the guest's clock $t is far from the host's $now; "
+	[ -z "$why" ] && ok "time sync corrects a skewed guest clock" ||
+		not_ok "time sync" "$why$(diag v3)"
+	down v3
+}
+
+test_kvp() {
+	local why= out
+	up v4 ics || why+="the guest did not come up; "
+	wait_for v4 '.vmbus.ics[] | select(.name == "kvp") | .state' ready ||
+		why+="KVP not ready (hv_kvp_daemon runs in the guest); "
+	hvadm vm kvp v4 set hvtest-key "hello from the host" || why+="kvp set failed; "
+	wait_line v4 '^HVTEST kvp hvtest-key=hello from the host' ||
+		why+="the guest did not get the pair; "
+	out=$(hvadm -j vm kvp v4)
+	[ "$(jq -r '.[] | select(.key == "FullyQualifiedDomainName") | .value' <<<"$out")" = hvtest-guest ] ||
+		why+="the guest's own pairs do not name it: $out; "
+	[ "$(jq -r '.[] | select(.key == "hvtest-key") | .pool' <<<"$out")" = external ] ||
+		why+="the host's pair is not listed; "
+	[ -z "$why" ] && ok "KVP: a host pair reaches the guest, the guest's pairs reach the host" ||
+		not_ok "kvp" "$why$(diag v4)"
+	down v4
+}
+
+test_shutdown() {
+	local why= out
+	up v5 ics || why+="the guest did not come up; "
+	wait_for v5 '.vmbus.ics[] | select(.name == "shutdown") | .state' ready ||
+		why+="shutdown IC not ready; "
+	out=$(hvadm vm shutdown v5 2>&1) || why+="shutdown failed: $out; "
+	wait_line v5 '^HVTEST poweroff requested' || why+="the guest was not asked to power off; "
+	wait_for v5 .state off || why+="the VM is not off; "
+	[ -z "$why" ] && ok "graceful shutdown through the shutdown IC" ||
+		not_ok "shutdown" "$why$(diag v5)"
+	down v5
+}
+
+test_reboot() {
+	local why= out
+	up v6 ics || why+="the guest did not come up; "
+	wait_for v6 '.vmbus.ics[] | select(.name == "shutdown") | .state' ready ||
+		why+="shutdown IC not ready; "
+	out=$(hvadm vm shutdown v6 reboot 2>&1) || why+="reboot failed: $out; "
+	wait_line v6 '^HVTEST reboot requested' || why+="the guest was not asked to reboot; "
+	# The worker power-cycles the VM; the guest comes up a second time.
+	local end=$((SECONDS + T))
+	while [ "$SECONDS" -lt "$end" ] &&
+		[ "$(grep -ac '^HVTEST ready' "$(console_of v6)")" -lt 2 ]; do
+		sleep 0.5
+	done
+	[ "$(grep -ac '^HVTEST ready' "$(console_of v6)")" -ge 2 ] ||
+		why+="the guest did not come up again; "
+	wait_for v6 .vmbus.connected true || why+="not connected after the reboot; "
+	[ -z "$why" ] && ok "reboot through the shutdown IC; the guest connects again" ||
+		not_ok "reboot" "$why$(diag v6)"
+	down v6
+}
+
+test_reload() {
+	local why= log
+	up v7 reload || why+="the guest did not come up; "
+	log=$(console_of v7)
+	grep -aq '^HVTEST unloaded' "$log" || why+="hv_vmbus did not unload; "
+	grep -aq '^HVTEST reloaded: 2 connections' "$log" || why+="no second connection; "
+	[ "$(grep -ac '^HVTEST dev ' "$log")" -ge 4 ] || why+="devices missing after the reload; "
+	wait_for v7 .vmbus.connected true || why+="the host does not see it connected; "
+	wait_for v7 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
+		why+="no heartbeat after the reload; "
+	[ -z "$why" ] && ok "unloading and reloading hv_vmbus in the guest reconnects" ||
+		not_ok "reload" "$why$(diag v7)"
+	down v7
+}
+
+test_side_by_side() {
+	local why= a b
+	up s1 ics || why+="s1 did not come up; "
+	up s2 ics || why+="s2 did not come up; "
+	wait_for s2 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
+		why+="s2 heartbeat not ready; "
+	hvadm vm shutdown s1 >/dev/null || why+="s1 shutdown failed; "
+	wait_for s1 .state off || why+="s1 is not off; "
+	a=$(heartbeat s2)
+	sleep 8
+	b=$(heartbeat s2)
+	[ "${b:-0}" -gt "${a:-0}" ] || why+="s2's heartbeat stopped at $a; "
+	[ "$(vmbus s2 .connected)" = true ] || why+="s2 not connected; "
+	[ -z "$why" ] && ok "a second VM is unaffected by the first's shutdown" ||
+		not_ok "side by side" "$why$(diag s2)"
+	down s1
+	down s2
+}
+
+# ---- main -------------------------------------------------------------------
+
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+"$top/tools/lab/mkinitramfs" -m hv_vmbus -m hv_utils \
+	-f /usr/sbin/hv_kvp_daemon:/usr/sbin/hv_kvp_daemon \
+	-f /lib/x86_64-linux-gnu/libc.so.6:/lib/x86_64-linux-gnu/libc.so.6 \
+	-f /lib64/ld-linux-x86-64.so.2:/lib64/ld-linux-x86-64.so.2 \
+	"$here/guest-init" "$initrd" ||
+	{ echo "1..1"; echo "not ok 1 cannot build the guest initramfs"; exit 1; }
+
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
+echo "1..${#tests[@]}"
+for t in "${tests[@]}"; do
+	"test_$t"
+done
+[ "$failed" = 0 ]
