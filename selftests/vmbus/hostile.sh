@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A hostile VMBus guest cannot hurt the host or another guest. TAP:
+#
+#	tools/hvlab run selftests/vmbus/hostile.sh
+#
+# A stock guest (hv_vmbus, hv_utils) runs alongside a guest without
+# hv_vmbus whose guest/hostile/hvkvm_hostile.ko speaks VMBus with raw
+# hypercalls and breaks its rules (scenarios msgs, gpadl, ring; each one
+# checks the host's answers itself and ends "HOSTILE done: N checks, M
+# failed"). The host must log the faults, fail the channel, and go on: the
+# stock guest's heartbeat keeps advancing, a guest started afterwards
+# connects, and L1's kernel log stays clean (hvlab checks that).
+set -u
+top=${HVLAB_TOP:?run me through tools/hvlab}
+here=$top/selftests/vmbus
+kernel=/boot/vmlinuz-$KVER
+ko=$top/guest/hostile/hvkvm_hostile.ko
+work=/tmp/hvkvm-hostile
+initrd=$work/guest.cpio
+export HVKVM_RUN_DIR=/run/hvkvm
+T=${HVKVM_TEST_TIMEOUT:-300}
+HOLD_MS=10000		# the failed ring channel stays open this long
+SCENARIOS=(msgs gpadl ring)
+NTESTS=8
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	printf '# %s\n' "${2//$'\n'/$'\n'# }"
+}
+
+field() { hvadm -j vm show "$1" | jq -r ".[0].$2"; }
+console_of() { field "$1" console_log; }
+vmbus() { python3 "$here/vmbus-state.py" "$1" 2>/dev/null; }
+heartbeat() { vmbus "$1" | jq -r '.ics[] | select(.name == "heartbeat") | .heartbeat_seq'; }
+
+# wait_line VM REGEX [SECS]: the VM's console log gets a matching line
+# (serial lines end in \r: end patterns with ([^0-9]|$), not $).
+wait_line() {
+	local end=$((SECONDS + ${3:-$T})) log
+	while [ "$SECONDS" -lt "$end" ]; do
+		log=$(console_of "$1")
+		[ "$log" != null ] && grep -aqE "$2" "$log" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# wait_vmbus VM JQ-FILTER VALUE: the VM's VMBus state gets there.
+wait_vmbus() {
+	local end=$((SECONDS + T))
+	while [ "$SECONDS" -lt "$end" ]; do
+		[ "$(vmbus "$1" | jq -r "$2" 2>/dev/null)" = "$3" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
+# define VM ROLE: 512 MiB, one vCPU (the hostile module keeps to one VP)
+define() {
+	hvadm vm delete "$1" 2>/dev/null
+	hvadm vm create "$1" memory 512M vcpus 1 kernel "$kernel" initrd "$initrd" \
+		cmdline "console=ttyS0 quiet hostile=$2 hostile_hold=$HOLD_MS"
+}
+
+diag() {
+	local log
+	log=$(console_of "$1" 2>/dev/null)
+	echo "--- hvadm vm show $1:"
+	hvadm vm show "$1" 2>&1
+	echo "--- vmbus:"
+	vmbus "$1"
+	echo "--- console:"
+	[ -n "$log" ] && [ "$log" != null ] && tail -n 15 "$log"
+}
+
+# The kernel log since this script started.
+klog() { dmesg | sed -n '/hostile.sh: start/,$p'; }
+
+# ---- main -------------------------------------------------------------------
+
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+mkdir -p "$work"
+echo "1..$NTESTS"
+if [ ! -f "$ko" ] ||
+   ! "$top/tools/lab/mkinitramfs" -m hv_vmbus -m hv_utils -f "$ko:/lib/hvkvm_hostile.ko" \
+	"$here/hostile-init" "$initrd" >"$work/mkinitramfs.log" 2>&1; then
+	not_ok "cannot build the guest initramfs (is guest/hostile built?)" "$(cat "$work/mkinitramfs.log" 2>/dev/null)"
+	exit 1
+fi
+echo "hostile.sh: start" >/dev/kmsg
+
+# 1. The stock guest comes up and its heartbeat runs.
+why=
+define s1 stock
+hvadm vm start s1 timeout "$T" || why+="start failed; "
+wait_line s1 '^HVTEST stock ready' || why+="the guest did not come up; "
+wait_vmbus s1 '.ics[] | select(.name == "heartbeat") | .state' ready ||
+	why+="heartbeat not ready; "
+hb0=$(heartbeat s1)
+[ -z "$why" ] && ok "a stock guest connects and answers heartbeats (seq $hb0)" ||
+	not_ok "stock guest" "$why$(diag s1)"
+
+# 2-4. The hostile guest runs its scenarios; each must pass its own checks.
+define h1 "$(IFS=,; echo "${SCENARIOS[*]}")"
+hvadm vm start h1 timeout "$T" || echo "# h1 start failed"
+# 5. While it holds the failed ring channel open, the host shows it failed.
+why=
+if wait_line h1 'HOSTILE ring/hold' 900; then
+	st=$(vmbus h1 | jq -c '[.channels[] | select(.state == "failed")]')
+	case $st in
+	*'"class":"heartbeat"'*"read index lies"*) ;;
+	*) why+="the host shows no failed heartbeat channel: $st; " ;;
+	esac
+	hb_mid=$(heartbeat s1)
+else
+	why+="the ring scenario never held its failed channel; "
+fi
+wait_line h1 '^HVTEST hostile finished' 900 || echo "# h1 did not finish"
+log=$(console_of h1)
+# Kept for reading afterwards: the module's every step is in it.
+[ -n "${HVLAB_OUT:-}" ] && cp "$log" "$HVLAB_OUT/hostile-h1.console" 2>/dev/null
+for s in "${SCENARIOS[@]}"; do
+	# The scenario's block of the log: from its start to the next one's.
+	blk=$(sed -n "/^HVTEST scenario $s/,/^HVTEST insmod $s/p" "$log" | tr -d '\r')
+	done_line=$(grep -a 'HOSTILE done:' <<<"$blk" | tail -n1)
+	checks=$(sed -nE 's/.*HOSTILE done: ([0-9]+) checks, ([0-9]+) failed.*/\1/p' <<<"$done_line")
+	nfail=$(sed -nE 's/.*HOSTILE done: ([0-9]+) checks, ([0-9]+) failed.*/\2/p' <<<"$done_line")
+	if [ -n "$checks" ] && [ "$checks" -gt 0 ] && [ "$nfail" = 0 ]; then
+		ok "hostile $s: the host passed all $checks checks"
+	else
+		not_ok "hostile $s: ${done_line:-no end line}" \
+			"$(grep -a 'FAIL' <<<"$blk")
+$(tail -n 5 <<<"$blk")$(diag h1)"
+	fi
+done
+[ -z "$why" ] && ok "the host shows the hostile guest's channel failed: read index lies" ||
+	not_ok "failed channel visible on the host" "$why$(diag h1)"
+
+# 6. The host logged the hostile guest's faults and failed its channels.
+why=
+k=$(klog)
+nf=$(grep -c 'h1: guest fault' <<<"$k")
+[ "$nf" -gt 0 ] || why+="no guest fault logged for h1; "
+lie=$(grep -c "h1: channel [0-9]* (heartbeat) failed: the guest's ring indices lie" <<<"$k")
+big=$(grep -c "h1: channel [0-9]* (heartbeat) failed: a packet longer than the device takes" <<<"$k")
+rd=$(grep -c "h1: channel [0-9]* (heartbeat) failed: the guest's read index lies" <<<"$k")
+[ "$lie" = 6 ] && [ "$big" = 1 ] && [ "$rd" = 1 ] ||
+	why+="channel failures: $lie lying rings (want 6), $big too big (1), $rd read index (1); "
+[ -z "$why" ] && ok "the host logged h1's faults ($nf lines, rate-limited) and failed its channel 8 times" ||
+	not_ok "host log" "$why$(grep -a 'h1:' <<<"$k" | tail -n 20)"
+
+# 7. The stock guest never noticed.
+why=
+grep -qE 's1: (guest fault|channel .* failed|heartbeat lost)' <<<"$k" &&
+	why+="s1 has faults: $(grep -E 's1: (guest fault|channel|heartbeat)' <<<"$k" | head -n 3); "
+[ "$(field s1 state)" = running ] || why+="s1 not running; "
+hb1=$(heartbeat s1)
+[ "${hb1:-0}" -gt $((${hb_mid:-${hb0:-0}})) ] && [ "${hb_mid:-0}" -gt "${hb0:-0}" ] ||
+	why+="heartbeat did not advance: $hb0, $hb_mid, $hb1; "
+[ "$(vmbus s1 | jq '[.channels[] | select(.state == "failed")] | length')" = 0 ] ||
+	why+="s1 has failed channels; "
+a=$(grep -ac '^HVTEST tick' "$(console_of s1)")
+wait_line s1 "^HVTEST tick $((a + 2))([^0-9]|\$)" 60 || why+="s1 stopped ticking; "
+[ -z "$why" ] && ok "the stock guest kept running, its heartbeat advanced ($hb0, $hb_mid, $hb1)" ||
+	not_ok "stock guest alongside" "$why$(diag s1)"
+
+# 8. The hostile guest went down by itself; a stock guest on the same
+# definition connects.
+why=
+end=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$end" ] && [ "$(field h1 state)" != off ]; do sleep 0.5; done
+[ "$(field h1 state)" = off ] || why+="h1 is $(field h1 state), not off; "
+hvadm vm stop h1 force >/dev/null 2>&1
+define h1 stock
+hvadm vm start h1 timeout "$T" || why+="restart failed; "
+wait_line h1 '^HVTEST stock ready' || why+="the stock guest did not come up; "
+wait_vmbus h1 '.ics[] | select(.name == "heartbeat") | .state' ready ||
+	why+="its heartbeat is not ready; "
+[ -z "$why" ] && ok "after the hostile guest a stock guest on the same VM connects" ||
+	not_ok "stock guest after the hostile one" "$why$(diag h1)"
+
+[ -n "${HVLAB_OUT:-}" ] && klog >"$HVLAB_OUT/hostile-klog.txt"
+for v in h1 s1; do
+	hvadm vm stop "$v" force >/dev/null 2>&1
+	hvadm vm delete "$v" >/dev/null 2>&1
+done
+[ "$n" = "$NTESTS" ] || not_ok "the plan said $NTESTS tests, $n ran" ""
+[ "$failed" = 0 ]

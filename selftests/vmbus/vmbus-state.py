@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Print a running VM's VMBus state as JSON, asked of hvkvm_vmbus (VM_GET).
+
+    vmbus-state.py NAME
+
+A small stand-in for hvadm until it shows VMBus: connected, version,
+faults, each channel (relid, class, state, error, packets) and each IC
+(name, state, heartbeat_seq). Attribute numbers follow
+include/uapi/linux/hvkvm_vmbus.h.
+"""
+import json
+import os
+import socket
+import struct
+import sys
+
+NETLINK_GENERIC = 16
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+NLM_F_REQUEST = 1
+NLMSG_ERROR = 2
+
+CMD_VM_GET = 1
+A_VM_NAME, A_CONNECTED, A_VERSION, A_FAULTS, A_CHANNELS, A_ICS = 2, 3, 4, 7, 8, 9
+CH_CLASS, CH_RELID, CH_STATE, CH_PKTS_IN, CH_PKTS_OUT, CH_ERROR = 3, 7, 9, 13, 14, 17
+IC_NAME, IC_STATE, IC_HB_SEQ = 3, 4, 8
+CHAN_STATES = ["offered", "closed", "open", "rescinded", "failed"]
+IC_STATES = ["closed", "negotiating", "ready", "no-common-version", "lost"]
+
+
+def attrs(buf):
+    out = {}
+    off = 0
+    while off + 4 <= len(buf):
+        alen, atype = struct.unpack_from("HH", buf, off)
+        if alen < 4:
+            break
+        out.setdefault(atype & 0x3fff, []).append(buf[off + 4:off + alen])
+        off += (alen + 3) & ~3
+    return out
+
+
+def one(a, t, fmt=None):
+    v = a.get(t)
+    if not v:
+        return None
+    if fmt == "s":
+        return v[0].split(b"\0")[0].decode()
+    return struct.unpack_from(fmt, v[0])[0]
+
+
+def request(sock, ftype, cmd, payload):
+    msg = struct.pack("BBH", cmd, 1, 0) + payload
+    sock.send(struct.pack("IHHII", 16 + len(msg), ftype, NLM_F_REQUEST, 1, 0) + msg)
+    data = sock.recv(1 << 20)
+    mlen, mtype = struct.unpack_from("IH", data, 0)
+    if mtype == NLMSG_ERROR:
+        err = struct.unpack_from("i", data, 16)[0]
+        raise OSError(-err, os.strerror(-err))
+    return attrs(data[20:mlen])
+
+
+def nla_str(t, s):
+    b = s.encode() + b"\0"
+    return struct.pack("HH", 4 + len(b), t) + b + b"\0" * ((4 - len(b) % 4) % 4)
+
+
+def main():
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    sock.bind((0, 0))
+    fam = request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                  nla_str(CTRL_ATTR_FAMILY_NAME, "hvkvm_vmbus"))
+    fid = one(fam, CTRL_ATTR_FAMILY_ID, "H")
+    a = request(sock, fid, CMD_VM_GET, nla_str(A_VM_NAME, sys.argv[1]))
+    res = {
+        "name": one(a, A_VM_NAME, "s"),
+        "connected": bool(one(a, A_CONNECTED, "B")),
+        "version": one(a, A_VERSION, "I"),
+        "faults": one(a, A_FAULTS, "Q"),
+        "channels": [],
+        "ics": [],
+    }
+    for nest in a.get(A_CHANNELS, []):
+        for c in attrs(nest).get(2, []):
+            c = attrs(c)
+            st = one(c, CH_STATE, "I")
+            res["channels"].append({
+                "relid": one(c, CH_RELID, "I"),
+                "class": one(c, CH_CLASS, "s"),
+                "state": CHAN_STATES[st] if st < len(CHAN_STATES) else st,
+                "error": one(c, CH_ERROR, "s"),
+                "pkts_in": one(c, CH_PKTS_IN, "Q"),
+                "pkts_out": one(c, CH_PKTS_OUT, "Q"),
+            })
+    for nest in a.get(A_ICS, []):
+        for i in attrs(nest).get(2, []):
+            i = attrs(i)
+            st = one(i, IC_STATE, "I")
+            res["ics"].append({
+                "name": one(i, IC_NAME, "s"),
+                "state": IC_STATES[st] if st < len(IC_STATES) else st,
+                "heartbeat_seq": one(i, IC_HB_SEQ, "Q"),
+            })
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (OSError, IndexError, TypeError) as e:
+        print("vmbus-state: %s" % e, file=sys.stderr)
+        sys.exit(1)
