@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for kmod/vmbus/chan.c: one bus, fed a sequence of
+ * guest messages and host actions, with fake ops that check what the
+ * host does after every step and that nothing leaks at the end.
+ *
+ * Input: records, until the input runs out:
+ *   kind < 0xe0:  a guest message: u8 conn, u8 len, then len bytes (or
+ *                 what is left). conn < 0xf0 is connection 1 or 4 (its
+ *                 low bit), else the raw id conn - 0xf0.
+ *   0xe0..0xe7:   add channel slot kind & 7 (u8 arg: its sub-channel index)
+ *   0xe8..0xef:   remove channel slot kind & 7
+ *   0xf0:         reset the bus
+ *   0xf1:         u8 n: the n-th allocation from now fails (0: none)
+ *   0xf2:         toggle failing posts
+ *   0xf3:         toggle failing chan_open
+ *   0xf4:         toggle failing chan_retarget
+ *   0xf5:         a GPADL as Linux sends it: u8 relid, u16 pages (mod
+ *                 8191), u8 pfn base (0xff: outside guest memory); the
+ *                 handles count up from 0x100000
+ *   0xf6:         OPENCHANNEL as Linux sends it: u8 relid, u8 vp, u8
+ *                 downstream offset, on the last 0xf5 handle
+ *   others:       nothing
+ *
+ * Checked after each step: every message posted is one a Linux guest
+ * takes (a host-to-guest type, its exact size, a VP that exists); the
+ * bus's GPADL list holds only live allocations, with distinct handles,
+ * counted right, and ring GPADLs belong to open channels; allocations
+ * live stay within what the bus's limits allow; the fake's view of open
+ * channels matches the bus's; chan_gone comes once per channel and only
+ * for a channel that was added. At the end, vmb_bus_destroy leaves no
+ * allocation and every channel gone.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan.h"
+
+/* The ops have the signatures struct vmb_ops gives; not all use all. */
+#pragma clang diagnostic ignored "-Wunused-parameter"
+
+#define check(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: check failed: %s\n",		\
+			__FILE__, __LINE__, #cond);			\
+		abort();						\
+	}								\
+} while (0)
+
+#define NVPS		4
+#define NSLOTS		8
+#define RELID_MAX	16
+#define CONN_BASE	0x2000
+#define MEM_PAGES	(1u << 20)
+
+/* Allocations carry a header: a live marker and their size. */
+#define ALLOC_LIVE	0xa110ca7eu
+#define ALLOC_DEAD	0xdeadbeefu
+#define HDR		16
+
+enum slot_state { SLOT_FREE, SLOT_ADDED };
+
+struct fake {
+	struct vmb_bus bus;		/* first: the ops find us by it */
+	long live;
+	u64 live_bytes;
+	u32 fail_alloc;			/* countdown; 0: never */
+	bool fail_post, fail_open, fail_retarget;
+	struct vmb_chan chans[NSLOTS];
+	enum slot_state slot[NSLOTS];
+	bool open[NSLOTS];
+	u32 gone[NSLOTS];		/* in this incarnation */
+	u32 next_handle, last_handle;
+};
+
+static struct fake F;
+static int trace = -1;		/* FUZZ_CHAN_TRACE=1: print what is posted */
+
+static int slot_of(struct vmb_chan *c)
+{
+	check(c >= F.chans && c < F.chans + NSLOTS);
+	return c - F.chans;
+}
+
+static u32 rd32(const void *b, size_t off)
+{
+	u32 v;
+
+	memcpy(&v, (const u8 *)b + off, 4);
+	return v;
+}
+
+static u32 host_msg_size(u32 type)
+{
+	switch (type) {
+	case VMB_MSG_OFFERCHANNEL:		return 196;
+	case VMB_MSG_RESCIND_CHANNELOFFER:	return 12;
+	case VMB_MSG_ALLOFFERS_DELIVERED:	return 8;
+	case VMB_MSG_OPENCHANNEL_RESULT:	return 20;
+	case VMB_MSG_GPADL_CREATED:		return 20;
+	case VMB_MSG_GPADL_TORNDOWN:		return 12;
+	case VMB_MSG_VERSION_RESPONSE:		return 16;
+	case VMB_MSG_UNLOAD_RESPONSE:		return 8;
+	case VMB_MSG_TL_CONNECT_RESULT:		return 44;
+	case VMB_MSG_MODIFYCHANNEL_RESPONSE:	return 16;
+	default:				return 0;
+	}
+}
+
+static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
+{
+	u32 type;
+
+	check(bus == &F.bus);
+	check(len >= 8 && len <= VMB_MSG_MAX);
+	type = rd32(msg, 0);
+	check(host_msg_size(type) == len);
+	check(rd32(msg, 4) == 0);
+	check(vp < NVPS);
+	if (type == VMB_MSG_OFFERCHANNEL) {
+		u32 relid = rd32(msg, 184);
+
+		check(relid && relid <= RELID_MAX);
+		check(rd32(msg, 192) == CONN_BASE + relid);
+		check(bus->chans[relid]);
+	}
+	if (type == VMB_MSG_VERSION_RESPONSE)
+		check(rd32(msg, 12) == VMB_MESSAGE_CONN_ID);
+	if (trace)
+		fprintf(stderr, "post %s %#x %#x %#x\n", vmb_msg_name(type),
+			len >= 12 ? rd32(msg, 8) : 0, len >= 16 ? rd32(msg, 12) : 0,
+			len >= 20 ? rd32(msg, 16) : 0);
+	return F.fail_post ? -EAGAIN : 0;
+}
+
+static void *op_zalloc(struct vmb_bus *bus, u32 size)
+{
+	u32 *h;
+
+	if (F.fail_alloc && !--F.fail_alloc)
+		return NULL;
+	h = calloc(1, HDR + (size_t)size);
+	check(h);
+	h[0] = ALLOC_LIVE;
+	h[1] = size;
+	F.live++;
+	F.live_bytes += size;
+	return (u8 *)h + HDR;
+}
+
+static bool alloc_live(const void *p)
+{
+	return p && ((const u32 *)((const u8 *)p - HDR))[0] == ALLOC_LIVE;
+}
+
+static void op_free(struct vmb_bus *bus, void *p)
+{
+	u32 *h;
+
+	if (!p)
+		return;
+	h = (u32 *)((u8 *)p - HDR);
+	check(h[0] == ALLOC_LIVE);
+	h[0] = ALLOC_DEAD;
+	F.live--;
+	F.live_bytes -= h[1];
+	free(h);
+}
+
+static int op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *g)
+{
+	u32 i;
+
+	check(alloc_live(g) && alloc_live(g->pfns) && g->npfns);
+	check(!g->complete && !g->host);
+	for (i = 0; i < g->npfns; i++)
+		if (g->pfns[i] >= MEM_PAGES)
+			return -EFAULT;
+	g->host = op_zalloc(bus, 8);
+	return g->host ? 0 : -ENOMEM;
+}
+
+static void op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g)
+{
+	check(g->complete && !g->ring);
+	op_free(bus, g->host);
+	g->host = NULL;
+}
+
+static int op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
+			struct vmb_gpadl *g)
+{
+	int s = slot_of(c);
+
+	check(F.slot[s] == SLOT_ADDED && !F.open[s]);
+	check(c->state == VMB_CHAN_CLOSED && c->offered);
+	check(alloc_live(g) && g->complete && !g->ring);
+	check(g->relid == c->relid && g->handle == c->ring_gpadl);
+	check(c->downstream >= 2 && c->downstream + 2 <= g->npfns);
+	check(c->target_vp < NVPS);
+	if (F.fail_open)
+		return -EINVAL;
+	F.open[s] = true;
+	return 0;
+}
+
+static void op_chan_close(struct vmb_bus *bus, struct vmb_chan *c)
+{
+	int s = slot_of(c);
+
+	check(F.open[s] && c->state == VMB_CHAN_OPEN);
+	F.open[s] = false;
+}
+
+static int op_chan_retarget(struct vmb_bus *bus, struct vmb_chan *c, u32 vp)
+{
+	check(F.open[slot_of(c)] && vp < NVPS);
+	return F.fail_retarget ? -EIO : 0;
+}
+
+static void op_chan_gone(struct vmb_bus *bus, struct vmb_chan *c)
+{
+	int s = slot_of(c);
+	u32 relid;
+
+	check(F.slot[s] == SLOT_ADDED && !F.open[s]);
+	check(++F.gone[s] == 1);
+	for (relid = 1; relid <= RELID_MAX; relid++)
+		check(bus->chans[relid] != c);
+	F.slot[s] = SLOT_FREE;
+}
+
+static void op_connection(struct vmb_bus *bus, u32 version)
+{
+	unsigned int i;
+	bool known = !version;
+
+	for (i = 0; i < vmb_nversions; i++)
+		known |= vmb_versions[i] == version;
+	check(known);
+}
+
+static void op_fault(struct vmb_bus *bus, const char *what, u32 a, u32 b)
+{
+	check(what);
+}
+
+static const struct vmb_ops fake_ops = {
+	.post		= op_post,
+	.zalloc		= op_zalloc,
+	.free		= op_free,
+	.gpadl_create	= op_gpadl_create,
+	.gpadl_destroy	= op_gpadl_destroy,
+	.chan_open	= op_chan_open,
+	.chan_close	= op_chan_close,
+	.chan_retarget	= op_chan_retarget,
+	.chan_gone	= op_chan_gone,
+	.connection	= op_connection,
+	.fault		= op_fault,
+};
+
+/* The bus's state against the fake's, after every step. */
+static void check_bus(void)
+{
+	struct vmb_bus *bus = &F.bus;
+	struct vmb_gpadl *g, *h;
+	u32 n = 0, bytes = 0, relid;
+	int s;
+
+	for (g = bus->gpadls; g; g = g->next) {
+		check(alloc_live(g));
+		check(++n <= VMB_GPADLS_MAX);
+		bytes += g->buflen;
+		check(g->handle);
+		for (h = g->next; h; h = h->next)
+			check(h->handle != g->handle);
+		check(g->relid && g->relid <= RELID_MAX && bus->chans[g->relid]);
+		check(bus->chans[g->relid]->state != VMB_CHAN_RESCINDED);
+		if (g->complete) {
+			check(!g->area && alloc_live(g->pfns) && alloc_live(g->host));
+			check(g->npfns && g->npfns * 8 <= g->buflen);
+		} else {
+			check(alloc_live(g->area) && !g->pfns && !g->ring);
+			check(g->have < g->buflen);
+		}
+		if (g->ring) {
+			struct vmb_chan *c = bus->chans[g->relid];
+
+			check(c->state == VMB_CHAN_OPEN && c->ring_gpadl == g->handle);
+		}
+	}
+	check(n == bus->ngpadls);
+	check(bytes == bus->gpadl_bytes && bytes <= VMB_GPADL_BYTES_MAX);
+	/* g, area or pfns, host: three a GPADL; the rest is nothing. */
+	check(F.live <= 3 * (long)n);
+	check(F.live_bytes <= 2ull * bytes + n * (sizeof(*g) + 8));
+	for (relid = 1; relid <= RELID_MAX; relid++) {
+		struct vmb_chan *c = bus->chans[relid];
+
+		if (!c)
+			continue;
+		s = slot_of(c);
+		check(F.slot[s] == SLOT_ADDED && c->relid == relid);
+		check(F.open[s] == (c->state == VMB_CHAN_OPEN));
+		if (c->state == VMB_CHAN_OPEN) {
+			g = NULL;
+			for (h = bus->gpadls; h; h = h->next)
+				if (h->handle == c->ring_gpadl)
+					g = h;
+			check(g && g->ring && g->relid == relid);
+			check(bus->connected && c->offered);
+		}
+		if (!bus->connected)
+			check(!c->offered);
+	}
+	for (s = 0; s < NSLOTS; s++) {
+		if (F.slot[s] == SLOT_ADDED)
+			check(bus->chans[F.chans[s].relid] == &F.chans[s]);
+		else
+			check(!F.open[s]);
+	}
+	if (!bus->connected)
+		check(!bus->ngpadls && !bus->offers_requested && !bus->version);
+}
+
+struct in {
+	const u8 *p;
+	size_t n;
+};
+
+static u32 get(struct in *in, unsigned int bytes)
+{
+	u32 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++) {
+		if (in->n) {
+			v |= (u32)*in->p << (8 * i);
+			in->p++;
+			in->n--;
+		}
+	}
+	return v;
+}
+
+static void wr16(u8 *b, size_t off, u32 v)
+{
+	b[off] = v;
+	b[off + 1] = v >> 8;
+}
+
+static void wr32(u8 *b, size_t off, u32 v)
+{
+	wr16(b, off, v & 0xffff);
+	wr16(b, off + 2, v >> 16);
+}
+
+static void wr64(u8 *b, size_t off, u64 v)
+{
+	wr32(b, off, (u32)v);
+	wr32(b, off + 4, v >> 32);
+}
+
+static void guest_post(const void *m, u32 len)
+{
+	check(vmb_bus_message(&F.bus, VMB_MESSAGE_CONN_ID, m, len) == 0);
+	check_bus();
+}
+
+/* __vmbus_establish_gpadl's header and bodies. */
+static void linux_gpadl(u32 relid, u32 pages, u64 pfn0)
+{
+	u32 handle = ++F.next_handle, n, i, done;
+	u8 m[240];
+
+	F.last_handle = handle;
+	memset(m, 0, sizeof(m));
+	n = pages < 26 ? pages : 26;
+	wr32(m, 0, VMB_MSG_GPADL_HEADER);
+	wr32(m, 8, relid);
+	wr32(m, 12, handle);
+	wr16(m, 16, 8 + 8 * pages);
+	wr16(m, 18, 1);
+	wr32(m, 20, pages * 4096);
+	for (i = 0; i < n; i++)
+		wr64(m, 28 + 8 * i, pfn0 + i);
+	guest_post(m, 28 + 8 * n);
+	for (done = n; done < pages; done += n) {
+		n = pages - done < 28 ? pages - done : 28;
+		memset(m, 0, sizeof(m));
+		wr32(m, 0, VMB_MSG_GPADL_BODY);
+		wr32(m, 12, handle);
+		for (i = 0; i < n; i++)
+			wr64(m, 16 + 8 * i, pfn0 + done + i);
+		guest_post(m, 16 + 8 * n);
+	}
+}
+
+static void linux_open(u32 relid, u32 vp, u32 ds)
+{
+	u8 m[148] = { 0 };
+
+	wr32(m, 0, VMB_MSG_OPENCHANNEL);
+	wr32(m, 8, relid);
+	wr32(m, 12, relid);
+	wr32(m, 16, F.last_handle);
+	wr32(m, 20, vp);
+	wr32(m, 24, ds);
+	guest_post(m, sizeof(m));
+}
+
+static void add_slot(int s, u32 sub)
+{
+	struct vmb_chan *c = &F.chans[s];
+
+	if (F.slot[s] != SLOT_FREE)
+		return;
+	memset(c, 0, sizeof(*c));
+	c->if_instance.b[0] = s;
+	c->if_type.b[0] = 0x80 | s;
+	c->sub_index = sub % 3;
+	if (vmb_bus_add(&F.bus, c))
+		return;
+	F.slot[s] = SLOT_ADDED;
+	F.gone[s] = 0;
+}
+
+static void step(struct in *in)
+{
+	u32 kind = get(in, 1);
+
+	if (kind < 0xe0) {
+		u8 msg[256];
+		u32 conn = get(in, 1), len = get(in, 1), i;
+		int err;
+
+		if (conn < 0xf0)
+			conn = conn & 1 ? VMB_MESSAGE_CONN_ID_4 :
+					  VMB_MESSAGE_CONN_ID;
+		else
+			conn -= 0xf0;
+		for (i = 0; i < len && in->n; i++)
+			msg[i] = get(in, 1);
+		err = vmb_bus_message(&F.bus, conn, i ? msg : NULL, i);
+		check(err == 0 || (err == -ENOENT &&
+				   conn != VMB_MESSAGE_CONN_ID &&
+				   conn != VMB_MESSAGE_CONN_ID_4));
+		return;
+	}
+	if (kind < 0xe8) {
+		add_slot(kind & 7, get(in, 1));
+		return;
+	}
+	if (kind < 0xf0) {
+		int s = kind & 7;
+
+		if (F.slot[s] == SLOT_ADDED)
+			vmb_bus_remove(&F.bus, &F.chans[s]);
+		return;
+	}
+	switch (kind) {
+	case 0xf0:
+		vmb_bus_reset(&F.bus);
+		break;
+	case 0xf1:
+		F.fail_alloc = get(in, 1);
+		break;
+	case 0xf2:
+		F.fail_post = !F.fail_post;
+		break;
+	case 0xf3:
+		F.fail_open = !F.fail_open;
+		break;
+	case 0xf4:
+		F.fail_retarget = !F.fail_retarget;
+		break;
+	case 0xf5: {
+		u32 relid = get(in, 1);
+		u32 pages = get(in, 2) % 8191;
+		u32 base = get(in, 1);
+
+		if (pages)
+			linux_gpadl(relid, pages,
+				    base == 0xff ? MEM_PAGES - 1 : base << 8);
+		break;
+	}
+	case 0xf6: {
+		u32 relid = get(in, 1), vp = get(in, 1);
+
+		linux_open(relid, vp, get(in, 1));
+		break;
+	}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct in in = { data, size };
+	int s;
+
+	if (trace < 0)
+		trace = !!getenv("FUZZ_CHAN_TRACE");
+	memset(&F, 0, sizeof(F));
+	F.next_handle = 0x100000;	/* apart from the seeds' Linux handles */
+	vmb_bus_init(&F.bus, &fake_ops, NVPS, CONN_BASE, RELID_MAX);
+	while (in.n) {
+		step(&in);
+		check_bus();
+	}
+	F.fail_alloc = 0;
+	vmb_bus_destroy(&F.bus);
+	check(F.live == 0 && F.live_bytes == 0);
+	check(!F.bus.gpadls && !F.bus.ngpadls && !F.bus.gpadl_bytes);
+	check(!F.bus.connected);
+	for (s = 0; s < NSLOTS; s++) {
+		check(F.slot[s] == SLOT_FREE && !F.open[s]);
+		check(F.gone[s] <= 1);
+	}
+	return 0;
+}
