@@ -747,7 +747,15 @@ int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 		len = vmb_msg_min[type];
 	}
 	if (type != VMB_MSG_INITIATE_CONTACT && !bus->connected) {
-		vmb_fault(bus, "message: before initiate-contact", type, 0);
+		/*
+		 * Linux unloading hv_vmbus sends UNLOAD, then releases every
+		 * relid it had: the releases are not faults. An UNLOAD is
+		 * answered whatever the state, as the guest waits for it.
+		 */
+		if (type == VMB_MSG_UNLOAD)
+			vmb_unload(bus);
+		else if (type != VMB_MSG_RELID_RELEASED)
+			vmb_fault(bus, "message: before initiate-contact", type, 0);
 		return 0;
 	}
 
