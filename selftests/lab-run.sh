@@ -13,6 +13,8 @@ tests=(
 	vid/hvadm.sh
 	worker/run.sh
 	worker/vid.sh
+	vmbus/run.sh
+	vmbus/hostile.sh
 )
 
 rc=0

@@ -93,7 +93,7 @@ down() {
 
 # heartbeat VM: the last sequence number the guest answered.
 heartbeat() {
-	vmbus "$1" | jq -r '.ics[] | select(.name == "heartbeat") | .heartbeat_seq'
+	show "$1" | jq -r '.[0].vmbus.ics[] | select(.name == "heartbeat") | .heartbeat_seq'
 }
 
 # ---- tests ------------------------------------------------------------------
@@ -170,6 +170,8 @@ test_kvp() {
 	out=$(hvadm -j vm kvp v4)
 	[ "$(jq -r '.[] | select(.key == "FullyQualifiedDomainName") | .value' <<<"$out")" = hvtest-guest ] ||
 		why+="the guest's own pairs do not name it: $out; "
+	[ "$(jq -r '.[] | select(.key == "OSBuildNumber") | .pool + " " + .value' <<<"$out")" = "auto $KVER" ] ||
+		why+="the guest's own pairs do not give its kernel; "
 	[ "$(jq -r '.[] | select(.key == "hvtest-key") | .pool' <<<"$out")" = external ] ||
 		why+="the host's pair is not listed; "
 	[ -z "$why" ] && ok "KVP: a host pair reaches the guest, the guest's pairs reach the host" ||
