@@ -481,21 +481,33 @@ struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
 }
 EXPORT_SYMBOL_GPL(vmbus_device_add);
 
+void vmbus_device_remove_locked(struct vmbus_device *dev)
+{
+	struct vmbus_vm *vm = dev->vm;
+	unsigned int left = dev->nchannels;
+	u32 relid;
+
+	lockdep_assert_held(&vm->lock);
+	if (vm->dead || dev->removing)
+		return;
+	dev->removing = true;
+	/* Removing the last channel may free dev: count, don't look. */
+	for (relid = 1; relid <= vm->bus.relid_max && left; relid++) {
+		struct vmb_chan *c = vm->bus.chans[relid];
+
+		if (c && vmbus_chan_of(c)->dev == dev) {
+			left--;
+			vmb_bus_remove(&vm->bus, c);
+		}
+	}
+}
+
 void vmbus_device_remove(struct vmbus_device *dev)
 {
 	struct vmbus_vm *vm = dev->vm;
-	u32 relid;
 
 	mutex_lock(&vm->lock);
-	if (!vm->dead && !dev->removing) {
-		dev->removing = true;
-		for (relid = 1; relid <= vm->bus.relid_max; relid++) {
-			struct vmb_chan *c = vm->bus.chans[relid];
-
-			if (c && vmbus_chan_of(c)->dev == dev)
-				vmb_bus_remove(&vm->bus, c);
-		}
-	}
+	vmbus_device_remove_locked(dev);
 	mutex_unlock(&vm->lock);
 }
 EXPORT_SYMBOL_GPL(vmbus_device_remove);

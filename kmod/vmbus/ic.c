@@ -52,6 +52,8 @@ struct vmbus_ic {
 	enum vmbus_ic_kind kind;
 	struct mutex lock;		/* all below */
 	struct vmbus_channel *ch;	/* while open */
+	struct vmbus_device *dev;	/* while offered; under vm->lock */
+	bool enabled;			/* likewise */
 	u32 state;			/* enum hvkvm_vmbus_ic_state */
 	struct vmb_ic_neg neg;
 	u64 trans;			/* the last trans_id used */
@@ -358,6 +360,59 @@ static int vmbus_ic_packet(struct vmbus_channel *ch,
 
 static struct vmbus_class vmbus_ic_classes[VMBUS_IC_COUNT];
 
+/* The device is gone (rescinded and released, or the VM stopped). */
+static void vmbus_ic_release(struct vmbus_device *dev)
+{
+	struct vmbus_ic *ic = vmbus_device_priv(dev);
+
+	ic->dev = NULL;
+}
+
+static int vmbus_ic_add(struct vmbus_vm *vm, struct vmbus_ic *ic)
+{
+	struct vmbus_device *dev;
+
+	dev = vmbus_device_add_locked(vm, &vmbus_ic_classes[ic->kind],
+				      &vmbus_ic_types[ic->kind].instance, ic);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	ic->dev = dev;
+	ic->enabled = true;
+	return 0;
+}
+
+int vmbus_ic_set(struct vmbus_vm *vm, const char *name, bool enabled,
+		 struct netlink_ext_ack *extack)
+{
+	struct vmbus_ic *ic = NULL;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < VMBUS_IC_COUNT; i++)
+		if (!strcmp(vmbus_ic_types[i].name, name))
+			ic = &vm->ics->ic[i];
+	if (!ic) {
+		NL_SET_ERR_MSG(extack, "no such integration service (heartbeat, shutdown, timesync, kvp)");
+		return -EINVAL;
+	}
+	mutex_lock(&vm->lock);
+	if (vm->dead) {
+		err = -ENODEV;
+	} else if (enabled && !ic->enabled) {
+		if (ic->dev) {
+			NL_SET_ERR_MSG(extack, "the guest has not released the service's last channel yet");
+			err = -EBUSY;
+		} else {
+			err = vmbus_ic_add(vm, ic);
+		}
+	} else if (!enabled && ic->enabled) {
+		ic->enabled = false;
+		vmbus_device_remove_locked(ic->dev);
+	}
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
 /* ---- requests from the host's side ---- */
 
 /*
@@ -628,7 +683,8 @@ static int vmbus_ic_fill(struct sk_buff *skb, struct vmbus_ic *ic)
 
 	mutex_lock(&ic->lock);
 	if (!nest || nla_put_string(skb, HVKVM_VMBUS_IC_A_NAME, t->name) ||
-	    nla_put_u32(skb, HVKVM_VMBUS_IC_A_STATE, ic->state) ||
+	    nla_put_u32(skb, HVKVM_VMBUS_IC_A_STATE,
+			ic->enabled ? ic->state : HVKVM_VMBUS_IC_DISABLED) ||
 	    nla_put_u32(skb, HVKVM_VMBUS_IC_A_HOST_MSG_VERSION,
 			vmbus_ic_ver(t->versions[t->nversions - 1])) ||
 	    (ready && (nla_put_u32(skb, HVKVM_VMBUS_IC_A_FRAME_VERSION,
@@ -673,7 +729,6 @@ int vmbus_ics_fill(struct sk_buff *skb, struct vmbus_vm *vm)
 int vmbus_ics_attach(struct vmbus_vm *vm)
 {
 	struct vmbus_ics *ics;
-	struct vmbus_device *dev;
 	unsigned int i;
 	int err = 0;
 
@@ -697,12 +752,8 @@ int vmbus_ics_attach(struct vmbus_vm *vm)
 			return -ENOMEM;
 	}
 	mutex_lock(&vm->lock);
-	for (i = 0; i < VMBUS_IC_COUNT && !err; i++) {
-		dev = vmbus_device_add_locked(vm, &vmbus_ic_classes[i],
-					      &vmbus_ic_types[i].instance,
-					      &ics->ic[i]);
-		err = PTR_ERR_OR_ZERO(dev);
-	}
+	for (i = 0; i < VMBUS_IC_COUNT && !err; i++)
+		err = vmbus_ic_add(vm, &ics->ic[i]);
 	mutex_unlock(&vm->lock);
 	return err;
 }
@@ -769,6 +820,7 @@ int __init vmbus_ics_init(void)
 		cls->open = vmbus_ic_open;
 		cls->close = vmbus_ic_close;
 		cls->packet = vmbus_ic_packet;
+		cls->release = vmbus_ic_release;
 	}
 	return 0;
 }

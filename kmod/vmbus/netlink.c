@@ -36,6 +36,13 @@ static const struct nla_policy vmbus_kvp_set_policy[HVKVM_VMBUS_A_MAX + 1] = {
 	[HVKVM_VMBUS_A_KVP_VALUE] = { .type = NLA_NUL_STRING, .len = 4095 },
 };
 
+static const struct nla_policy vmbus_ic_set_policy[HVKVM_VMBUS_A_MAX + 1] = {
+	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = HVKVM_VID_NAME_MAX - 1 },
+	[HVKVM_VMBUS_A_IC_NAME]	= { .type = NLA_NUL_STRING, .len = 31 },
+	[HVKVM_VMBUS_A_IC_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
 static const struct genl_multicast_group vmbus_mcgrps[] = {
 	{ .name = HVKVM_VMBUS_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
@@ -237,6 +244,25 @@ static int vmbus_cmd_kvp_set(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int vmbus_cmd_ic_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct vmbus_vm *vm;
+	int err;
+
+	if (!tb[HVKVM_VMBUS_A_IC_NAME] || !tb[HVKVM_VMBUS_A_IC_ENABLED]) {
+		NL_SET_ERR_MSG(info->extack, "give the service's name and whether it is enabled");
+		return -EINVAL;
+	}
+	vm = vmbus_lookup(info);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	err = vmbus_ic_set(vm, nla_data(tb[HVKVM_VMBUS_A_IC_NAME]),
+			   nla_get_u8(tb[HVKVM_VMBUS_A_IC_ENABLED]), info->extack);
+	vmbus_vm_put(vm);
+	return err;
+}
+
 /* KVP_GET: the pairs are gathered at the dump's start, then sent. */
 static int vmbus_kvp_start(struct netlink_callback *cb)
 {
@@ -328,6 +354,13 @@ static const struct genl_ops vmbus_ops[] = {
 		.cmd = HVKVM_VMBUS_CMD_KVP_SET,
 		.doit = vmbus_cmd_kvp_set,
 		.policy = vmbus_kvp_set_policy,
+		.maxattr = HVKVM_VMBUS_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VMBUS_CMD_IC_SET,
+		.doit = vmbus_cmd_ic_set,
+		.policy = vmbus_ic_set_policy,
 		.maxattr = HVKVM_VMBUS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -99,6 +99,7 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 					     const struct vmbus_class *cls,
 					     const struct vmb_guid *instance,
 					     void *priv);
+void vmbus_device_remove_locked(struct vmbus_device *dev);
 u32 vmbus_chan_state(const struct vmbus_channel *ch);
 
 /* What KVP_GET lists: the host's pairs, then the guest's. */
@@ -127,6 +128,8 @@ void vmbus_ics_free(struct vmbus_vm *vm);
 int vmbus_ics_fill(struct sk_buff *skb, struct vmbus_vm *vm);
 int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,
 		      u32 *result, u32 *status, struct netlink_ext_ack *extack);
+int vmbus_ic_set(struct vmbus_vm *vm, const char *name, bool enabled,
+		 struct netlink_ext_ack *extack);
 int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
 		     struct netlink_ext_ack *extack);
 int vmbus_ics_init(void);

@@ -104,6 +104,7 @@ void vmbus_state_print(struct printer *p, const char *name, void *st);
 /* vm shutdown, vm kvp */
 int vm_shutdown(struct hvadm *h, int argc, char **argv);
 int vm_kvp(struct hvadm *h, int argc, char **argv);
+int vm_ic(struct hvadm *h, int argc, char **argv);
 
 /* Print a notification of hvkvm_vmbus's events group (monitor). */
 int vmbus_event_print(struct printer *p, const struct nlmsghdr *nlh);

@@ -34,6 +34,7 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	      "       hvadm [ -j ] vm shutdown VM [ reboot ] [ timeout SECS ]\n"
 	      "       hvadm [ -j ] vm kvp VM [ show ]\n"
 	      "       hvadm vm kvp VM { set KEY VALUE | delete KEY }\n"
+	      "       hvadm vm ic VM { enable | disable } SERVICE\n"
 	      "       hvadm vm help\n"
 	      "where  VM := { NAME | name NAME | id ID }\n"
 	      "       SIZE := NUMBER[K|M|G|T][B|iB] (binary: 1K = 1024)\n"
@@ -50,6 +51,8 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	      "its shutdown IC, to power off (or reboot), and waits for its answer (30 s\n"
 	      "by default, 600 s at most). kvp lists the host's (external) and the\n"
 	      "guest's (guest, auto) key-value pairs, sets a host pair or deletes one.\n"
+	      "ic offers an integration service (heartbeat, shutdown, timesync, kvp) to\n"
+	      "the running guest, or takes it away (its channel is rescinded).\n"
 	      "Exit status: 0 on success, 1 on any failure (one \"Error:\" line on stderr).\n",
 	      stdout);
 	return 0;
@@ -673,6 +676,7 @@ static const struct cmd vm_cmds[] = {
 	{ "console", vm_console, "attach to the console of a running VM" },
 	{ "shutdown", vm_shutdown, "ask a running guest to shut down or reboot" },
 	{ "kvp", vm_kvp, "list, set or delete a running VM's key-value pairs" },
+	{ "ic", vm_ic, "enable or disable a running VM's integration service" },
 	{ "help", vm_help, "show this help" },
 	{ NULL, NULL, NULL }
 };

@@ -182,6 +182,7 @@ static const char *const ic_states[] = {
 	[HVKVM_VMBUS_IC_READY] = "ready",
 	[HVKVM_VMBUS_IC_NO_COMMON_VERSION] = "no-common-version",
 	[HVKVM_VMBUS_IC_LOST] = "lost",
+	[HVKVM_VMBUS_IC_DISABLED] = "disabled",
 };
 
 static const char *const kvp_pools[] = {
@@ -733,6 +734,41 @@ int vm_kvp(struct hvadm *h, int argc, char **argv)
 	ret = key ? kvp_set(h, name, key, value) : kvp_list(h, name);
 	free(name);
 	return ret;
+}
+
+/* ---- vm ic ---- */
+
+/* VM { enable | disable } SERVICE */
+int vm_ic(struct hvadm *h, int argc, char **argv)
+{
+	struct vm_handle hd;
+	struct nlmsghdr *nlh;
+	bool enable;
+	char *name;
+	int n, err;
+
+	n = parse_handle(argc, argv, &hd);
+	if (n < 0)
+		return -1;
+	argc -= n, argv += n;
+	if (argc < 1 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")))
+		return pr_err("expected \"enable\" or \"disable\", try \"hvadm vm help\"");
+	enable = !strcmp(argv[0], "enable");
+	if (argc < 2)
+		return pr_err("missing SERVICE (heartbeat, shutdown, timesync, kvp)");
+	if (argc > 2)
+		return pr_err("unexpected argument \"%s\", try \"hvadm vm help\"",
+			      argv[2]);
+	name = vmbus_vm(h, &hd);
+	if (!name)
+		return -1;
+	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_IC_SET, 0);
+	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
+	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_IC_NAME, argv[1]);
+	nl_put(h->vmbus, nlh, u8, HVKVM_VMBUS_A_IC_ENABLED, enable);
+	err = nl_talk(h->vmbus, nlh, NULL, NULL);
+	free(name);
+	return err ? vmbus_perror(h, err) : 0;
 }
 
 /* ---- monitor ---- */

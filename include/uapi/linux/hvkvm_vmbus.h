@@ -46,6 +46,13 @@
  *   empty value deletes the pair. Keys are at most 255 characters and
  *   values at most 1023 (UTF-16 on the wire).
  *
+ * HVKVM_VMBUS_CMD_IC_SET: offer (IC_ENABLED 1) or take away (0) the
+ *   integration service IC_NAME ("heartbeat", "shutdown", "timesync" or
+ *   "kvp") while the VM runs: a connected guest sees the device arrive, or
+ *   its channel rescinded and the device go. Every service is enabled when
+ *   a VM starts. -EBUSY when a service being taken away has not been
+ *   released by the guest yet; -EINVAL for an unknown service.
+ *
  * Notifications (multicast group "events"), command HVKVM_VMBUS_CMD_EVENT:
  *   VM_NAME and EVENT (enum hvkvm_vmbus_event), with VERSION on connect.
  */
@@ -63,6 +70,7 @@ enum hvkvm_vmbus_cmd {
 	HVKVM_VMBUS_CMD_KVP_GET,
 	HVKVM_VMBUS_CMD_KVP_SET,
 	HVKVM_VMBUS_CMD_EVENT,
+	HVKVM_VMBUS_CMD_IC_SET,
 
 	__HVKVM_VMBUS_CMD_MAX,
 	HVKVM_VMBUS_CMD_MAX = __HVKVM_VMBUS_CMD_MAX - 1
@@ -88,6 +96,8 @@ enum hvkvm_vmbus_attr {
 	HVKVM_VMBUS_A_KVP_VALUE,		/* string */
 	HVKVM_VMBUS_A_KVP_GUEST_ERROR,		/* string: why the guest's are missing */
 	HVKVM_VMBUS_A_EVENT,			/* u32 */
+	HVKVM_VMBUS_A_IC_NAME,			/* string */
+	HVKVM_VMBUS_A_IC_ENABLED,		/* u8 */
 
 	__HVKVM_VMBUS_A_MAX,
 	HVKVM_VMBUS_A_MAX = __HVKVM_VMBUS_A_MAX - 1
@@ -147,6 +157,7 @@ enum hvkvm_vmbus_ic_state {
 	HVKVM_VMBUS_IC_READY,
 	HVKVM_VMBUS_IC_NO_COMMON_VERSION,
 	HVKVM_VMBUS_IC_LOST,		/* heartbeat: no answer lately */
+	HVKVM_VMBUS_IC_DISABLED,	/* not offered (IC_SET) */
 };
 
 enum hvkvm_vmbus_shutdown_result {
