@@ -24,7 +24,7 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 # The classes the host offers every VM (the integration components).
 IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
-all_tests=(connect heartbeat timesync kvp shutdown reboot reload side_by_side)
+all_tests=(connect heartbeat timesync kvp shutdown reboot reload ic_hotplug side_by_side)
 
 n=0
 failed=0
@@ -226,6 +226,31 @@ test_reload() {
 	[ -z "$why" ] && ok "unloading and reloading hv_vmbus in the guest reconnects" ||
 		not_ok "reload" "$why$(diag v7)"
 	down v7
+}
+
+test_ic_hotplug() {
+	local why=
+	up v8 ics || why+="the guest did not come up; "
+	wait_for v8 '.vmbus.ics[] | select(.name == "timesync") | .state' ready ||
+		why+="time sync not ready; "
+	# Taken away: the channel is rescinded, the guest's device goes.
+	hvadm vm ic v8 disable timesync || why+="disable failed; "
+	wait_line v8 '^HVTEST ndev 3 timesync 1' || why+="the guest kept its time sync device; "
+	wait_for v8 '.vmbus.channels | map(select(.class == "timesync")) | length' 0 ||
+		why+="the host kept the channel; "
+	[ "$(vmbus v8 '.ics[] | select(.name == "timesync") | .state')" = disabled ] ||
+		why+="not shown disabled; "
+	# Offered again: the guest probes it and negotiates once more.
+	hvadm vm ic v8 enable timesync || why+="enable failed; "
+	wait_line v8 '^HVTEST ndev 4 timesync 2' || why+="the guest did not get it back; "
+	wait_for v8 '.vmbus.ics[] | select(.name == "timesync") | .state' ready ||
+		why+="time sync not ready again; "
+	out=$(hvadm vm ic v8 enable bogus 2>&1) && why+="an unknown service was accepted; "
+	grep -q 'no such integration service' <<<"$out" || why+="unclear error: $out; "
+	[ "$(vmbus v8 .faults)" = 0 ] || why+="guest faults: $(vmbus v8 .faults); "
+	[ -z "$why" ] && ok "an IC taken away is rescinded in the guest, and comes back when offered" ||
+		not_ok "ic hotplug" "$why$(diag v8)"
+	down v8
 }
 
 test_side_by_side() {
