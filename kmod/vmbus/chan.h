@@ -140,8 +140,10 @@ void vmb_bus_init(struct vmb_bus *bus, const struct vmb_ops *ops, u32 nvps,
  */
 int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 		    u32 len);
-/* Add a channel (filled but for relid/conn_id): offered at once when the
- * guest has asked for offers. -ENOSPC when no relid is free. */
+/*
+ * Add a channel (filled but for relid/conn_id): offered at once when the
+ * guest has asked for offers. -ENOSPC when no relid is free.
+ */
 int vmb_bus_add(struct vmb_bus *bus, struct vmb_chan *c);
 /*
  * Take a channel away. If the guest knows it, it is rescinded: closed,

@@ -200,12 +200,12 @@ static void vmbus_chan_work(struct work_struct *work)
 					queue_work(vmbus_wq, &ch->work);
 				spin_unlock_irqrestore(&ch->send_lock, flags);
 				n = 0;
-			} else if (err) {
-				vmbus_chan_fail(ch, "the guest broke the device protocol");
-				return;
-			} else {
+			} else if (!err) {
 				atomic64_inc(&ch->pkts_in);
 				done++;
+			} else {
+				vmbus_chan_fail(ch, "the guest broke the device protocol");
+				return;
 			}
 		}
 		if (!n || done >= VMBUS_CHAN_BUDGET) {

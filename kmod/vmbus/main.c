@@ -140,12 +140,10 @@ static void vmbus_attach(struct vid_partition *p)
 {
 	struct vmbus_vm *vm;
 
+	/* Without it the guest's messages are refused (no connection). */
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
-	if (!vm) {
-		pr_err("%s: no memory for the VM's bus; VMBus is off for it\n",
-		       p->name);
+	if (!vm)
 		return;
-	}
 	kref_init(&vm->ref);
 	strscpy(vm->name, p->name, sizeof(vm->name));
 	vm->p = p;
