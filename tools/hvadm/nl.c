@@ -304,3 +304,14 @@ int nl_perror(const struct nl *nl, int err)
 		return pr_err("%s: %s", nl->extack, strerror(-err));
 	return pr_err("%s", strerror(-err));
 }
+
+int nl_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nl_attrs *a = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= a->max && a->types[type] != MNL_TYPE_UNSPEC &&
+	    !mnl_attr_validate(attr, a->types[type]))
+		a->tb[type] = attr;
+	return MNL_CB_OK;
+}

@@ -79,4 +79,17 @@ int nl_recv(struct nl *nl, mnl_cb_t cb, void *data);
 /* Print "Error: [<extack>: ]<strerror>" for err (a -errno); returns -1. */
 int nl_perror(const struct nl *nl, int err);
 
+/*
+ * Parsing what the kernel sends: nl_attr_cb, with a struct nl_attrs as
+ * its data, keeps in tb[] the attributes of known type (types[], up to
+ * max) that are well formed, and skips the rest.
+ */
+struct nl_attrs {
+	const struct nlattr **tb;
+	const enum mnl_attr_data_type *types;
+	unsigned int max;
+};
+
+int nl_attr_cb(const struct nlattr *attr, void *data);
+
 #endif /* HVADM_NL_H */

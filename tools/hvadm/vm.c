@@ -77,24 +77,6 @@ const char *state_name(uint32_t state, char buf[24])
 	return buf;
 }
 
-struct attrs {
-	const struct nlattr **tb;
-	const enum mnl_attr_data_type *types;
-	unsigned int max;
-};
-
-/* Keep the attributes we know and that are well formed; skip the rest. */
-static int attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct attrs *a = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type <= a->max && a->types[type] != MNL_TYPE_UNSPEC &&
-	    !mnl_attr_validate(attr, a->types[type]))
-		a->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 static const enum mnl_attr_data_type vm_types[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_ID] = MNL_TYPE_U32,
 	[HVKVM_VID_A_VM_NAME] = MNL_TYPE_NUL_STRING,
@@ -132,20 +114,20 @@ static const enum mnl_attr_data_type vcpu_types[HVKVM_VID_VCPU_A_MAX + 1] = {
 
 void vm_parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
-	struct attrs a = { tb, vm_types, HVKVM_VID_A_MAX };
+	struct nl_attrs a = { tb, vm_types, HVKVM_VID_A_MAX };
 
 	memset(tb, 0, sizeof(*tb) * (HVKVM_VID_A_MAX + 1));
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, &a);
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_attr_cb, &a);
 }
 
 void vm_crash(const struct nlattr *nest, struct crash_info *c)
 {
 	const struct nlattr *tb[HVKVM_VID_CRASH_A_MAX + 1] = { NULL };
-	struct attrs a = { tb, crash_types, HVKVM_VID_CRASH_A_MAX };
+	struct nl_attrs a = { tb, crash_types, HVKVM_VID_CRASH_A_MAX };
 	const struct nlattr *p;
 
 	memset(c, 0, sizeof(*c));
-	mnl_attr_parse_nested(nest, attr_cb, &a);
+	mnl_attr_parse_nested(nest, nl_attr_cb, &a);
 	if (tb[HVKVM_VID_CRASH_A_KIND])
 		c->kind = mnl_attr_get_u32(tb[HVKVM_VID_CRASH_A_KIND]);
 	else
@@ -164,10 +146,10 @@ void vm_crash(const struct nlattr *nest, struct crash_info *c)
 static void boot_print(struct printer *p, const struct nlattr *nest)
 {
 	const struct nlattr *tb[HVKVM_VID_BOOT_A_MAX + 1] = { NULL };
-	struct attrs a = { tb, boot_types, HVKVM_VID_BOOT_A_MAX };
+	struct nl_attrs a = { tb, boot_types, HVKVM_VID_BOOT_A_MAX };
 	const char *s;
 
-	mnl_attr_parse_nested(nest, attr_cb, &a);
+	mnl_attr_parse_nested(nest, nl_attr_cb, &a);
 	print_open_object(p, "boot");
 	print_string(p, PRINT_TEXT, NULL, "%s", "\n   ");
 	if (tb[HVKVM_VID_BOOT_A_KERNEL])
@@ -233,7 +215,7 @@ static const char *const exit_names[HVKVM_VID_EXIT_COUNT] = {
 static void vcpu_stats_print(struct printer *p, const struct nlattr *nest)
 {
 	const struct nlattr *one, *tb[HVKVM_VID_VCPU_A_MAX + 1];
-	struct attrs a = { tb, vcpu_types, HVKVM_VID_VCPU_A_MAX };
+	struct nl_attrs a = { tb, vcpu_types, HVKVM_VID_VCPU_A_MAX };
 	uint64_t exits[HVKVM_VID_EXIT_COUNT];
 	size_t len;
 	unsigned int i;
@@ -244,7 +226,7 @@ static void vcpu_stats_print(struct printer *p, const struct nlattr *nest)
 		if (mnl_attr_get_type(one) != HVKVM_VID_VCPU_A_VCPU)
 			continue;
 		memset(tb, 0, sizeof(tb));
-		mnl_attr_parse_nested(one, attr_cb, &a);
+		mnl_attr_parse_nested(one, nl_attr_cb, &a);
 		if (!tb[HVKVM_VID_VCPU_A_INDEX] || !tb[HVKVM_VID_VCPU_A_EXITS])
 			continue;
 		/* a shorter array (an older worker) counts zero for the rest */

@@ -75,23 +75,6 @@ static int vmbus_perror(struct hvadm *h, int err)
 
 /* ---- attributes ---- */
 
-struct attrs {
-	const struct nlattr **tb;
-	const enum mnl_attr_data_type *types;
-	unsigned int max;
-};
-
-static int attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct attrs *a = data;
-	unsigned int type = mnl_attr_get_type(attr);
-
-	if (type <= a->max && a->types[type] != MNL_TYPE_UNSPEC &&
-	    !mnl_attr_validate(attr, a->types[type]))
-		a->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 static const enum mnl_attr_data_type vmbus_types[HVKVM_VMBUS_A_MAX + 1] = {
 	[HVKVM_VMBUS_A_VM_NAME] = MNL_TYPE_NUL_STRING,
 	[HVKVM_VMBUS_A_CONNECTED] = MNL_TYPE_U8,
@@ -140,10 +123,10 @@ static const enum mnl_attr_data_type ic_types[HVKVM_VMBUS_IC_A_MAX + 1] = {
 
 static void parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
-	struct attrs a = { tb, vmbus_types, HVKVM_VMBUS_A_MAX };
+	struct nl_attrs a = { tb, vmbus_types, HVKVM_VMBUS_A_MAX };
 
 	memset(tb, 0, sizeof(*tb) * (HVKVM_VMBUS_A_MAX + 1));
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, &a);
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_attr_cb, &a);
 }
 
 static uint32_t get_u32(const struct nlattr *a)
@@ -215,12 +198,12 @@ static const char *guid_str(const struct nlattr *a, char buf[GUID_STR_MAX])
 static void channel_print(struct printer *p, const struct nlattr *nest)
 {
 	const struct nlattr *tb[HVKVM_VMBUS_CHANNEL_A_MAX + 1] = { NULL };
-	struct attrs a = { tb, chan_types, HVKVM_VMBUS_CHANNEL_A_MAX };
+	struct nl_attrs a = { tb, chan_types, HVKVM_VMBUS_CHANNEL_A_MAX };
 	char gbuf[GUID_STR_MAX], sbuf[24], in[SIZE_STR_MAX], out[SIZE_STR_MAX];
 	const struct nlattr *cls;
 	uint32_t sub;
 
-	mnl_attr_parse_nested(nest, attr_cb, &a);
+	mnl_attr_parse_nested(nest, nl_attr_cb, &a);
 	cls = tb[HVKVM_VMBUS_CHANNEL_A_CLASS];
 	print_open_object(p, NULL);
 	print_string(p, PRINT_ANY, "class", "\n    channel %s",
@@ -279,12 +262,12 @@ static void ic_print(struct printer *p, const struct nlattr *nest,
 		     struct warnings *w)
 {
 	const struct nlattr *tb[HVKVM_VMBUS_IC_A_MAX + 1] = { NULL };
-	struct attrs a = { tb, ic_types, HVKVM_VMBUS_IC_A_MAX };
+	struct nl_attrs a = { tb, ic_types, HVKVM_VMBUS_IC_A_MAX };
 	char sbuf[24], vbuf[VERSION_STR_MAX], hbuf[VERSION_STR_MAX];
 	const struct nlattr *name, *msg, *host;
 	uint64_t age_ms;
 
-	mnl_attr_parse_nested(nest, attr_cb, &a);
+	mnl_attr_parse_nested(nest, nl_attr_cb, &a);
 	name = tb[HVKVM_VMBUS_IC_A_NAME];
 	msg = tb[HVKVM_VMBUS_IC_A_MSG_VERSION];
 	host = tb[HVKVM_VMBUS_IC_A_HOST_MSG_VERSION];
