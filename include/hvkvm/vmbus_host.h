@@ -32,6 +32,7 @@ struct vmbus_class {
 	u32 ring_min;			/* bytes of ring data each way, */
 	u32 ring_max;			/* else the open fails */
 	u32 max_pkt;			/* the longest guest packet taken */
+	u16 max_subchannels;		/* beyond the primary channel */
 	/* The guest opened a channel; <0 fails the open. */
 	int (*open)(struct vmbus_channel *ch);
 	/* The channel closes (guest, rescind or VM gone). */
@@ -62,6 +63,14 @@ struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
 				      const struct vmbus_class *cls,
 				      const struct vmb_guid *instance,
 				      void *priv);
+/*
+ * Offer @n more channels of @dev (sub-channels, with the primary's
+ * instance id and sub-channel indices from 1 on), e.g. when the guest
+ * asks for them over the device's own protocol. Offered to a connected
+ * guest at once. -E2BIG beyond the class's max_subchannels, -ENOSPC when
+ * the VM has no relid left (channels added before that stay).
+ */
+int vmbus_device_add_subchannels(struct vmbus_device *dev, unsigned int n);
 /* Rescind it; release is called once the guest lets go of it. */
 void vmbus_device_remove(struct vmbus_device *dev);
 void *vmbus_device_priv(const struct vmbus_device *dev);
@@ -70,6 +79,7 @@ struct vmbus_device *vmbus_chan_device(const struct vmbus_channel *ch);
 void *vmbus_chan_priv(const struct vmbus_channel *ch);
 void vmbus_chan_set_priv(struct vmbus_channel *ch, void *priv);
 u32 vmbus_chan_relid(const struct vmbus_channel *ch);
+unsigned int vmbus_chan_sub_index(const struct vmbus_channel *ch);
 /* OPENCHANNEL's user data (120 bytes). */
 const u8 *vmbus_chan_open_data(const struct vmbus_channel *ch);
 

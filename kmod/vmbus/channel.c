@@ -416,13 +416,41 @@ const struct vmb_ops vmbus_bus_ops = {
 
 /* ---- devices ---- */
 
+/* A new channel of dev, offered when the guest is ready for it. */
+static int vmbus_chan_add(struct vmbus_device *dev, u16 sub_index)
+{
+	const struct vmbus_class *cls = dev->cls;
+	struct vmbus_channel *ch;
+	int err;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return -ENOMEM;
+	ch->dev = dev;
+	ch->vm = dev->vm;
+	spin_lock_init(&ch->send_lock);
+	INIT_WORK(&ch->work, vmbus_chan_work);
+	ch->c.if_type = cls->if_type;
+	ch->c.if_instance = dev->instance;
+	ch->c.sub_index = sub_index;
+	ch->c.chn_flags = cls->chn_flags;
+	memcpy(ch->c.user_def, cls->user_def, sizeof(ch->c.user_def));
+	ch->c.host = ch;
+	err = vmb_bus_add(&dev->vm->bus, &ch->c);
+	if (err) {
+		kfree(ch);
+		return err;
+	}
+	dev->nchannels++;
+	return 0;
+}
+
 struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 					     const struct vmbus_class *cls,
 					     const struct vmb_guid *instance,
 					     void *priv)
 {
 	struct vmbus_device *dev;
-	struct vmbus_channel *ch;
 	int err;
 
 	lockdep_assert_held(&vm->lock);
@@ -431,10 +459,9 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 	if (!try_module_get(cls->owner))
 		return ERR_PTR(-ENODEV);
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
-	if (!dev || !ch) {
-		err = -ENOMEM;
-		goto err;
+	if (!dev) {
+		module_put(cls->owner);
+		return ERR_PTR(-ENOMEM);
 	}
 	dev->vm = vm;
 	dev->cls = cls;
@@ -443,28 +470,15 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 		dev->instance = *instance;
 	else
 		get_random_bytes(dev->instance.b, sizeof(dev->instance.b));
-	ch->dev = dev;
-	ch->vm = vm;
-	spin_lock_init(&ch->send_lock);
-	INIT_WORK(&ch->work, vmbus_chan_work);
-	ch->c.if_type = cls->if_type;
-	ch->c.if_instance = dev->instance;
-	ch->c.chn_flags = cls->chn_flags;
-	memcpy(ch->c.user_def, cls->user_def, sizeof(ch->c.user_def));
-	ch->c.host = ch;
 	list_add_tail(&dev->node, &vm->devices);
-	dev->nchannels = 1;
-	err = vmb_bus_add(&vm->bus, &ch->c);
+	err = vmbus_chan_add(dev, 0);
 	if (err) {
 		list_del(&dev->node);
-		goto err;
+		kfree(dev);
+		module_put(cls->owner);
+		return ERR_PTR(err);
 	}
 	return dev;
-err:
-	kfree(ch);
-	kfree(dev);
-	module_put(cls->owner);
-	return ERR_PTR(err);
 }
 
 struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
@@ -480,6 +494,30 @@ struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
 	return dev;
 }
 EXPORT_SYMBOL_GPL(vmbus_device_add);
+
+int vmbus_device_add_subchannels(struct vmbus_device *dev, unsigned int n)
+{
+	struct vmbus_vm *vm = dev->vm;
+	unsigned int i;
+	int err = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->dead || dev->removing)
+		err = -ENODEV;
+	else if (dev->nchannels - 1 + n > dev->cls->max_subchannels)
+		err = -E2BIG;
+	for (i = 0; i < n && !err; i++)
+		err = vmbus_chan_add(dev, dev->nchannels);
+	mutex_unlock(&vm->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmbus_device_add_subchannels);
+
+unsigned int vmbus_chan_sub_index(const struct vmbus_channel *ch)
+{
+	return ch->c.sub_index;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_sub_index);
 
 void vmbus_device_remove_locked(struct vmbus_device *dev)
 {
