@@ -405,10 +405,13 @@ struct vmbus_state *vmbus_state_new(struct hvadm *h, bool dump)
 		return st;
 	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_VM_GET, NLM_F_DUMP);
 	err = nl_talk(h->vmbus, nlh, keep_cb, st);
-	if (err) {
+	/* Without CAP_NET_ADMIN VID refuses too: its error is the one line. */
+	if (err && err != -EPERM) {
 		pr_warn("cannot read the VMBus state of the VMs: %s%s%s",
 			h->vmbus->extack, h->vmbus->extack[0] ? ": " : "",
 			strerror(-err));
+	}
+	if (err) {
 		vmbus_state_free(st);
 		return NULL;
 	}
