@@ -37,17 +37,10 @@
 #include <string.h>
 
 #include "chan.h"
+#include "vmbus_fake.h"
 
 /* The ops have the signatures struct vmb_ops gives; not all use all. */
 #pragma clang diagnostic ignored "-Wunused-parameter"
-
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-} while (0)
 
 #define NVPS		4
 #define NSLOTS		8
@@ -55,18 +48,11 @@
 #define CONN_BASE	0x2000
 #define MEM_PAGES	(1u << 20)
 
-/* Allocations carry a header: a live marker and their size. */
-#define ALLOC_LIVE	0xa110ca7eu
-#define ALLOC_DEAD	0xdeadbeefu
-#define HDR		16
-
 enum slot_state { SLOT_FREE, SLOT_ADDED };
 
 struct fake {
 	struct vmb_bus bus;		/* first: the ops find us by it */
-	long live;
-	u64 live_bytes;
-	u32 fail_alloc;			/* countdown; 0: never */
+	struct vf_alloc alloc;
 	bool fail_post, fail_open, fail_retarget;
 	struct vmb_chan chans[NSLOTS];
 	enum slot_state slot[NSLOTS];
@@ -84,41 +70,13 @@ static int slot_of(struct vmb_chan *c)
 	return c - F.chans;
 }
 
-static u32 rd32(const void *b, size_t off)
-{
-	u32 v;
-
-	memcpy(&v, (const u8 *)b + off, 4);
-	return v;
-}
-
-static u32 host_msg_size(u32 type)
-{
-	switch (type) {
-	case VMB_MSG_OFFERCHANNEL:		return 196;
-	case VMB_MSG_RESCIND_CHANNELOFFER:	return 12;
-	case VMB_MSG_ALLOFFERS_DELIVERED:	return 8;
-	case VMB_MSG_OPENCHANNEL_RESULT:	return 20;
-	case VMB_MSG_GPADL_CREATED:		return 20;
-	case VMB_MSG_GPADL_TORNDOWN:		return 12;
-	case VMB_MSG_VERSION_RESPONSE:		return 16;
-	case VMB_MSG_UNLOAD_RESPONSE:		return 8;
-	case VMB_MSG_TL_CONNECT_RESULT:		return 44;
-	case VMB_MSG_MODIFYCHANNEL_RESPONSE:	return 16;
-	default:				return 0;
-	}
-}
-
 static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 {
 	u32 type;
 
 	check(bus == &F.bus);
-	check(len >= 8 && len <= VMB_MSG_MAX);
+	check(vf_post_ok(vp, NVPS, msg, len));
 	type = rd32(msg, 0);
-	check(host_msg_size(type) == len);
-	check(rd32(msg, 4) == 0);
-	check(vp < NVPS);
 	if (type == VMB_MSG_OFFERCHANNEL) {
 		u32 relid = rd32(msg, 184);
 
@@ -137,56 +95,25 @@ static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 
 static void *op_zalloc(struct vmb_bus *bus, u32 size)
 {
-	u32 *h;
-
-	if (F.fail_alloc && !--F.fail_alloc)
-		return NULL;
-	h = calloc(1, HDR + (size_t)size);
-	check(h);
-	h[0] = ALLOC_LIVE;
-	h[1] = size;
-	F.live++;
-	F.live_bytes += size;
-	return (u8 *)h + HDR;
-}
-
-static bool alloc_live(const void *p)
-{
-	return p && ((const u32 *)((const u8 *)p - HDR))[0] == ALLOC_LIVE;
+	return vf_zalloc(&F.alloc, size);
 }
 
 static void op_free(struct vmb_bus *bus, void *p)
 {
-	u32 *h;
-
-	if (!p)
-		return;
-	h = (u32 *)((u8 *)p - HDR);
-	check(h[0] == ALLOC_LIVE);
-	h[0] = ALLOC_DEAD;
-	F.live--;
-	F.live_bytes -= h[1];
-	free(h);
+	vf_free(&F.alloc, p);
 }
 
 static int op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *g)
 {
-	u32 i;
-
-	check(alloc_live(g) && alloc_live(g->pfns) && g->npfns);
+	check(vf_alloc_live(g) && vf_alloc_live(g->pfns) && g->npfns);
 	check(!g->complete && !g->host);
-	for (i = 0; i < g->npfns; i++)
-		if (g->pfns[i] >= MEM_PAGES)
-			return -EFAULT;
-	g->host = op_zalloc(bus, 8);
-	return g->host ? 0 : -ENOMEM;
+	return vf_gpadl_create(&F.alloc, g, MEM_PAGES);
 }
 
 static void op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g)
 {
 	check(g->complete && !g->ring);
-	op_free(bus, g->host);
-	g->host = NULL;
+	vf_gpadl_destroy(&F.alloc, g);
 }
 
 static int op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
@@ -196,7 +123,7 @@ static int op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 
 	check(F.slot[s] == SLOT_ADDED && !F.open[s]);
 	check(c->state == VMB_CHAN_CLOSED && c->offered);
-	check(alloc_live(g) && g->complete && !g->ring);
+	check(vf_alloc_live(g) && g->complete && !g->ring);
 	check(g->relid == c->relid && g->handle == c->ring_gpadl);
 	check(c->downstream >= 2 && c->downstream + 2 <= g->npfns);
 	check(c->target_vp < NVPS);
@@ -270,7 +197,7 @@ static void check_bus(void)
 	int s;
 
 	for (g = bus->gpadls; g; g = g->next) {
-		check(alloc_live(g));
+		check(vf_alloc_live(g));
 		check(++n <= VMB_GPADLS_MAX);
 		bytes += g->buflen;
 		check(g->handle);
@@ -279,10 +206,11 @@ static void check_bus(void)
 		check(g->relid && g->relid <= RELID_MAX && bus->chans[g->relid]);
 		check(bus->chans[g->relid]->state != VMB_CHAN_RESCINDED);
 		if (g->complete) {
-			check(!g->area && alloc_live(g->pfns) && alloc_live(g->host));
+			check(!g->area && vf_alloc_live(g->pfns) &&
+			      vf_alloc_live(g->host));
 			check(g->npfns && g->npfns * 8 <= g->buflen);
 		} else {
-			check(alloc_live(g->area) && !g->pfns && !g->ring);
+			check(vf_alloc_live(g->area) && !g->pfns && !g->ring);
 			check(g->have < g->buflen);
 		}
 		if (g->ring) {
@@ -294,8 +222,8 @@ static void check_bus(void)
 	check(n == bus->ngpadls);
 	check(bytes == bus->gpadl_bytes && bytes <= VMB_GPADL_BYTES_MAX);
 	/* g, area or pfns, host: three a GPADL; the rest is nothing. */
-	check(F.live <= 3 * (long)n);
-	check(F.live_bytes <= 2ull * bytes + n * (sizeof(*g) + 8));
+	check(F.alloc.live <= 3 * (long)n);
+	check(F.alloc.live_bytes <= 2ull * bytes + n * (sizeof(*g) + 8));
 	for (relid = 1; relid <= RELID_MAX; relid++) {
 		struct vmb_chan *c = bus->chans[relid];
 
@@ -325,44 +253,6 @@ static void check_bus(void)
 		check(!bus->ngpadls && !bus->offers_requested && !bus->version);
 }
 
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u32 get(struct in *in, unsigned int bytes)
-{
-	u32 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < bytes; i++) {
-		if (in->n) {
-			v |= (u32)*in->p << (8 * i);
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
-
-static void wr16(u8 *b, size_t off, u32 v)
-{
-	b[off] = v;
-	b[off + 1] = v >> 8;
-}
-
-static void wr32(u8 *b, size_t off, u32 v)
-{
-	wr16(b, off, v & 0xffff);
-	wr16(b, off + 2, v >> 16);
-}
-
-static void wr64(u8 *b, size_t off, u64 v)
-{
-	wr32(b, off, (u32)v);
-	wr32(b, off + 4, v >> 32);
-}
-
 static void guest_post(const void *m, u32 len)
 {
 	check(vmb_bus_message(&F.bus, VMB_MESSAGE_CONN_ID, m, len) == 0);
@@ -372,43 +262,21 @@ static void guest_post(const void *m, u32 len)
 /* __vmbus_establish_gpadl's header and bodies. */
 static void linux_gpadl(u32 relid, u32 pages, u64 pfn0)
 {
-	u32 handle = ++F.next_handle, n, i, done;
-	u8 m[240];
+	u32 handle = ++F.next_handle, done = 0;
+	u8 m[VF_GPADL_MSG_MAX];
 
 	F.last_handle = handle;
-	memset(m, 0, sizeof(m));
-	n = pages < 26 ? pages : 26;
-	wr32(m, 0, VMB_MSG_GPADL_HEADER);
-	wr32(m, 8, relid);
-	wr32(m, 12, handle);
-	wr16(m, 16, 8 + 8 * pages);
-	wr16(m, 18, 1);
-	wr32(m, 20, pages * 4096);
-	for (i = 0; i < n; i++)
-		wr64(m, 28 + 8 * i, pfn0 + i);
-	guest_post(m, 28 + 8 * n);
-	for (done = n; done < pages; done += n) {
-		n = pages - done < 28 ? pages - done : 28;
-		memset(m, 0, sizeof(m));
-		wr32(m, 0, VMB_MSG_GPADL_BODY);
-		wr32(m, 12, handle);
-		for (i = 0; i < n; i++)
-			wr64(m, 16 + 8 * i, pfn0 + done + i);
-		guest_post(m, 16 + 8 * n);
-	}
+	do
+		guest_post(m, vf_gpadl_msg(m, relid, handle, pages, pfn0,
+					   &done));
+	while (done < pages);
 }
 
 static void linux_open(u32 relid, u32 vp, u32 ds)
 {
-	u8 m[148] = { 0 };
+	u8 m[VF_OPEN_MSG_SIZE];
 
-	wr32(m, 0, VMB_MSG_OPENCHANNEL);
-	wr32(m, 8, relid);
-	wr32(m, 12, relid);
-	wr32(m, 16, F.last_handle);
-	wr32(m, 20, vp);
-	wr32(m, 24, ds);
-	guest_post(m, sizeof(m));
+	guest_post(m, vf_open_msg(m, relid, F.last_handle, vp, ds));
 }
 
 static void add_slot(int s, u32 sub)
@@ -427,13 +295,13 @@ static void add_slot(int s, u32 sub)
 	F.gone[s] = 0;
 }
 
-static void step(struct in *in)
+static void step(struct vf_in *in)
 {
-	u32 kind = get(in, 1);
+	u32 kind = vf_get(in, 1);
 
 	if (kind < 0xe0) {
 		u8 msg[256];
-		u32 conn = get(in, 1), len = get(in, 1), i;
+		u32 conn = vf_get(in, 1), len = vf_get(in, 1), i;
 		int err;
 
 		if (conn < 0xf0)
@@ -442,7 +310,7 @@ static void step(struct in *in)
 		else
 			conn -= 0xf0;
 		for (i = 0; i < len && in->n; i++)
-			msg[i] = get(in, 1);
+			msg[i] = vf_get(in, 1);
 		err = vmb_bus_message(&F.bus, conn, i ? msg : NULL, i);
 		check(err == 0 || (err == -ENOENT &&
 				   conn != VMB_MESSAGE_CONN_ID &&
@@ -450,7 +318,7 @@ static void step(struct in *in)
 		return;
 	}
 	if (kind < 0xe8) {
-		add_slot(kind & 7, get(in, 1));
+		add_slot(kind & 7, vf_get(in, 1));
 		return;
 	}
 	if (kind < 0xf0) {
@@ -465,7 +333,7 @@ static void step(struct in *in)
 		vmb_bus_reset(&F.bus);
 		break;
 	case 0xf1:
-		F.fail_alloc = get(in, 1);
+		F.alloc.fail_after = vf_get(in, 1);
 		break;
 	case 0xf2:
 		F.fail_post = !F.fail_post;
@@ -477,9 +345,9 @@ static void step(struct in *in)
 		F.fail_retarget = !F.fail_retarget;
 		break;
 	case 0xf5: {
-		u32 relid = get(in, 1);
-		u32 pages = get(in, 2) % 8191;
-		u32 base = get(in, 1);
+		u32 relid = vf_get(in, 1);
+		u32 pages = vf_get(in, 2) % 8191;
+		u32 base = vf_get(in, 1);
 
 		if (pages)
 			linux_gpadl(relid, pages,
@@ -487,9 +355,9 @@ static void step(struct in *in)
 		break;
 	}
 	case 0xf6: {
-		u32 relid = get(in, 1), vp = get(in, 1);
+		u32 relid = vf_get(in, 1), vp = vf_get(in, 1);
 
-		linux_open(relid, vp, get(in, 1));
+		linux_open(relid, vp, vf_get(in, 1));
 		break;
 	}
 	}
@@ -497,7 +365,7 @@ static void step(struct in *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size };
+	struct vf_in in = { data, size };
 	int s;
 
 	if (trace < 0)
@@ -509,9 +377,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		step(&in);
 		check_bus();
 	}
-	F.fail_alloc = 0;
+	F.alloc.fail_after = 0;
 	vmb_bus_destroy(&F.bus);
-	check(F.live == 0 && F.live_bytes == 0);
+	check(F.alloc.live == 0 && F.alloc.live_bytes == 0);
 	check(!F.bus.gpadls && !F.bus.ngpadls && !F.bus.gpadl_bytes);
 	check(!F.bus.connected);
 	for (s = 0; s < NSLOTS; s++) {

@@ -24,39 +24,12 @@
 #include <string.h>
 
 #include "ring.h"
+#include "vmbus_fake.h"
 
 #define HW(f)	(((u32 *)hdr)[offsetof(struct vmb_ring_hdr, f) / 4])
 
-#define check(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n",		\
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-} while (0)
-
 enum { OP_READ, OP_READ_DONE, OP_WRITE, OP_POKE_HDR, OP_POKE_DATA,
        OP_MASK, OP_WANT, OP_QUERY, OP_GPA, OP_REINIT, OP_COUNT };
-
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u32 get(struct in *in, unsigned int bytes)
-{
-	u32 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < bytes; i++) {
-		if (in->n) {
-			v |= (u32)*in->p << (8 * i);
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 static struct vmb_ring_hdr hdr_page __attribute__((aligned(4096)));
 
@@ -99,9 +72,9 @@ static void sync_model(struct state *s)
 	s->qh = s->qt = 0;
 }
 
-static void op_read(struct state *s, struct in *in)
+static void op_read(struct state *s, struct vf_in *in)
 {
-	u32 buflen = get(in, 2) % 1200, pos = s->cons.pos, i, len;
+	u32 buflen = vf_get(in, 2) % 1200, pos = s->cons.pos, i, len;
 	struct vmb_pkt_desc d;
 	struct qpkt *q;
 	u8 *buf;
@@ -172,12 +145,12 @@ static void op_read_done(struct state *s)
 	check(sig == want);
 }
 
-static void op_write(struct state *s, struct in *in)
+static void op_write(struct state *s, struct vf_in *in)
 {
 	struct vmb_ring_hdr *hdr = s->hdr;
-	u32 total = 16 + get(in, 2) % (s->size + 24);
-	u32 split = get(in, 1), hdrunits = get(in, 1), how = get(in, 1);
-	u32 seed = get(in, 2), old = s->prod.pos, rd, i, need, hdrlen;
+	u32 total = 16 + vf_get(in, 2) % (s->size + 24);
+	u32 split = vf_get(in, 1), hdrunits = vf_get(in, 1), how = vf_get(in, 1);
+	u32 seed = vf_get(in, 2), old = s->prod.pos, rd, i, need, hdrlen;
 	struct vmb_seg segs[4];
 	struct vmb_pkt_desc d;
 	unsigned int nseg;
@@ -238,10 +211,10 @@ static void op_write(struct state *s, struct in *in)
 	free(pkt);
 }
 
-static void op_poke_hdr(struct state *s, struct in *in)
+static void op_poke_hdr(struct state *s, struct vf_in *in)
 {
 	struct vmb_ring_hdr *hdr = s->hdr;
-	u32 field = get(in, 1), v = get(in, 4);
+	u32 field = vf_get(in, 1), v = vf_get(in, 4);
 
 	switch ((field & 0x7f) % 5) {
 	case 0:
@@ -264,18 +237,18 @@ static void op_poke_hdr(struct state *s, struct in *in)
 	}
 }
 
-static void op_poke_data(struct state *s, struct in *in)
+static void op_poke_data(struct state *s, struct vf_in *in)
 {
-	u32 off = get(in, 2), v = get(in, 1);
+	u32 off = vf_get(in, 2), v = vf_get(in, 1);
 
 	s->data[off % s->size] = v;
 	s->model = false;
 }
 
-static void op_mask(struct state *s, struct in *in)
+static void op_mask(struct state *s, struct vf_in *in)
 {
 	struct vmb_ring_hdr *hdr = s->hdr;
-	u32 how = get(in, 1);
+	u32 how = vf_get(in, 1);
 	bool more;
 
 	if (!s->cons_ok)
@@ -292,10 +265,10 @@ static void op_mask(struct state *s, struct in *in)
 	}
 }
 
-static void op_want(struct state *s, struct in *in)
+static void op_want(struct state *s, struct vf_in *in)
 {
 	struct vmb_ring_hdr *hdr = s->hdr;
-	u32 need = get(in, 2);
+	u32 need = vf_get(in, 2);
 	bool room;
 
 	if (!s->prod_ok)
@@ -343,9 +316,9 @@ static int gpa_fn(void *ctx, u32 byte_count, u32 byte_offset,
 	return sum == 0x5354 ? 1 : 0;
 }
 
-static void op_gpa(struct state *s, struct in *in)
+static void op_gpa(struct state *s, struct vf_in *in)
 {
-	u32 how = get(in, 1), len;
+	u32 how = vf_get(in, 1), len;
 	u8 *pkt;
 	int ret;
 
@@ -370,9 +343,9 @@ static void op_gpa(struct state *s, struct in *in)
 	check(ret == 0 || ret == 1 || ret == -EBADMSG);
 }
 
-static void op_reinit(struct state *s, struct in *in)
+static void op_reinit(struct state *s, struct vf_in *in)
 {
-	u32 how = get(in, 1);
+	u32 how = vf_get(in, 1);
 
 	if (how & 1)
 		s->cons_ok = !vmb_ring_init(&s->cons, s->hdr, s->data, s->size,
@@ -388,22 +361,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct state st;
-	struct in in = { data, size };
+	struct vf_in in = { data, size };
 	struct state *s = &st;
 	struct vmb_ring_hdr *hdr = &hdr_page;
 	u32 n;
 
 	s->hdr = hdr;
-	s->size = 24 + 8 * (get(&in, 1) % 126);
+	s->size = 24 + 8 * (vf_get(&in, 1) % 126);
 	memset(hdr, 0, sizeof(*hdr));
-	HW(write_index) = get(&in, 2);
-	HW(read_index) = get(&in, 2);
-	HW(interrupt_mask) = get(&in, 1);
-	HW(pending_send_sz) = get(&in, 2);
-	HW(feature_bits) = get(&in, 1);
+	HW(write_index) = vf_get(&in, 2);
+	HW(read_index) = vf_get(&in, 2);
+	HW(interrupt_mask) = vf_get(&in, 1);
+	HW(pending_send_sz) = vf_get(&in, 2);
+	HW(feature_bits) = vf_get(&in, 1);
 	s->data = calloc(1, s->size);
 	check(s->data);
-	n = 8 * get(&in, 1);
+	n = 8 * vf_get(&in, 1);
 	if (n > s->size)
 		n = s->size;
 	if (n > in.n)
@@ -418,7 +391,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sync_model(s);
 
 	while (in.n) {
-		switch (get(&in, 1) % OP_COUNT) {
+		switch (vf_get(&in, 1) % OP_COUNT) {
 		case OP_READ:
 			op_read(s, &in);
 			break;

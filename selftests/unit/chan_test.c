@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "chan.h"
+#include "vmbus_fake.h"
 
 /* The expectations compare small literals with the u16/u32 fields read. */
 #pragma GCC diagnostic ignored "-Wsign-compare"
@@ -29,40 +30,6 @@
 #define NCHANS		16
 #define MEM_PAGES	(1u << 20)	/* 4 GiB of guest memory */
 #define FIRST_HANDLE	0xe1e11		/* Linux's first GPADL handle */
-
-/* ---- raw little-endian access ---- */
-
-static u32 rd16(const void *b, size_t off)
-{
-	const u8 *p = (const u8 *)b + off;
-
-	return p[0] | p[1] << 8;
-}
-
-static u32 rd32(const void *b, size_t off)
-{
-	return rd16(b, off) | rd16(b, off + 2) << 16;
-}
-
-static void wr16(void *b, size_t off, u32 v)
-{
-	u8 *p = (u8 *)b + off;
-
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void wr32(void *b, size_t off, u32 v)
-{
-	wr16(b, off, v & 0xffff);
-	wr16(b, off + 2, v >> 16);
-}
-
-static void wr64(void *b, size_t off, u64 v)
-{
-	wr32(b, off, (u32)v);
-	wr32(b, off + 4, v >> 32);
-}
 
 /* ---- the host's world ---- */
 
@@ -80,8 +47,7 @@ struct fake {
 	struct posted *out;
 	u32 nout, cap, seen;
 	u32 bad_posts;			/* not a message a guest takes */
-	long live;			/* allocations */
-	long live_max;
+	struct vf_alloc alloc;
 	u64 mem_pages;
 	int fail_open, fail_retarget, fail_post;
 	u32 nopen, nclose, nretarget, ncreate, ndestroy, nconnection;
@@ -117,31 +83,12 @@ static int chan_index(struct fake *f, struct vmb_chan *c)
 	return c - f->chans;
 }
 
-/* The sizes a Linux 6.1 guest requires of what the host sends. */
-static u32 host_msg_size(u32 type)
-{
-	switch (type) {
-	case VMB_MSG_OFFERCHANNEL:		return 196;
-	case VMB_MSG_RESCIND_CHANNELOFFER:	return 12;
-	case VMB_MSG_ALLOFFERS_DELIVERED:	return 8;
-	case VMB_MSG_OPENCHANNEL_RESULT:	return 20;
-	case VMB_MSG_GPADL_CREATED:		return 20;
-	case VMB_MSG_GPADL_TORNDOWN:		return 12;
-	case VMB_MSG_VERSION_RESPONSE:		return 16;
-	case VMB_MSG_UNLOAD_RESPONSE:		return 8;
-	case VMB_MSG_TL_CONNECT_RESULT:		return 44;
-	case VMB_MSG_MODIFYCHANNEL_RESPONSE:	return 16;
-	default:				return 0;
-	}
-}
-
 static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 {
 	struct fake *f = fake_of(bus);
 	struct posted *p;
 
-	if (len < 8 || len > VMB_MSG_MAX || vp >= NVPS ||
-	    host_msg_size(rd32(msg, 0)) != len || rd32(msg, 4))
+	if (!vf_post_ok(vp, NVPS, msg, len))
 		f->bad_posts++;
 	if (f->fail_post)
 		return -EAGAIN;
@@ -158,54 +105,31 @@ static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 	return 0;
 }
 
-/* Allocations carry a header: a live marker and their size. */
-#define ALLOC_LIVE	0xa110ca7eu
-#define ALLOC_DEAD	0xdeadbeefu
-
 static void *op_zalloc(struct vmb_bus *bus, u32 size)
 {
-	struct fake *f = fake_of(bus);
-	u32 *h = calloc(1, 16 + (size_t)size);
-
-	if (!h)
-		return NULL;
-	h[0] = ALLOC_LIVE;
-	h[1] = size;
-	if (++f->live > f->live_max)
-		f->live_max = f->live;
-	return h + 4;
+	return vf_zalloc(&fake_of(bus)->alloc, size);
 }
 
 static void op_free(struct vmb_bus *bus, void *p)
 {
-	struct fake *f = fake_of(bus);
-	u32 *h;
-
-	if (!p)
-		return;
-	h = (u32 *)p - 4;
-	if (h[0] != ALLOC_LIVE)
-		abort();		/* double free or not ours */
-	h[0] = ALLOC_DEAD;
-	f->live--;
-	free(h);
+	vf_free(&fake_of(bus)->alloc, p);
 }
 
+/* Guest memory is the pfns below mem_pages. */
 static int op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *g)
 {
 	struct fake *f = fake_of(bus);
+	int err = vf_gpadl_create(&f->alloc, g, f->mem_pages);
 	u32 i;
 
-	for (i = 0; i < g->npfns; i++)
-		if (g->pfns[i] >= f->mem_pages)
-			return -EFAULT;
+	if (err)
+		return err;
 	f->ncreate++;
 	f->create_handle = g->handle;
 	f->create_npfns = g->npfns;
 	for (i = 0; i < g->npfns && i < 8192; i++)
 		f->create_pfns[i] = g->pfns[i];
-	g->host = op_zalloc(bus, 8);
-	return g->host ? 0 : -ENOMEM;
+	return 0;
 }
 
 static void op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g)
@@ -214,8 +138,7 @@ static void op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g)
 
 	f->ndestroy++;
 	event(f, EV_DESTROY);
-	op_free(bus, g->host);
-	g->host = NULL;
+	vf_gpadl_destroy(&f->alloc, g);
 }
 
 static int op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
@@ -465,22 +388,17 @@ static void teardown(struct fake *f, struct guest *g, u32 relid, u32 handle)
 
 static u32 mk_open(u8 *m, u32 relid, u32 handle, u32 vp, u32 ds)
 {
-	memset(m, 0, 148);
-	wr32(m, 0, VMB_MSG_OPENCHANNEL);
-	wr32(m, 8, relid);
-	wr32(m, 12, relid);			/* openid = child_relid */
-	wr32(m, 16, handle);
-	wr32(m, 20, vp);
-	wr32(m, 24, ds);
+	u32 len = vf_open_msg(m, relid, handle, vp, ds);
+
 	m[28] = 0x5a;				/* storvsc-like user data */
 	m[147] = 0xa5;
-	return 148;
+	return len;
 }
 
 static void gopen(struct fake *f, struct guest *g, u32 relid, u32 handle,
 		  u32 vp, u32 ds)
 {
-	u8 m[148];
+	u8 m[VF_OPEN_MSG_SIZE];
 
 	send(f, g, m, mk_open(m, relid, handle, vp, ds));
 }
@@ -496,37 +414,21 @@ static void modify(struct fake *f, struct guest *g, u32 relid, u32 vp)
 
 /*
  * __vmbus_establish_gpadl: create_gpadl_header's header (26 pfns at
- * most) and bodies (28 each), posted one after the other. The pages of
- * buffer b are pfn0 + i; returns the handle.
+ * most) and bodies (28 each), posted one after the other, the bodies
+ * after the first stop_after - 1 left out. The pages of buffer b are
+ * pfn0 + i; returns the handle.
  */
 static u32 gpadl_send(struct fake *f, struct guest *g, u32 relid, u32 pages,
 		      u64 pfn0, u32 stop_after)
 {
-	u32 handle = ++g->next_handle;
-	u32 n = pages < 26 ? pages : 26, i, done, nmsg = 1;
-	u8 m[240];
+	u32 handle = ++g->next_handle, done = 0, nmsg = 0;
+	u8 m[VF_GPADL_MSG_MAX];
 
-	memset(m, 0, sizeof(m));
-	wr32(m, 0, VMB_MSG_GPADL_HEADER);
-	wr32(m, 8, relid);
-	wr32(m, 12, handle);
-	wr16(m, 16, 8 + 8 * pages);		/* range_buflen */
-	wr16(m, 18, 1);				/* rangecount */
-	wr32(m, 20, pages * 4096);		/* byte_count */
-	wr32(m, 24, 0);				/* byte_offset */
-	for (i = 0; i < n; i++)
-		wr64(m, 28 + 8 * i, pfn0 + i);
-	send(f, g, m, 28 + 8 * n);
-	for (done = n; done < pages && nmsg < stop_after; nmsg++) {
-		n = pages - done < 28 ? pages - done : 28;
-		memset(m, 0, sizeof(m));
-		wr32(m, 0, VMB_MSG_GPADL_BODY);
-		wr32(m, 12, handle);		/* msgnumber stays 0 */
-		for (i = 0; i < n; i++)
-			wr64(m, 16 + 8 * i, pfn0 + done + i);
-		send(f, g, m, 16 + 8 * n);
-		done += n;
-	}
+	do {
+		send(f, g, m, vf_gpadl_msg(m, relid, handle, pages, pfn0,
+					   &done));
+		nmsg++;
+	} while (done < pages && nmsg < stop_after);
 	return handle;
 }
 
@@ -539,13 +441,9 @@ static u32 gpadl(struct fake *f, struct guest *g, u32 relid, u32 pages,
 /* A body of n pfns for handle, as Linux builds it. */
 static void gbody(struct fake *f, struct guest *g, u32 handle, u32 n, u64 pfn)
 {
-	u8 m[240] = { VMB_MSG_GPADL_BODY };
-	u32 i;
+	u8 m[VF_GPADL_MSG_MAX];
 
-	wr32(m, 12, handle);
-	for (i = 0; i < n; i++)
-		wr64(m, 16 + 8 * i, pfn + i);
-	send(f, g, m, 16 + 8 * n);
+	send(f, g, m, vf_gpadl_body_msg(m, handle, n, pfn));
 }
 
 /* ---- decoding what the guest is told ---- */
@@ -600,8 +498,8 @@ FIXTURE_TEARDOWN(chan)
 	int i;
 
 	vmb_bus_destroy(&f->bus);
-	EXPECT_EQ(0, f->live) TH_LOG("%ld allocations left after destroy",
-				     f->live);
+	EXPECT_EQ(0, f->alloc.live)
+		TH_LOG("%ld allocations left after destroy", f->alloc.live);
 	EXPECT_EQ(0, f->bad_posts) TH_LOG("messages a guest would drop");
 	EXPECT_EQ(f->ncreate, f->ndestroy);
 	EXPECT_EQ(f->nopen, f->nclose);
@@ -783,7 +681,7 @@ TEST_F(chan, before_contact)
 	ASSERT_EQ(1, f->nout);
 	EXPECT_EQ(VMB_MSG_UNLOAD_RESPONSE, rd32(next(f)->b, 0));
 	EXPECT_EQ(6, f->nfaults);
-	EXPECT_EQ(0, f->live);
+	EXPECT_EQ(0, f->alloc.live);
 	EXPECT_EQ(0, f->nopen);
 	/* And the guest can still connect, and is offered the channel. */
 	boot(f, g, VMB_VERSION_WS2022, 0);
@@ -1159,7 +1057,7 @@ TEST_F(chan, gpadl_limits)
 	vmb_bus_reset(&f->bus);
 	EXPECT_EQ(0, f->bus.ngpadls);
 	EXPECT_EQ(0, f->bus.gpadl_bytes);
-	EXPECT_EQ(0, f->live);
+	EXPECT_EQ(0, f->alloc.live);
 
 	/* VMB_GPADL_BYTES_MAX of range area: 8190-page headers */
 	boot(f, g, VMB_VERSION_WS2022, 0);
@@ -1722,7 +1620,7 @@ TEST_F(chan, truncated)
 			ASSERT_TRUE(is_type(p, want))
 				TH_LOG("%s truncated: unanswered",
 				       vmb_msg_name(type));
-			EXPECT_EQ(host_msg_size(want), p->len);
+			EXPECT_EQ(vf_host_msg_size(want), p->len);
 			/* a failure, where the answer can say it */
 			if (want == VMB_MSG_VERSION_RESPONSE)
 				EXPECT_EQ(0, p->b[8]);
@@ -1815,7 +1713,7 @@ TEST_F(chan, odd_sizes)
 	EXPECT_TRUE(is_type(next(f), VMB_MSG_TL_CONNECT_RESULT));
 	/* host-to-guest types sent by the guest: faults */
 	for (type = 0; type < VMB_MSG_COUNT + 2; type++) {
-		if (host_msg_size(type) || type == 0 || type >= VMB_MSG_COUNT ||
+		if (vf_host_msg_size(type) || type == 0 || type >= VMB_MSG_COUNT ||
 		    type == VMB_MSG_OPEN_RESERVED_CHANNEL ||
 		    type == VMB_MSG_CLOSE_RESERVED_CHANNEL ||
 		    type == VMB_MSG_CLOSE_RESERVED_RESPONSE) {

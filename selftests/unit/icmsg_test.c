@@ -17,6 +17,7 @@
 
 #include "kselftest_harness.h"
 #include "icmsg.h"
+#include "vmbus_fake.h"
 
 /* The expectations compare small literals with the u16/u32 fields read. */
 #pragma GCC diagnostic ignored "-Wsign-compare"
@@ -27,45 +28,6 @@
 
 #define PAGE		4096
 #define MAXLEN		(3 * PAGE)
-
-/* ---- raw little-endian access ---- */
-
-static uint32_t rd16(const void *b, size_t off)
-{
-	const uint8_t *p = (const uint8_t *)b + off;
-
-	return p[0] | p[1] << 8;
-}
-
-static uint32_t rd32(const void *b, size_t off)
-{
-	return rd16(b, off) | rd16(b, off + 2) << 16;
-}
-
-static uint64_t rd64(const void *b, size_t off)
-{
-	return rd32(b, off) | (uint64_t)rd32(b, off + 4) << 32;
-}
-
-static void wr16(void *b, size_t off, uint32_t v)
-{
-	uint8_t *p = (uint8_t *)b + off;
-
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void wr32(void *b, size_t off, uint32_t v)
-{
-	wr16(b, off, v & 0xffff);
-	wr16(b, off + 2, v >> 16);
-}
-
-static void wr64(void *b, size_t off, uint64_t v)
-{
-	wr32(b, off, (uint32_t)v);
-	wr32(b, off + 4, v >> 32);
-}
 
 /*
  * len bytes that end where an inaccessible page starts. The memory stays
