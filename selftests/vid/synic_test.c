@@ -280,8 +280,8 @@ TEST_F(synic, post_message_checked)
 		uint64_t control, gpa;
 		uint64_t status;
 	} cases[] = {
-		/* No VMBus host registered with VID: the connection is unknown. */
-		{ 1, 0, 1, 8, 0x5c, INPUT, BAD_CONN },
+		/* A connection nobody serves (VMBus takes 1 and 4 only). */
+		{ 7, 0, 1, 8, 0x5c, INPUT, BAD_CONN },
 		{ 1, 0, 1, 8, 0x5c, INPUT + 4, BAD_ALIGN },
 		{ 1, 0, 1, 8, 0x5c, 0xff8, BAD_ALIGN },		/* crosses a page */
 		{ 1, 0, 1, 8, 0x5c, RAM + 4096, BAD_PARAM },	/* not guest memory */
@@ -314,7 +314,7 @@ TEST_F(synic, post_message_checked)
 
 	/* Another socket of the worker's process may forward (a vCPU's)... */
 	ASSERT_EQ(0, genl_test_open(&other, HVKVM_VID_GENL_NAME));
-	in->conn = 1, in->rsvd = 0, in->type = 1, in->size = 8;
+	in->conn = 7, in->rsvd = 0, in->type = 1, in->size = 8;
 	EXPECT_EQ(BAD_CONN, hcall(&other, 1, 0x5c, INPUT, &err));
 	EXPECT_EQ(0, err);
 	genl_test_close(&other);
