@@ -45,6 +45,7 @@ lsmod | grep -E '^(hvkvm_|kvm)' || true
 events=$(mktemp)
 hvadm monitor >"$events" &
 mon=$!
+sleep 1		# for it to join the event groups: the first event is next
 
 say hvadm vm create demo memory 512M vcpus 2 kernel /boot/vmlinuz-"$KVER" \
 	initrd "$initrd" cmdline "console=ttyS0 quiet"
