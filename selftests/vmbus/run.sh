@@ -24,7 +24,7 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 # The classes the host offers every VM (the integration components).
 IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
-all_tests=(connect heartbeat timesync kvp shutdown reboot reload ic_hotplug side_by_side)
+all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown reboot reload ic_hotplug modify side_by_side)
 
 n=0
 failed=0
@@ -142,6 +142,32 @@ test_heartbeat() {
 	down v2
 }
 
+test_heartbeat_lost() {
+	local why= ev=/tmp/hvkvm-vmbus/events.json mon
+	up v9 ics || why+="the guest did not come up; "
+	wait_for v9 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
+		why+="heartbeat not ready; "
+	hvadm -j monitor >"$ev" 2>&1 &
+	mon=$!
+	# A paused guest answers nothing: lost after 10 s, back on resume.
+	hvadm vm pause v9 || why+="pause failed; "
+	wait_for v9 '.vmbus.ics[] | select(.name == "heartbeat") | .state' lost ||
+		why+="the heartbeat was not lost; "
+	hvadm vm resume v9 || why+="resume failed; "
+	wait_for v9 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
+		why+="the heartbeat did not come back; "
+	sleep 1
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	[ -n "$(jq -c 'select(.event == "heartbeat-lost" and .vm.name == "v9")' "$ev" 2>/dev/null)" ] ||
+		why+="no heartbeat-lost event: $(cat "$ev"); "
+	[ -n "$(jq -c 'select(.event == "heartbeat-regained" and .vm.name == "v9")' "$ev" 2>/dev/null)" ] ||
+		why+="no heartbeat-regained event; "
+	[ -z "$why" ] && ok "a guest that stops answering loses its heartbeat, and regains it (events)" ||
+		not_ok "heartbeat lost" "$why$(diag v9)"
+	down v9
+}
+
 test_timesync() {
 	local why= before now t log
 	up v3 ics || why+="the guest did not come up; "
@@ -251,6 +277,23 @@ test_ic_hotplug() {
 	[ -z "$why" ] && ok "an IC taken away is rescinded in the guest, and comes back when offered" ||
 		not_ok "ic hotplug" "$why$(diag v8)"
 	down v8
+}
+
+test_modify() {
+	local why= log before after
+	up v10 modify 2 || why+="the guest did not come up; "
+	log=$(console_of v10)
+	grep -aq '^HVTEST modified: cpu 1' "$log" || why+="the guest could not retarget; "
+	[ "$(vmbus v10 '.channels[] | select(.class == "heartbeat") | .target_vp')" = 1 ] ||
+		why+="the host did not retarget to vp 1; "
+	before=$(grep -a '^HVTEST cpu1 vmbus' "$log" | sed 's/.*before \([0-9]*\).*/\1/')
+	after=$(grep -a '^HVTEST cpu1 vmbus' "$log" | sed 's/.*after \([0-9]*\).*/\1/')
+	[ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ] ||
+		why+="no channel interrupts on cpu 1 ($before, $after); "
+	[ "$(vmbus v10 .faults)" = 0 ] || why+="guest faults; "
+	[ -z "$why" ] && ok "MODIFYCHANNEL: a channel's interrupts move to the VP the guest asks for" ||
+		not_ok "modify" "$why$(diag v10)"
+	down v10
 }
 
 test_side_by_side() {
