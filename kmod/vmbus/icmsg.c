@@ -33,7 +33,7 @@ const struct vmb_ic_ver vmb_ic_ts_ref_versions[VMB_IC_TS_REF_NVER] = {
 };
 
 const struct vmb_ic_ver vmb_ic_kvp_versions[VMB_IC_KVP_NVER] = {
-	{ 3, 0 }, { 4, 0 }, { 5, 0 },
+	{ 3, 0 }, { 4, 0 },
 };
 
 #define VMB_IC_PAD8(n)	(((n) + 7) & ~7u)
