@@ -111,6 +111,8 @@ int vid_cmd_stop(struct sk_buff *skb, struct genl_info *info)
 				       "the partition's worker cannot be reached");
 		goto out;
 	}
+	if (!force)
+		vid_synic_shutdown_client(p);
 	if (p->state != HVKVM_VID_STATE_STOPPING)
 		vid_set_state(p, HVKVM_VID_STATE_STOPPING);
 out:

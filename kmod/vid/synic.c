@@ -497,6 +497,16 @@ void vid_synic_detach_client(struct vid_partition *p)
 		vid_waiter_stop(&synic->ports[i].waiter);
 }
 
+/* A graceful stop of p was asked: tell the client. Under vid_lock. */
+void vid_synic_shutdown_client(struct vid_partition *p)
+{
+	const struct vid_client_ops *client;
+
+	client = rcu_dereference_protected(vid_client, lockdep_is_held(&vid_lock));
+	if (client && client->shutdown && p->client)
+		client->shutdown(p);
+}
+
 /* A worker attached p: tell the client. Under vid_lock. */
 void vid_synic_attach_client(struct vid_partition *p)
 {

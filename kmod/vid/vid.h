@@ -91,6 +91,12 @@ struct vid_client_ops {
 	u16 (*post_message)(struct vid_partition *p, u32 vp, u32 conn_id,
 			    u32 type, const void *payload, u32 len);
 	/*
+	 * A graceful stop was asked for p (the worker presses the guest's
+	 * power button too): the client may ask the guest its own way. Must
+	 * not wait.
+	 */
+	void (*shutdown)(struct vid_partition *p);
+	/*
 	 * The worker is gone, or the client unregisters: forget everything
 	 * about p, touch none of it after returning, clear p->client.
 	 */
@@ -165,6 +171,7 @@ int vid_synic_create(struct vid_partition *p, struct nlattr *routes,
 void vid_synic_free(struct vid_synic *synic);
 void vid_synic_detach_client(struct vid_partition *p);
 void vid_synic_attach_client(struct vid_partition *p);
+void vid_synic_shutdown_client(struct vid_partition *p);
 int vid_cmd_synic(struct sk_buff *skb, struct genl_info *info);
 int vid_cmd_hcall(struct sk_buff *skb, struct genl_info *info);
 int vid_cmd_synic_inject(struct sk_buff *skb, struct genl_info *info);

@@ -87,6 +87,7 @@ struct vmbus_ics {
 	struct mutex kvp_lock;		/* one KVP exchange at a time */
 	struct list_head kvp_host;	/* the host's pairs */
 	unsigned int nkvp_host;
+	struct work_struct shutdown_work;	/* for a graceful stop */
 	bool stopped;
 };
 
@@ -504,6 +505,32 @@ int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,
 	}
 }
 
+/*
+ * VID stops the VM gracefully: ask the guest to power off through its
+ * shutdown IC as well (Hyper-V's way), not waiting for the answer; the
+ * worker presses the power button all the same.
+ */
+static void vmbus_ic_shutdown_work(struct work_struct *work)
+{
+	struct vmbus_ics *ics = container_of(work, struct vmbus_ics,
+					     shutdown_work);
+	struct vmbus_ic *ic = &ics->ic[VMBUS_IC_SHUTDOWN];
+
+	mutex_lock(&ic->lock);
+	if (ic->state == HVKVM_VMBUS_IC_READY && !ics->stopped)
+		vmbus_ic_send(ic, vmb_ic_build_shutdown(ic->buf, VMB_IC_MAX_PKT,
+							&ic->neg, 0,
+							"hvadm vm stop"),
+			      NULL);
+	mutex_unlock(&ic->lock);
+}
+
+void vmbus_ics_shutdown(struct vmbus_vm *vm)
+{
+	if (vm->ics)
+		queue_work(vmbus_wq, &vm->ics->shutdown_work);
+}
+
 /* ---- KVP ---- */
 
 /* One KVP exchange, under kvp_lock; the answer in ic->req_*. */
@@ -738,6 +765,7 @@ int vmbus_ics_attach(struct vmbus_vm *vm)
 	ics->vm = vm;
 	mutex_init(&ics->kvp_lock);
 	INIT_LIST_HEAD(&ics->kvp_host);
+	INIT_WORK(&ics->shutdown_work, vmbus_ic_shutdown_work);
 	vm->ics = ics;
 	for (i = 0; i < VMBUS_IC_COUNT; i++) {
 		struct vmbus_ic *ic = &ics->ic[i];
@@ -779,6 +807,7 @@ void vmbus_ics_stop(struct vmbus_vm *vm)
 	}
 	for (i = 0; i < VMBUS_IC_COUNT; i++)
 		cancel_delayed_work_sync(&ics->ic[i].work);
+	cancel_work_sync(&ics->shutdown_work);
 }
 
 void vmbus_ics_free(struct vmbus_vm *vm)

@@ -204,10 +204,20 @@ static void vmbus_detach(struct vid_partition *p)
 	kref_put(&vm->ref, vmbus_vm_release);
 }
 
+/* A graceful stop: ask through the shutdown IC too, if the guest has it. */
+static void vmbus_shutdown(struct vid_partition *p)
+{
+	struct vmbus_vm *vm = p->client;
+
+	if (vm)
+		vmbus_ics_shutdown(vm);
+}
+
 static const struct vid_client_ops vmbus_client = {
 	.owner		= THIS_MODULE,
 	.attach		= vmbus_attach,
 	.post_message	= vmbus_post_message,
+	.shutdown	= vmbus_shutdown,
 	.detach		= vmbus_detach,
 };
 

@@ -124,6 +124,7 @@ struct vmbus_kvp_list {
 struct vmbus_kvp_list *vmbus_ic_kvp_collect(struct vmbus_vm *vm);
 int vmbus_ics_attach(struct vmbus_vm *vm);
 void vmbus_ics_stop(struct vmbus_vm *vm);
+void vmbus_ics_shutdown(struct vmbus_vm *vm);
 void vmbus_ics_free(struct vmbus_vm *vm);
 int vmbus_ics_fill(struct sk_buff *skb, struct vmbus_vm *vm);
 int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,

@@ -24,7 +24,7 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 # The classes the host offers every VM (the integration components).
 IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
-all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown reboot reload ic_hotplug modify side_by_side)
+all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown stop reboot reload ic_hotplug modify side_by_side)
 
 n=0
 failed=0
@@ -216,6 +216,21 @@ test_shutdown() {
 	[ -z "$why" ] && ok "graceful shutdown through the shutdown IC" ||
 		not_ok "shutdown" "$why$(diag v5)"
 	down v5
+}
+
+test_stop() {
+	local why=
+	up v11 ics || why+="the guest did not come up; "
+	wait_for v11 '.vmbus.ics[] | select(.name == "shutdown") | .state' ready ||
+		why+="shutdown IC not ready; "
+	# This guest has no power-button driver: only the IC can ask it.
+	hvadm vm stop v11 timeout "$T" || why+="stop failed; "
+	grep -aq '^HVTEST poweroff requested' "$(console_of v11)" ||
+		why+="the guest was not asked through its shutdown IC; "
+	[ "$(field v11 state)" = off ] || why+="not off; "
+	[ -z "$why" ] && ok "vm stop asks an enlightened guest through its shutdown IC" ||
+		not_ok "stop through the IC" "$why$(diag v11)"
+	down v11
 }
 
 test_reboot() {
