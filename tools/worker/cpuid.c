@@ -45,20 +45,13 @@
 #define HV_HINT_CLUSTER_IPI	(1u << 10)
 #define HV_HINT_EX_MASKS	(1u << 11)
 
-/*
- * No synthetic timers: the guest's clock events come from its LAPIC
- * timer. Legacy (message) stimers would share SynIC slot 2 with VMBus;
- * direct-mode stimers are torn down when a Linux guest unloads hv_vmbus
- * (hv_stimer_global_cleanup) without unbinding the clock event device,
- * and the guest's timers stop for good.
- */
 #define HV_WANT_EAX	(HV_VP_RUNTIME | HV_TIME_REF_COUNT | HV_SYNIC | \
-			 HV_APIC_ACCESS | HV_HYPERCALL | \
+			 HV_SYNTIMER | HV_APIC_ACCESS | HV_HYPERCALL | \
 			 HV_VP_INDEX | HV_RESET | HV_REFERENCE_TSC | \
 			 HV_ACCESS_FREQ)
 #define HV_NEED_EAX	(HV_SYNIC | HV_APIC_ACCESS | HV_HYPERCALL | HV_VP_INDEX)
 #define HV_WANT_EBX	(HV_POST_MESSAGES | HV_SIGNAL_EVENTS)
-#define HV_WANT_EDX	(HV_FREQ_MSRS | HV_CRASH_MSRS)
+#define HV_WANT_EDX	(HV_FREQ_MSRS | HV_CRASH_MSRS | HV_STIMER_DIRECT)
 #define HV_WANT_HINTS	(HV_HINT_REMOTE_TLB | HV_HINT_NO_AEOI | \
 			 HV_HINT_CLUSTER_IPI | HV_HINT_EX_MASKS)
 
@@ -127,6 +120,9 @@ static int edit_hv_leaves(struct wvm *w, struct kvm_cpuid2 *hv)
 	e->eax &= HV_WANT_EAX;
 	e->ebx &= HV_WANT_EBX;
 	e->edx &= HV_WANT_EDX;
+	/* Legacy (message) stimers would share SynIC slot 2 with VMBus. */
+	if (!(e->edx & HV_STIMER_DIRECT))
+		e->eax &= ~HV_SYNTIMER;
 	e->ecx = 0;
 
 	e = find(hv, HV_LEAF_HINTS);
