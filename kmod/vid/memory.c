@@ -32,6 +32,8 @@ const struct nla_policy vid_memory_map_policy[HVKVM_VID_MEM_A_MAX + 1] = {
 	[HVKVM_VID_MEM_A_REGION] = NLA_POLICY_NESTED(vid_region_policy),
 };
 
+#define VID_UNPIN_BATCH 1024
+
 static void vid_memory_release(struct kref *kref)
 {
 	struct vid_memory *mem = container_of(kref, struct vid_memory, ref);
@@ -39,9 +41,15 @@ static void vid_memory_release(struct kref *kref)
 
 	for (i = 0; i < mem->nregions; i++) {
 		struct vid_mem_region *r = &mem->regions[i];
+		unsigned long done, n;
 
-		if (r->pinned)
-			unpin_user_pages_dirty_lock(r->pages, r->pinned, true);
+		/* GiBs of pages: give the CPU up now and then. */
+		for (done = 0; done < r->pinned; done += n) {
+			n = min_t(unsigned long, r->pinned - done,
+				  VID_UNPIN_BATCH);
+			unpin_user_pages_dirty_lock(r->pages + done, n, true);
+			cond_resched();
+		}
 		kvfree(r->pages);
 	}
 	atomic64_sub(mem->pinned, &mem->mm->pinned_vm);

@@ -169,26 +169,37 @@ static void *vid_map_synic_page(struct vid_memory *mem, u64 msr)
 	return page ? kmap_local_page(page) : NULL;
 }
 
+enum vid_deliver {
+	VID_DELIVERED,
+	VID_BUSY,	/* msg_pending is set: the guest's EOM calls us again */
+	VID_NO_PAGE,	/* no message page: its next SIMP write calls us */
+	VID_CONTENDED,	/* the header kept changing under us: try later */
+};
+
 /*
- * Try to put m into its slot. Returns true when it went in; false when the
- * slot is busy (msg_pending is then set, and the guest's EOM will call us
- * again) or the guest has no message page.
+ * A guest that rewrites its slot's header as fast as it can must not keep
+ * a kworker in the loop below: after this many tries, give the CPU up.
  */
-static bool vid_msg_deliver(struct vid_vp *vp, struct vid_memory *mem,
-			    const struct vid_msg *m, u64 simp)
+#define VID_DELIVER_TRIES 8
+
+/* Try to put m into its slot. */
+static enum vid_deliver vid_msg_deliver(struct vid_vp *vp,
+					struct vid_memory *mem,
+					const struct vid_msg *m, u64 simp)
 {
 	struct hv_message *slot;
 	void *page;
 	u64 *hdr, old, new;
-	bool done = false;
+	enum vid_deliver ret = VID_CONTENDED;
+	int tries;
 
 	page = vid_map_synic_page(mem, simp);
 	if (!page)
-		return false;
+		return VID_NO_PAGE;
 	slot = (struct hv_message *)page + m->sint;
 	hdr = (u64 *)&slot->header;
 	old = READ_ONCE(*hdr);
-	for (;;) {
+	for (tries = 0; tries < VID_DELIVER_TRIES; tries++) {
 		if ((u32)old == HVMSG_NONE) {
 			memcpy(slot->u.payload, m->payload, m->len);
 			slot->header.payload_size = m->len;
@@ -197,20 +208,24 @@ static bool vid_msg_deliver(struct vid_vp *vp, struct vid_memory *mem,
 			/* The type last: it hands the slot to the guest. */
 			smp_wmb();
 			WRITE_ONCE(slot->header.message_type, m->type);
-			done = true;
+			ret = VID_DELIVERED;
 			break;
 		}
 		/* Busy: ask for an EOM, unless the guest freed it meanwhile. */
 		new = old | ((u64)1 << 40);	/* message_flags.msg_pending */
-		if (old == new)
+		if (old == new) {
+			ret = VID_BUSY;
 			break;
+		}
 		new = cmpxchg64(hdr, old, new);
-		if (new == old)
+		if (new == old) {
+			ret = VID_BUSY;
 			break;
+		}
 		old = new;
 	}
 	kunmap_local(page);
-	return done;
+	return ret;
 }
 
 static void vid_vp_signal(struct vid_vp *vp, u32 sint)
@@ -224,6 +239,7 @@ static void vid_vp_work(struct work_struct *work)
 {
 	struct vid_vp *vp = container_of(work, struct vid_vp, work);
 	struct vid_memory *mem = vid_memory_get(vp->synic->p);
+	enum vid_deliver ret;
 	struct vid_msg *m;
 	u64 simp;
 
@@ -234,7 +250,12 @@ static void vid_vp_work(struct work_struct *work)
 		m = list_first_entry_or_null(&vp->queue, struct vid_msg, node);
 		simp = vp->simp;
 		spin_unlock_irq(&vp->lock);
-		if (!m || !vid_msg_deliver(vp, mem, m, simp))
+		if (!m)
+			break;
+		ret = vid_msg_deliver(vp, mem, m, simp);
+		if (ret == VID_CONTENDED)
+			schedule_work(&vp->work);
+		if (ret != VID_DELIVERED)
 			break;
 		spin_lock_irq(&vp->lock);
 		list_del(&m->node);
@@ -556,12 +577,13 @@ void vid_synic_free(struct vid_synic *synic)
 	for (i = 0; i < synic->nvps; i++) {
 		struct vid_vp *vp = &synic->vps[i];
 
-		for (s = 0; s < HV_SYNIC_SINT_COUNT; s++) {
+		/* The EOM waiters queue the work, and the work signals irq. */
+		for (s = 0; s < HV_SYNIC_SINT_COUNT; s++)
 			vid_waiter_stop(&vp->sint[s].eom);
+		cancel_work_sync(&vp->work);
+		for (s = 0; s < HV_SYNIC_SINT_COUNT; s++)
 			if (vp->sint[s].irq)
 				eventfd_ctx_put(vp->sint[s].irq);
-		}
-		cancel_work_sync(&vp->work);
 		list_for_each_entry_safe(m, tmp, &vp->queue, node)
 			kfree(m);
 	}
