@@ -150,7 +150,7 @@ void vmbus_chan_fail(struct vmbus_channel *ch, const char *why)
 EXPORT_SYMBOL_GPL(vmbus_chan_fail);
 
 /*
- * Drain the guest's ring, VMBUS_CHAN_BUDGET packets at a time (then the
+ * Drain the guest's ring, VMBUS_CHAN_BUDGET turns at a time (then the
  * work queues itself again, so that one busy channel does not starve the
  * others). read_index is published after each batch and the ring checked
  * again after that, so that a packet the guest adds meanwhile is either
@@ -161,9 +161,9 @@ static void vmbus_chan_work(struct work_struct *work)
 	struct vmbus_channel *ch = container_of(work, struct vmbus_channel,
 						work);
 	const struct vmbus_class *cls = ch->dev->cls;
-	unsigned int done = 0;
+	unsigned int turns = 0;
 	unsigned long flags;
-	bool signal;
+	bool signal, spent;
 	int n, err;
 
 	if (!READ_ONCE(ch->open) || READ_ONCE(ch->failed))
@@ -202,19 +202,23 @@ static void vmbus_chan_work(struct work_struct *work)
 				n = 0;
 			} else if (!err) {
 				atomic64_inc(&ch->pkts_in);
-				done++;
 			} else {
 				vmbus_chan_fail(ch, "the guest broke the device protocol");
 				return;
 			}
 		}
-		if (!n || done >= VMBUS_CHAN_BUDGET) {
+		/*
+		 * Every turn counts, a packet or not: a guest that moves its
+		 * write_index back and forth must not keep us here.
+		 */
+		spent = ++turns >= VMBUS_CHAN_BUDGET;
+		if (!n || spent) {
 			spin_lock_irqsave(&ch->send_lock, flags);
 			signal = vmb_ring_read_done(&ch->in);
 			if (signal && ch->open)
 				vmbus_chan_signal(ch);
 			spin_unlock_irqrestore(&ch->send_lock, flags);
-			if (done >= VMBUS_CHAN_BUDGET) {
+			if (spent) {
 				queue_work(vmbus_wq, &ch->work);
 				return;
 			}

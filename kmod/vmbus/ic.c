@@ -270,6 +270,13 @@ static void vmbus_ic_negotiated(struct vmbus_ic *ic, const void *p, u32 len)
 		return;
 	}
 	ic->state = HVKVM_VMBUS_IC_READY;
+	/*
+	 * A channel's work may still run while the VM goes: once the ICs
+	 * are stopped, nothing may arm their timers again (they are freed
+	 * with the VM).
+	 */
+	if (ic->ics->stopped)
+		return;
 	switch (ic->kind) {
 	case VMBUS_IC_HEARTBEAT:
 		ic->hb_answer_ns = ktime_get_boottime_ns();
