@@ -496,9 +496,10 @@ EXPORT_SYMBOL_GPL(vid_unregister_client);
 
 /*
  * The worker is leaving. Every port handler is cleared (once that is
- * done none runs: see vid_port_set_handler), then the client forgets p;
- * only then do the waiters go, as the client may still clear handlers
- * until it returns. Under vid_lock.
+ * done none runs: see vid_port_set_handler), then the client forgets p
+ * (its work may set a handler again until then: cleared once more); only
+ * then do the waiters go, as the client may still clear handlers until
+ * it returns. Under vid_lock.
  */
 void vid_synic_detach_client(struct vid_partition *p)
 {
@@ -514,8 +515,11 @@ void vid_synic_detach_client(struct vid_partition *p)
 		client->detach(p);
 	p->client = NULL;
 
-	for (i = 0; synic && i < synic->nports; i++)
+	/* Until detach returned, its work could still open a channel. */
+	for (i = 0; synic && i < synic->nports; i++) {
+		vid_port_set_handler(p, synic->ports[i].conn_id, NULL, NULL);
 		vid_waiter_stop(&synic->ports[i].waiter);
+	}
 }
 
 /* A graceful stop of p was asked: tell the client. Under vid_lock. */
