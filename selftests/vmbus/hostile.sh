@@ -13,6 +13,8 @@
 # stock guest's heartbeat keeps advancing, a guest started afterwards
 # connects, and L1's kernel log stays clean (hvlab checks that).
 set -u
+# shellcheck source=SCRIPTDIR/../lib/lab.sh
+. "$(dirname "$0")/../lib/lab.sh" || exit 1
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/vmbus
 kernel=/boot/vmlinuz-$KVER
@@ -25,59 +27,22 @@ HOLD_MS=10000		# the failed ring channel stays open this long
 SCENARIOS=(msgs gpadl ring)
 NTESTS=8
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	printf '# %s\n' "${2//$'\n'/$'\n'# }"
-}
-
-field() { hvadm -j vm show "$1" | jq -r ".[0].$2"; }
-console_of() { field "$1" console_log; }
 vmbus() { python3 "$here/vmbus-state.py" "$1" 2>/dev/null; }
 heartbeat() { vmbus "$1" | jq -r '.ics[] | select(.name == "heartbeat") | .heartbeat_seq'; }
 
-# wait_line VM REGEX [SECS]: the VM's console log gets a matching line
-# (serial lines end in \r: end patterns with ([^0-9]|$), not $).
-wait_line() {
-	local end=$((SECONDS + ${3:-$T})) log
-	while [ "$SECONDS" -lt "$end" ]; do
-		log=$(console_of "$1")
-		[ "$log" != null ] && grep -aqE "$2" "$log" 2>/dev/null && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
 # wait_vmbus VM JQ-FILTER VALUE: the VM's VMBus state gets there.
-wait_vmbus() {
-	local end=$((SECONDS + T))
-	while [ "$SECONDS" -lt "$end" ]; do
-		[ "$(vmbus "$1" | jq -r "$2" 2>/dev/null)" = "$3" ] && return 0
-		sleep 1
-	done
-	return 1
-}
+vmbus_is() { [ "$(vmbus "$1" | jq -r "$2" 2>/dev/null)" = "$3" ]; }
+wait_vmbus() { wait_until "$T" 1 vmbus_is "$1" "$2" "$3"; }
 
-# define VM ROLE: 512 MiB, one vCPU (the hostile module keeps to one VP)
-define() {
-	hvadm vm delete "$1" 2>/dev/null
-	hvadm vm create "$1" memory 512M vcpus 1 kernel "$kernel" initrd "$initrd" \
-		cmdline "console=ttyS0 quiet hostile=$2 hostile_hold=$HOLD_MS"
-}
+# define_role VM ROLE: 512 MiB, one vCPU (the hostile module keeps to one
+# VP), hostile-init in ROLE.
+define_role() { vm_define "$1" 1 "hostile=$2 hostile_hold=$HOLD_MS"; }
 
 diag() {
-	local log
-	log=$(console_of "$1" 2>/dev/null)
-	echo "--- hvadm vm show $1:"
-	hvadm vm show "$1" 2>&1
+	diag_show "$1"
 	echo "--- vmbus:"
 	vmbus "$1"
-	echo "--- console:"
-	[ -n "$log" ] && [ "$log" != null ] && tail -n 15 "$log"
+	diag_console "$1" 15
 }
 
 # The kernel log since this script started.
@@ -98,7 +63,7 @@ echo "hostile.sh: start" >/dev/kmsg
 
 # 1. The stock guest comes up and its heartbeat runs.
 why=
-define s1 stock
+define_role s1 stock
 hvadm vm start s1 timeout "$T" || why+="start failed; "
 wait_line s1 '^HVTEST stock ready' || why+="the guest did not come up; "
 wait_vmbus s1 '.ics[] | select(.name == "heartbeat") | .state' ready ||
@@ -108,7 +73,7 @@ hb0=$(heartbeat s1)
 	not_ok "stock guest" "$why$(diag s1)"
 
 # 2-4. The hostile guest runs its scenarios; each must pass its own checks.
-define h1 "$(IFS=,; echo "${SCENARIOS[*]}")"
+define_role h1 "$(IFS=,; echo "${SCENARIOS[*]}")"
 hvadm vm start h1 timeout "$T" || echo "# h1 start failed"
 # 5. While it holds the failed ring channel open, the host shows it failed.
 why=
@@ -178,7 +143,7 @@ end=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$end" ] && [ "$(field h1 state)" != off ]; do sleep 0.5; done
 [ "$(field h1 state)" = off ] || why+="h1 is $(field h1 state), not off; "
 hvadm vm stop h1 force >/dev/null 2>&1
-define h1 stock
+define_role h1 stock
 hvadm vm start h1 timeout "$T" || why+="restart failed; "
 wait_line h1 '^HVTEST stock ready' || why+="the stock guest did not come up; "
 wait_vmbus h1 '.ics[] | select(.name == "heartbeat") | .state' ready ||
@@ -188,8 +153,7 @@ wait_vmbus h1 '.ics[] | select(.name == "heartbeat") | .state' ready ||
 
 [ -n "${HVLAB_OUT:-}" ] && klog >"$HVLAB_OUT/hostile-klog.txt"
 for v in h1 s1; do
-	hvadm vm stop "$v" force >/dev/null 2>&1
-	hvadm vm delete "$v" >/dev/null 2>&1
+	down "$v"
 done
 [ "$n" = "$NTESTS" ] || not_ok "the plan said $NTESTS tests, $n ran" ""
 [ "$failed" = 0 ]

@@ -11,6 +11,8 @@
 # hvadm (VMBus state in `hvadm -j vm show`). Waits are event-driven with
 # generous time-outs: the lab is emulated and slow.
 set -u
+# shellcheck source=SCRIPTDIR/../lib/lab.sh
+. "$(dirname "$0")/../lib/lab.sh" || exit 1
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/vmbus
 export PATH=$top/tools/hvadm:$PATH
@@ -33,50 +35,14 @@ IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ce
 all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown stop
 	ic_hotplug modify side_by_side)
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	printf '# %s\n' "${2//$'\n'/$'\n'# }"
-}
-
 show() { hvadm -j vm show "$1"; }
-field() { show "$1" | jq -r ".[0].$2"; }
 vmbus() { show "$1" | jq -r ".[0].vmbus$2"; }
+# The log's path, not lab.sh's console_of (hvadm's console_log field).
 console_of() { echo "$HVKVM_RUN_DIR/$1/console.log"; }
 
-# wait_line VM REGEX: a matching console line (they end in \r).
-wait_line() {
-	local end=$((SECONDS + T))
-	while [ "$SECONDS" -lt "$end" ]; do
-		grep -aqE "$2" "$(console_of "$1")" 2>/dev/null && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
 # wait_for VM JQ-FILTER VALUE: hvadm -j vm show's .[0]FILTER becomes VALUE.
-wait_for() {
-	local end=$((SECONDS + T))
-	while [ "$SECONDS" -lt "$end" ]; do
-		[ "$(show "$1" 2>/dev/null | jq -r ".[0]$2")" = "$3" ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
-define() {
-	hvadm vm delete "$1" 2>/dev/null
-	hvadm vm create "$1" memory 512M vcpus "${3:-1}" kernel "$kernel" \
-		initrd "$initrd" cmdline "console=ttyS0 quiet hvtest=$2"
-}
+show_is() { [ "$(show "$1" 2>/dev/null | jq -r ".[0]$2")" = "$3" ]; }
+wait_for() { wait_until "$T" "$wait_poll" show_is "$1" "$2" "$3"; }
 
 # up VM ACTION [VCPUS]: define, start, and wait for the guest's ICs.
 up() {
@@ -85,17 +51,11 @@ up() {
 }
 
 diag() {
-	echo "--- hvadm vm show $1:"
-	hvadm vm show "$1" 2>&1
+	diag_show "$1"
 	echo "--- console:"
 	tail -n 25 "$(console_of "$1")" 2>/dev/null
 	echo "--- host kernel:"
 	dmesg | grep -E 'hvkvm' | tail -n 10
-}
-
-down() {
-	hvadm vm stop "$1" force >/dev/null 2>&1
-	hvadm vm delete "$1" >/dev/null 2>&1
 }
 
 # heartbeat VM: the last sequence number the guest answered.
@@ -339,18 +299,11 @@ test_side_by_side() {
 
 # ---- main -------------------------------------------------------------------
 
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-"$top/tools/lab/mkinitramfs" -m hv_vmbus -m hv_utils \
+build_initramfs -m hv_vmbus -m hv_utils \
 	-f /usr/sbin/hv_kvp_daemon:/usr/sbin/hv_kvp_daemon \
 	-f /lib/x86_64-linux-gnu/libc.so.6:/lib/x86_64-linux-gnu/libc.so.6 \
 	-f /lib64/ld-linux-x86-64.so.2:/lib64/ld-linux-x86-64.so.2 \
-	"$here/guest-init" "$initrd" ||
-	{ echo "1..1"; echo "not ok 1 cannot build the guest initramfs"; exit 1; }
+	"$here/guest-init" "$initrd"
 
-tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
-echo "1..${#tests[@]}"
-for t in "${tests[@]}"; do
-	"test_$t"
-done
+run_tests "$@"
 [ "$failed" = 0 ]

@@ -11,6 +11,8 @@
 # except where a test checks that nothing happens. Logs are kept in
 # $HVLAB_OUT/worker/ for a look afterwards.
 set -u
+# shellcheck source=SCRIPTDIR/../lib/lab.sh
+. "$(dirname "$0")/../lib/lab.sh" || exit 1
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/worker
 worker=$top/tools/worker/hvkvm-worker
@@ -25,17 +27,6 @@ boot_timeout=${HVKVM_TEST_TIMEOUT:-240}
 all_tests=(bad_specs boot_hyperv poweroff_status reboot crash triple_fault
 	smp console_socket pause_resume sigterm power_button vmbus_hypercalls
 	high_memory boot_time)
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n $1${2:+ # $2}"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	printf '# %s\n' "${2//$'\n'/$'\n'# }"
-}
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 
 # wait_for FILE REGEX SECS [PID]: until FILE has a line matching REGEX;
 # fails early when PID has exited.
@@ -341,15 +332,7 @@ test_boot_time() {
 # ---- main -------------------------------------------------------------------
 
 mkdir -p "$out"
-# L1's /dev has no /dev/fd, which mkinitramfs's process substitutions need.
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 [ -x "$worker" ] || { echo "1..1"; echo "not ok 1 $worker is not built"; exit 1; }
-"$top/tools/lab/mkinitramfs" -m button -m evdev -m hv_vmbus "$here/guest-init" "$initrd" ||
-	{ echo "1..1"; echo "not ok 1 cannot build the guest initramfs"; exit 1; }
-tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
-echo "1..${#tests[@]}"
-for t in "${tests[@]}"; do
-	"test_$t"
-done
+build_initramfs -m button -m evdev -m hv_vmbus "$here/guest-init" "$initrd"
+run_tests "$@"
 [ "$failed" = 0 ]

@@ -10,65 +10,26 @@
 # it does is chosen by hvtest=ACTION on its command line. Waits are for
 # lines in the console log or states in VID, with generous time-outs.
 set -u
+# shellcheck source=SCRIPTDIR/../lib/lab.sh
+. "$(dirname "$0")/../lib/lab.sh" || exit 1
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/worker
 kernel=/boot/vmlinuz-$KVER
 initrd=/tmp/hvkvm-worker/guest.cpio
 export HVKVM_RUN_DIR=/run/hvkvm
 T=${HVKVM_TEST_TIMEOUT:-300}
+wait_poll=0.3
 
 all_tests=(start_show_stop pause_resume kill_worker guest_crash bad_kernel
 	reset_power_cycles vmbus_probe side_by_side)
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	printf '# %s\n' "${2//$'\n'/$'\n'# }"
-}
-
-field() { hvadm -j vm show "$1" | jq -r ".[0].$2"; }
-console_of() { field "$1" console_log; }
-
-# wait_line VM REGEX: the VM's console log gets a matching line (lines
-# from the serial console end in \r: match ends with ([^0-9]|$), not $).
-wait_line() {
-	local end=$((SECONDS + T)) log
-	while [ "$SECONDS" -lt "$end" ]; do
-		log=$(console_of "$1")
-		[ "$log" != null ] && grep -aqE "$2" "$log" 2>/dev/null && return 0
-		sleep 0.3
-	done
-	return 1
-}
-
 # wait_state VM STATE
-wait_state() {
-	local end=$((SECONDS + T))
-	while [ "$SECONDS" -lt "$end" ]; do
-		[ "$(field "$1" state)" = "$2" ] && return 0
-		sleep 0.3
-	done
-	return 1
-}
-
-# define VM ACTION [VCPUS]
-define() {
-	hvadm vm delete "$1" 2>/dev/null
-	hvadm vm create "$1" memory 512M vcpus "${3:-1}" kernel "$kernel" \
-		initrd "$initrd" cmdline "console=ttyS0 quiet hvtest=$2"
-}
+state_is() { [ "$(field "$1" state)" = "$2" ]; }
+wait_state() { wait_until "$T" "$wait_poll" state_is "$1" "$2"; }
 
 diag() {
-	local log
-	log=$(console_of "$1" 2>/dev/null)
-	echo "--- hvadm vm show $1:"
-	hvadm vm show "$1" 2>&1
-	echo "--- console:"
-	[ -n "$log" ] && [ "$log" != null ] && tail -n 12 "$log"
+	diag_show "$1"
+	diag_console "$1" 12
 	echo "--- worker.log:"
 	tail -n 12 "$HVKVM_RUN_DIR/$1/worker.log" 2>/dev/null
 }
@@ -233,17 +194,9 @@ test_side_by_side() {
 
 # ---- main -------------------------------------------------------------------
 
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-"$top/tools/lab/mkinitramfs" -m button -m evdev -m hv_vmbus "$here/guest-init" "$initrd" ||
-	{ echo "1..1"; echo "not ok 1 cannot build the guest initramfs"; exit 1; }
-tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=("${all_tests[@]}")
-echo "1..${#tests[@]}"
-for t in "${tests[@]}"; do
-	"test_$t"
-done
+build_initramfs -m button -m evdev -m hv_vmbus "$here/guest-init" "$initrd"
+run_tests "$@"
 for v in $(hvadm -j vm list | jq -r '.[].name'); do
-	hvadm vm stop "$v" force >/dev/null 2>&1
-	hvadm vm delete "$v" >/dev/null 2>&1
+	down "$v"
 done
 [ "$failed" = 0 ]
