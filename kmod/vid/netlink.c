@@ -25,6 +25,7 @@ static const struct nla_policy vid_new_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_MEMORY]	= { .type = NLA_U64 },
 	[HVKVM_VID_A_VM_VCPUS]	= { .type = NLA_U32 },
 	[HVKVM_VID_A_VM_BOOT]	= NLA_POLICY_NESTED(vid_boot_policy),
+	[HVKVM_VID_A_VM_STIMER]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy vid_handle_policy[HVKVM_VID_A_MAX + 1] = {
@@ -108,6 +109,7 @@ static const struct nla_policy vid_set_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_MEMORY]	= { .type = NLA_U64 },
 	[HVKVM_VID_A_VM_VCPUS]	= { .type = NLA_U32 },
 	[HVKVM_VID_A_VM_BOOT]	= NLA_POLICY_NESTED(vid_boot_policy),
+	[HVKVM_VID_A_VM_STIMER]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static struct genl_family vid_family;
@@ -210,6 +212,9 @@ static int vid_fill_vm(struct sk_buff *skb, const struct vid_partition *p,
 		goto err;
 	nla_nest_end(skb, boot);
 
+	if (nla_put_u8(skb, HVKVM_VID_A_VM_STIMER, cfg->stimer))
+		goto err;
+
 	if ((p->worker_portid &&
 	     nla_put_u32(skb, HVKVM_VID_A_VM_WORKER_PID, p->worker_pid)) ||
 	    (vid_pinned_bytes(p) &&
@@ -249,6 +254,7 @@ static size_t vid_vm_msg_size(const struct vid_partition *p, bool stats)
 	       nla_total_size(strlen(cfg->kernel) + 1) +
 	       (cfg->initrd ? nla_total_size(strlen(cfg->initrd) + 1) : 0) +
 	       (cfg->cmdline ? nla_total_size(strlen(cfg->cmdline) + 1) : 0) +
+	       nla_total_size(sizeof(u8)) +		/* stimer */
 	       nla_total_size(sizeof(u32)) +		/* worker pid */
 	       nla_total_size_64bit(sizeof(u64)) +	/* pinned */
 	       nla_total_size_64bit(sizeof(u64)) +	/* uptime */
@@ -412,6 +418,8 @@ static int vid_parse_config(struct genl_info *info, struct vid_config *cfg)
 		cfg->memory = nla_get_u64(tb[HVKVM_VID_A_VM_MEMORY]);
 	if (tb[HVKVM_VID_A_VM_VCPUS])
 		cfg->vcpus = nla_get_u32(tb[HVKVM_VID_A_VM_VCPUS]);
+	if (tb[HVKVM_VID_A_VM_STIMER])
+		cfg->stimer = nla_get_u8(tb[HVKVM_VID_A_VM_STIMER]);
 	if (!tb[HVKVM_VID_A_VM_BOOT])
 		return 0;
 
@@ -444,7 +452,7 @@ static int vid_parse_config(struct genl_info *info, struct vid_config *cfg)
 static int vid_cmd_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct vid_config cfg = {};
+	struct vid_config cfg = { .stimer = true };	/* as Hyper-V offers */
 	struct vid_partition *p;
 	const char *name;
 	int err;
@@ -563,9 +571,9 @@ static int vid_cmd_set(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	if (!tb[HVKVM_VID_A_VM_MEMORY] && !tb[HVKVM_VID_A_VM_VCPUS] &&
-	    !tb[HVKVM_VID_A_VM_BOOT]) {
+	    !tb[HVKVM_VID_A_VM_BOOT] && !tb[HVKVM_VID_A_VM_STIMER]) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to change: give memory, vcpus or boot");
+			       "nothing to change: give memory, vcpus, boot or stimer");
 		return -EINVAL;
 	}
 

@@ -20,6 +20,7 @@ struct vid_config {
 	char *kernel;
 	char *initrd;		/* NULL when none */
 	char *cmdline;		/* NULL when none */
+	bool stimer;		/* offer the synthetic timers */
 };
 
 /* Why a partition is CRASHED. */

@@ -182,7 +182,8 @@ TEST_F(vid, set_all_or_nothing)
 	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
 	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "s");
 	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
-	EXPECT_STREQ("nothing to change: give memory, vcpus or boot", self->g.extack);
+	EXPECT_STREQ("nothing to change: give memory, vcpus, boot or stimer",
+		     self->g.extack);
 
 	/* Unknown partition. */
 	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);

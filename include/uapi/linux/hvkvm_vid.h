@@ -20,7 +20,8 @@
  * --------
  *
  * HVKVM_VID_CMD_VM_NEW: define a partition.
- *   Requires NAME, MEMORY, VCPUS and BOOT (with at least BOOT_KERNEL).
+ *   Requires NAME, MEMORY, VCPUS and BOOT (with at least BOOT_KERNEL);
+ *   STIMER is optional (1 when absent).
  *   Refused with -EEXIST when the name is taken, with -ENOSPC when the
  *   host already holds HVKVM_VID_MAX_VMS partitions (module parameter
  *   max_vms may lower that), with -ERANGE when MEMORY or VCPUS is out of
@@ -39,10 +40,11 @@
  *   hold that much.
  *
  * HVKVM_VID_CMD_VM_SET: change a partition. Requires a handle and any of
- *   MEMORY, VCPUS, BOOT. Inside BOOT, each attribute given replaces the
- *   current value; an empty BOOT_INITRD or BOOT_CMDLINE clears it. All
- *   changes are checked before any is applied: a set either applies whole
- *   or not at all. Only a partition in state OFF can be changed (-EBUSY).
+ *   MEMORY, VCPUS, BOOT, STIMER. Inside BOOT, each attribute given
+ *   replaces the current value; an empty BOOT_INITRD or BOOT_CMDLINE
+ *   clears it. All changes are checked before any is applied: a set
+ *   either applies whole or not at all. Only a partition in state OFF can
+ *   be changed (-EBUSY).
  *
  * HVKVM_VID_CMD_VM_DEL: delete a partition (by handle). Only a partition in
  *   state OFF or CRASHED can be deleted (-EBUSY).
@@ -192,6 +194,12 @@
  *   array of u64 indexed by enum hvkvm_vid_exit, HVKVM_VID_EXIT_COUNT
  *   long)): exits per vCPU by reason, as the worker last reported them.
  *   Sent in VM_GET replies to a handle only, not in dumps or events.
+ * VM_STIMER (u8, 0 or 1; 2 and above are refused): whether the guest is
+ *   offered the Hyper-V synthetic timers (direct mode). 1, the default
+ *   when VM_NEW leaves it out, offers them, as Hyper-V does; 0 clears
+ *   SYNTIMER and STIMER_DIRECT from the guest's CPUID, so that it keeps
+ *   its LAPIC timer. Always sent in the partition's record; the worker
+ *   reads it from there at each start.
  */
 #ifndef _UAPI_LINUX_HVKVM_VID_H
 #define _UAPI_LINUX_HVKVM_VID_H
@@ -316,6 +324,7 @@ enum hvkvm_vid_attr {
 	HVKVM_VID_A_VM_MSG_TYPE,
 	HVKVM_VID_A_VM_MSG_PAYLOAD,
 	HVKVM_VID_A_VM_FLAG,
+	HVKVM_VID_A_VM_STIMER,
 	__HVKVM_VID_A_MAX
 };
 #define HVKVM_VID_A_MAX (__HVKVM_VID_A_MAX - 1)
