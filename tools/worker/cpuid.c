@@ -123,6 +123,16 @@ static int edit_hv_leaves(struct wvm *w, struct kvm_cpuid2 *hv)
 	/* Legacy (message) stimers would share SynIC slot 2 with VMBus. */
 	if (!(e->edx & HV_STIMER_DIRECT))
 		e->eax &= ~HV_SYNTIMER;
+	/*
+	 * The partition's stimer off: no synthetic timers at all. With
+	 * KVM_CAP_HYPERV_ENFORCE_CPUID the guest cannot reach their MSRs
+	 * either, and keeps its LAPIC timer.
+	 */
+	if (w->cfg.no_stimer) {
+		e->eax &= ~HV_SYNTIMER;
+		e->edx &= ~HV_STIMER_DIRECT;
+		wvm_log(w, "synthetic timers off (stimer off): the guest keeps its LAPIC timer");
+	}
 	e->ecx = 0;
 
 	e = find(hv, HV_LEAF_HINTS);

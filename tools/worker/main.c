@@ -35,7 +35,7 @@ static const char usage_text[] =
 "       hvkvm-worker --kernel PATH [--initrd PATH] [--cmdline STR]\n"
 "                    --memory MiB --vcpus N --console-log FILE\n"
 "                    [--console-sock PATH] [--name NAME] [--stats]\n"
-"                    [--stop-timeout SECS]\n"
+"                    [--stop-timeout SECS] [--no-stimer]\n"
 "exit status: 0 powered off, 1 error, 2 usage, 3 reset, 4 triple fault,\n"
 "             5 guest crash, 6 stopped by a signal\n"
 "signals: TERM force stop; INT power button, force after --stop-timeout;\n"
@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "stop-timeout", required_argument, NULL, 'T' },
+		{ "no-stimer", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -203,6 +204,7 @@ int main(int argc, char **argv)
 		case 'N': cfg.name = optarg; break;
 		case 'S': stats = true; break;
 		case 'T': stop_timeout = number("stop-timeout", optarg, 3600); break;
+		case 'X': cfg.no_stimer = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: usage(NULL);
 		}

@@ -72,6 +72,7 @@ struct vidctl {
 	uint32_t vcpus;
 	uint32_t state;
 	bool has_initrd, has_cmdline;
+	bool stimer;			/* VM_STIMER; on when VID says nothing */
 
 	/* SynIC plumbing, see VIDCTL_SINT. */
 	int sint_irq[WVM_MAX_VCPUS], sint_eom[WVM_MAX_VCPUS];
@@ -154,6 +155,10 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 		case HVKVM_VID_A_VM_STATE:
 			if (!mnl_attr_validate(a, MNL_TYPE_U32))
 				c->state = mnl_attr_get_u32(a);
+			break;
+		case HVKVM_VID_A_VM_STIMER:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				c->stimer = mnl_attr_get_u8(a);
 			break;
 		case HVKVM_VID_A_VM_BOOT:
 			if (!mnl_attr_validate(a, MNL_TYPE_NESTED))
@@ -501,6 +506,7 @@ static int create_vm(struct vidctl *c, char *err, size_t errlen)
 		.vcpus = c->vcpus,
 		.console_log = c->console_log,
 		.console_sock = c->console_sock,
+		.no_stimer = !c->stimer,
 		.event = on_event,
 		.hcall = forward_hcall,
 		.synic = forward_synic,
@@ -661,6 +667,7 @@ static int setup_fds(struct vidctl *c)
 /* Read our record from VID; the partition must be starting. */
 static int read_config(struct vidctl *c)
 {
+	c->stimer = true;
 	if (talk(c, req(c, HVKVM_VID_CMD_VM_GET), "read the configuration"))
 		return -1;
 	if (c->state != HVKVM_VID_STATE_STARTING) {

@@ -123,6 +123,7 @@ struct wvm_config {
 	unsigned int vcpus;
 	const char *console_log;	/* appended to; may be NULL */
 	const char *console_sock;	/* unix socket to attach; may be NULL */
+	bool no_stimer;			/* offer no synthetic timers */
 
 	wvm_event_fn event;
 	wvm_hcall_fn hcall;		/* NULL: wvm_hcall_default */
