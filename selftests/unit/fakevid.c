@@ -24,6 +24,8 @@
  * FAKEVID_CRASH=K	how a crash is: signal (9, the default), exit (3),
  *			triple, guest (with P0-P4), error (with a message)
  * FAKEVID_ERROR=MSG	web, off, carries this error of its last start
+ * FAKEVID_STIMER=off	web's synthetic timers are off (VM_STIMER 0; every
+ *			record carries VM_STIMER, as VID's do, 1 by default)
  * FAKEVID_WORKER=W	how the worker behaves: run (does all it is asked),
  *			fail (a start fails with an error), crash (the guest
  *			crashes while it boots), hang (attaches, then does
@@ -62,6 +64,7 @@ static struct vm {
 	const char *name;
 	uint64_t memory;
 	const char *kernel, *initrd, *cmdline;
+	uint8_t stimer;
 	/* the run: what the worker reported */
 	uint32_t worker_pid;
 	uint64_t uptime, pinned;
@@ -72,9 +75,9 @@ static struct vm {
 	{ .id = 1, .state = HVKVM_VID_STATE_RUNNING, .vcpus = 2, .name = "web",
 	  .memory = 512ULL << 20, .kernel = "/boot/vmlinuz",
 	  .initrd = "/boot/initrd.img",
-	  .cmdline = "console=ttyS0 \"quoted\"\ttab caf\xc3\xa9" },
+	  .cmdline = "console=ttyS0 \"quoted\"\ttab caf\xc3\xa9", .stimer = 1 },
 	{ .id = 2, .state = 9, .vcpus = 1, .name = "db", .memory = 1536ULL << 20,
-	  .kernel = "/k" },
+	  .kernel = "/k", .stimer = 1 },
 };
 
 #define NSOCK 4
@@ -137,6 +140,7 @@ static struct nlmsghdr *put_vm(char *at, const struct vm *vm, uint8_t cmd,
 	if (vm->cmdline)
 		mnl_attr_put_strz(nlh, HVKVM_VID_BOOT_A_CMDLINE, vm->cmdline);
 	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put_u8(nlh, HVKVM_VID_A_VM_STIMER, vm->stimer);
 	if (vm->worker_pid)
 		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_WORKER_PID, vm->worker_pid);
 	if (vm->pinned)
@@ -310,6 +314,9 @@ static struct vm *log_req(const struct nlmsghdr *req, uint8_t cmd,
 		case HVKVM_VID_A_VM_FORCE:
 			fprintf(f, " force");
 			break;
+		case HVKVM_VID_A_VM_STIMER:
+			fprintf(f, " stimer %u", mnl_attr_get_u8(a));
+			break;
 		default:
 			fprintf(f, " attr%u", mnl_attr_get_type(a));
 		}
@@ -407,6 +414,14 @@ static void init_web(void)
 		vm->error = getenv("FAKEVID_ERROR");
 }
 
+static void init_stimer(void)
+{
+	const char *st = getenv("FAKEVID_STIMER");
+
+	if (st && !strcmp(st, "off"))
+		vms[0].stimer = 0;
+}
+
 static bool worker_is(const char *mode)
 {
 	return !strcmp(getenv("FAKEVID_WORKER") ?: "run", mode);
@@ -496,6 +511,17 @@ static bool has_attr(const struct nlmsghdr *req, uint16_t type)
 	return false;
 }
 
+/* The u8 attribute type of req, or def when it has none. */
+static uint8_t attr_u8(const struct nlmsghdr *req, uint16_t type, uint8_t def)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, req, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == type)
+			return mnl_attr_get_u8(a);
+	return def;
+}
+
 static void vid(struct fsock *s, const struct nlmsghdr *req)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
@@ -505,6 +531,7 @@ static void vid(struct fsock *s, const struct nlmsghdr *req)
 	int err;
 
 	init_web();
+	init_stimer();
 	switch (g->cmd) {
 	case HVKVM_VID_CMD_VM_GET:
 		if (req->nlmsg_flags & NLM_F_DUMP)
@@ -527,6 +554,8 @@ static void vid(struct fsock *s, const struct nlmsghdr *req)
 		created = vms[1];
 		created.id = 3;
 		created.name = name;
+		/* as VID: the request's VM_STIMER, else on */
+		created.stimer = attr_u8(req, HVKVM_VID_A_VM_STIMER, 1);
 		fake_push(s, put_vm(fake_dgram(s), &created, HVKVM_VID_CMD_VM_GET, 0,
 			       req->nlmsg_seq, true)->nlmsg_len);
 		return fake_ack(s, req, 0, NULL);
@@ -598,6 +627,7 @@ int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf,
 	if (getenv("FAKEVID_WORKER"))
 		return 0;
 	init_web();
+	init_stimer();
 	vm = vms[0];
 	fake_push(s, put_vm(fake_dgram(s), &vm, HVKVM_VID_CMD_VM_NEW_NTF, 0, 0, false)->nlmsg_len);
 	vm.state = HVKVM_VID_STATE_OFF;

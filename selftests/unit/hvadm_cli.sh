@@ -31,6 +31,8 @@ test_help() {
 	for c in start stop pause resume console; do
 		grep -q "^       hvadm .*vm .*$c" "$T/out" || fail "vm help lacks $c"
 	done
+	[ "$(grep -c '\[ stimer { on | off } \]$' "$T/out")" = 2 ] ||
+		fail "vm help lacks stimer for create and set"
 	hv -V
 	grep -q '^hvadm [0-9]' "$T/out" || fail "-V: $(cat "$T/out")"
 }
@@ -68,6 +70,20 @@ test_vm_create_arguments() {
 	ko 'invalid vcpus "two"' vm create web memory 1G vcpus two kernel /k
 	ko 'invalid vcpus "-1"' vm create web memory 1G vcpus -1 kernel /k
 	ko 'invalid vcpus "4294967296"' vm create web memory 1G vcpus 4294967296 kernel /k
+}
+
+test_stimer_arguments() {
+	local v
+	for v in maybe OFF On 0 1 yes ""; do
+		ko "invalid stimer \"$v\" \\(on or off\\)" \
+			vm create web memory 1G vcpus 1 kernel /k stimer "$v"
+		ko "invalid stimer \"$v\" \\(on or off\\)" vm set web stimer "$v"
+	done
+	ko 'missing value for "stimer"' vm create web memory 1G vcpus 1 kernel /k stimer
+	ko 'missing value for "stimer"' vm set web stimer
+	ko '"stimer" given twice' vm create web memory 1G vcpus 1 kernel /k stimer on stimer off
+	# stimer does not stand for a required keyword
+	ko 'missing "kernel"' vm create web memory 1G vcpus 1 stimer off
 }
 
 test_lifecycle_arguments() {
@@ -140,6 +156,8 @@ test_valgrind() {
 		vm create web memory 1G vcpus 1 kernel vmlinuz initrd i cmdline x
 		vm create web memory 1G vcpus 1 kernel /k initrd
 		vm create web memory 1G vcpus 1 kernel k bogus
+		vm create web memory 1G vcpus 1 kernel k stimer maybe
+		vm set web stimer
 		vm set web memory 0
 		vm set web kernel k kernel k
 		vm create web memory 1G vcpus 1

@@ -9,7 +9,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 export LD_PRELOAD=$here/fakevid.so FAKEVID_LOG=$T/sent
 unset FAKEVID_ABSENT FAKEVID_INTR FAKEVID_NOCAP FAKEVID_STATE FAKEVID_SOCK \
-	FAKEVID_CRASH FAKEVID_ERROR FAKEVID_WORKER
+	FAKEVID_CRASH FAKEVID_ERROR FAKEVID_WORKER FAKEVID_STIMER
 # the worker hvadm runs: by default one that says what it was given
 export HVKVM_WORKER=$T/worker HVKVM_RUN_DIR=$T/run
 cat >"$T/worker" <<'EOF'
@@ -25,8 +25,8 @@ WEB='1: web state running vcpus 2 memory 512M
     kernel /boot/vmlinuz initrd /boot/initrd.img cmdline "console=ttyS0 \"quoted\"\ttab café"'
 DB='2: db state unknown(9) vcpus 1 memory 1536M
     kernel /k'
-WEB_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"}}'
-DB_JSON='{"id":2,"name":"db","state":"unknown(9)","vcpus":1,"memory":1610612736,"boot":{"kernel":"/k"}}'
+WEB_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"stimer":true,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"}}'
+DB_JSON='{"id":2,"name":"db","state":"unknown(9)","vcpus":1,"memory":1610612736,"stimer":true,"boot":{"kernel":"/k"}}'
 
 setup() {
 	rm -f "$T/sent"
@@ -178,6 +178,8 @@ test_valgrind() {
 		vm create new1 memory 1G vcpus 1 kernel k initrd i cmdline c
 		vm create web memory 1G vcpus 1 kernel /k
 		vm set web initrd ../x
+		vm set web stimer off
+		-j vm create new3 memory 1G vcpus 1 kernel /k stimer off
 		vm delete web
 		vm start web
 		-j vm start id 1
@@ -187,6 +189,71 @@ test_valgrind() {
 	EOF
 }
 
+# ---- stimer: the synthetic timers ----
+
+# what hvadm sends: VM_STIMER only when given, 0 for off, 1 for on
+test_stimer_sent() {
+	ok vm create new3 memory 1G vcpus 1 kernel /k stimer off
+	ok vm create new4 memory 1G vcpus 1 kernel /k stimer on cmdline x
+	ok vm create new5 memory 1G vcpus 1 kernel /k
+	ok vm set web stimer off
+	ok vm set id 2 stimer on vcpus 2
+	sent 'cmd 1 name new3 memory 1073741824 vcpus 1 stimer 0 boot1 "/k"
+cmd 1 name new4 memory 1073741824 vcpus 1 stimer 1 boot1 "/k" boot3 "x"
+cmd 1 name new5 memory 1073741824 vcpus 1 boot1 "/k"
+cmd 3 name web stimer 0
+cmd 3 id 2 vcpus 2 stimer 1'
+	# the reply to create is VID's record: stimer as asked, on by default
+	ok -j vm create new3 memory 1G vcpus 1 kernel /k stimer off
+	jq -e '.name == "new3" and .stimer == false' "$T/out" >/dev/null ||
+		fail "create stimer off -j: $(cat "$T/out")"
+	ok -j vm create new5 memory 1G vcpus 1 kernel /k
+	jq -e '.name == "new5" and .stimer == true' "$T/out" >/dev/null ||
+		fail "create -j: $(cat "$T/out")"
+}
+
+# what show prints: "stimer off" in the text only when off, always in JSON
+test_stimer_show() {
+	local web_off=${WEB/memory 512M/memory 512M stimer off}
+	local json_off=${WEB_JSON/\"stimer\":true/\"stimer\":false}
+	export FAKEVID_STIMER=off
+	ok vm show web
+	same "$T/out" "$web_off"
+	ok -j vm show web
+	same "$T/out" "[$json_off]"
+	jq -e '.[0].stimer == false' "$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
+	ok vm list
+	same "$T/out" "$web_off
+$DB"
+	ok -j vm list
+	same "$T/out" "[$json_off,$DB_JSON]"
+	jq -e '[.[].stimer] == [false, true]' "$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
+	# it comes before what a run adds
+	FAKEVID_STATE=running ok vm show web
+	grep -q '^1: web state running vcpus 2 memory 512M stimer off uptime 1h02m03s worker 4321 pinned 512M$' \
+		"$T/out" || fail "running: $(cat "$T/out")"
+	# on: nothing in the text, true in JSON
+	unset FAKEVID_STIMER
+	ok vm show web
+	same "$T/out" "$WEB"
+	! grep -q stimer "$T/out" || fail "stimer on in the text: $(cat "$T/out")"
+	ok -j vm show web
+	jq -e '.[0].stimer == true' "$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
+}
+
+test_stimer_monitor() {
+	FAKEVID_STIMER=off "$HVADM" monitor >"$T/out" 2>"$T/err" &
+	local pid=$!
+	for i in $(seq 50); do
+		[ "$(wc -l <"$T/out")" -ge 6 ] && break
+		sleep 0.1
+	done
+	kill -TERM $pid
+	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	[ "$(head -1 "$T/out")" = "new 1: web state running vcpus 2 memory 512M stimer off" ] ||
+		fail "monitor: $(cat "$T/out")"
+}
+
 # ---- the new fields of a record ----
 
 RUN_TEXT='1: web state running vcpus 2 memory 512M uptime 1h02m03s worker 4321 pinned 512M
@@ -194,7 +261,7 @@ RUN_TEXT='1: web state running vcpus 2 memory 512M uptime 1h02m03s worker 4321 p
     console /run/hvkvm/web/console.log socket /run/hvkvm/web/console.sock'
 VCPUS_TEXT='    vcpu 0 exits io 1000 mmio 1001 hlt 1002 hyperv 1003 shutdown 1004 system_event 1005 intr 1006 other 1007
     vcpu 1 exits io 2000 mmio 2001 hlt 2002 hyperv 2003 shutdown 2004 system_event 2005 intr 2006 other 2007'
-RUN_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"uptime_ns":3723000000000,"worker_pid":4321,"pinned":536870912,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"},"console_log":"/run/hvkvm/web/console.log","console_sock":"/run/hvkvm/web/console.sock"'
+RUN_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"stimer":true,"uptime_ns":3723000000000,"worker_pid":4321,"pinned":536870912,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"},"console_log":"/run/hvkvm/web/console.log","console_sock":"/run/hvkvm/web/console.sock"'
 VCPUS_JSON='"vcpus_stats":[{"vcpu":0,"exits":{"io":1000,"mmio":1001,"hlt":1002,"hyperv":1003,"shutdown":1004,"system_event":1005,"intr":1006,"other":1007}},{"vcpu":1,"exits":{"io":2000,"mmio":2001,"hlt":2002,"hyperv":2003,"shutdown":2004,"system_event":2005,"intr":2006,"other":2007}}]'
 
 test_show_running() {

@@ -9,14 +9,14 @@ set -u
 . "$(dirname "$0")/lib.sh"
 export LD_PRELOAD=$here/fakevid.so FAKEVID_LOG=$T/sent FAKEVMBUS=1
 unset FAKEVID_ABSENT FAKEVID_INTR FAKEVID_NOCAP FAKEVID_STATE FAKEVID_SOCK \
-	FAKEVID_CRASH FAKEVID_ERROR FAKEVID_WORKER FAKEVMBUS_BUS FAKEVMBUS_OLDIC \
-	FAKEVMBUS_SHUTDOWN FAKEVMBUS_KVP_ERROR FAKEVMBUS_KVP_WARN
+	FAKEVID_CRASH FAKEVID_ERROR FAKEVID_WORKER FAKEVID_STIMER FAKEVMBUS_BUS \
+	FAKEVMBUS_OLDIC FAKEVMBUS_SHUTDOWN FAKEVMBUS_KVP_ERROR FAKEVMBUS_KVP_WARN
 
 WEB='1: web state running vcpus 2 memory 512M
     kernel /boot/vmlinuz initrd /boot/initrd.img cmdline "console=ttyS0 \"quoted\"\ttab café"'
 DB='2: db state unknown(9) vcpus 1 memory 1536M
     kernel /k'
-WEB_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"}'
+WEB_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"stimer":true,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"}'
 BUS='    vmbus connected version 5.3 messages in 17 out 21 faults 1
     channel heartbeat 57164f39-0001-4b48-6876-6b766d000001 relid 1 state open vp 0 ring in 12K out 12K packets in 43 out 44 signals in 43 out 44
     channel shutdown 0e0b6031-0001-4b48-6876-6b766d000002 relid 2 state offered packets in 0 out 0 signals in 0 out 0

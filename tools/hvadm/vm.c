@@ -23,9 +23,9 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	(void)h, (void)argc, (void)argv;
 	fputs("Usage: hvadm [ OPTIONS ] vm { list | show [ VM ] }\n"
 	      "       hvadm vm create NAME memory SIZE vcpus COUNT kernel PATH\n"
-	      "                       [ initrd PATH ] [ cmdline STRING ]\n"
+	      "                       [ initrd PATH ] [ cmdline STRING ] [ stimer { on | off } ]\n"
 	      "       hvadm vm set VM [ memory SIZE ] [ vcpus COUNT ] [ kernel PATH ]\n"
-	      "                       [ initrd PATH ] [ cmdline STRING ]\n"
+	      "                       [ initrd PATH ] [ cmdline STRING ] [ stimer { on | off } ]\n"
 	      "       hvadm vm delete VM\n"
 	      "       hvadm [ -j ] vm start VM [ timeout SECS ]\n"
 	      "       hvadm [ -j ] vm stop VM [ force | --force ] [ timeout SECS ]\n"
@@ -45,6 +45,9 @@ static int vm_help(struct hvadm *h, int argc, char **argv)
 	      "hvkvm-worker, with its output in /run/hvkvm/NAME/worker.log. stop asks\n"
 	      "the guest to shut down; stop force stops it at once. console copies the\n"
 	      "guest's console to stdout and stdin to it; on a terminal, Ctrl-] detaches.\n"
+	      "\n"
+	      "stimer off (create, set) offers the guest no Hyper-V synthetic timers: it\n"
+	      "keeps its LAPIC timer. The default, on, offers them, as Hyper-V does.\n"
 	      "\n"
 	      "show and list add, for a running VM, what hvkvm_vmbus knows: VMBus, its\n"
 	      "channels and the integration components. shutdown asks the guest, through\n"
@@ -92,6 +95,7 @@ static const enum mnl_attr_data_type vm_types[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_CRASH] = MNL_TYPE_NESTED,
 	[HVKVM_VID_A_VM_VCPU_STATS] = MNL_TYPE_NESTED,
 	[HVKVM_VID_A_VM_PINNED] = MNL_TYPE_U64,
+	[HVKVM_VID_A_VM_STIMER] = MNL_TYPE_U8,
 };
 
 static const enum mnl_attr_data_type boot_types[HVKVM_VID_BOOT_A_MAX + 1] = {
@@ -260,6 +264,7 @@ void vm_print_ext(struct printer *p, const char *key, const struct nlmsghdr *nlh
 	char buf[SIZE_STR_MAX], sbuf[24], dbuf[DURATION_STR_MAX];
 	const struct nlattr *log, *sock;
 	uint64_t mem, ns;
+	bool on;
 
 	vm_parse(nlh, tb);
 	print_open_object(p, key);
@@ -280,6 +285,13 @@ void vm_print_ext(struct printer *p, const char *key, const struct nlmsghdr *nlh
 		print_u64(p, PRINT_JSON, "memory", NULL, mem);
 		print_string(p, PRINT_TEXT, NULL, " memory %s",
 			     format_size(mem, buf));
+	}
+	/* the text says it only when off, the unusual case */
+	if (tb[HVKVM_VID_A_VM_STIMER]) {
+		on = mnl_attr_get_u8(tb[HVKVM_VID_A_VM_STIMER]);
+		print_bool(p, PRINT_JSON, "stimer", NULL, on);
+		if (!on)
+			print_string(p, PRINT_TEXT, NULL, "%s", " stimer off");
 	}
 	if (tb[HVKVM_VID_A_VM_UPTIME]) {
 		ns = mnl_attr_get_u64(tb[HVKVM_VID_A_VM_UPTIME]);
@@ -373,9 +385,9 @@ static int vm_talk(struct hvadm *h, struct nlmsghdr *nlh, unsigned int flags,
 
 /* ---- arguments ---- */
 
-enum { KW_MEMORY, KW_VCPUS, KW_KERNEL, KW_INITRD, KW_CMDLINE, KW_NUM };
+enum { KW_MEMORY, KW_VCPUS, KW_KERNEL, KW_INITRD, KW_CMDLINE, KW_STIMER, KW_NUM };
 static const char *const keywords[KW_NUM] = {
-	"memory", "vcpus", "kernel", "initrd", "cmdline"
+	"memory", "vcpus", "kernel", "initrd", "cmdline", "stimer"
 };
 #define KW_BOOT (1u << KW_KERNEL | 1u << KW_INITRD | 1u << KW_CMDLINE)
 
@@ -386,6 +398,7 @@ struct vm_args {
 	char *kernel;		/* absolute, allocated */
 	char *initrd;		/* absolute, allocated, or NULL to clear */
 	const char *cmdline;
+	bool stimer;		/* offer the synthetic timers */
 };
 
 /* path made absolute against the cwd, allocated; NULL (said) on error */
@@ -450,6 +463,11 @@ static int parse_vm_args(int argc, char **argv, struct vm_args *a)
 		case KW_CMDLINE:
 			a->cmdline = val;
 			break;
+		case KW_STIMER:
+			if (strcmp(val, "on") && strcmp(val, "off"))
+				return pr_err("invalid stimer \"%s\" (on or off)", val);
+			a->stimer = !strcmp(val, "on");
+			break;
 		}
 	}
 	return 0;
@@ -510,6 +528,8 @@ static void put_vm_args(struct nl *nl, struct nlmsghdr *nlh,
 		nl_put(nl, nlh, u64, HVKVM_VID_A_VM_MEMORY, a->memory);
 	if (a->seen & 1u << KW_VCPUS)
 		nl_put(nl, nlh, u32, HVKVM_VID_A_VM_VCPUS, a->vcpus);
+	if (a->seen & 1u << KW_STIMER)
+		nl_put(nl, nlh, u8, HVKVM_VID_A_VM_STIMER, a->stimer);
 	if (!(a->seen & KW_BOOT))
 		return;
 	nest = mnl_attr_nest_start_check(nlh, sizeof(nl->buf), HVKVM_VID_A_VM_BOOT);
