@@ -65,6 +65,18 @@ TEST_F(vid, create_show_list_delete)
 	EXPECT_STREQ(s.kernel, boot_str(&m, HVKVM_VID_BOOT_A_KERNEL));
 	EXPECT_STREQ(s.initrd, boot_str(&m, HVKVM_VID_BOOT_A_INITRD));
 	EXPECT_STREQ(s.cmdline, boot_str(&m, HVKVM_VID_BOOT_A_CMDLINE));
+	/* Synthetic timers: on unless asked otherwise. */
+	ASSERT_NE(NULL, m.tb[HVKVM_VID_A_VM_STIMER]);
+	EXPECT_EQ(1, mnl_attr_get_u8(m.tb[HVKVM_VID_A_VM_STIMER]));
+	genl_msg_free(&m);
+
+	/* Turned off while the VM is off: it stays off. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_SET, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, s.name);
+	mnl_attr_put_u8(nlh, HVKVM_VID_A_VM_STIMER, 0);
+	ASSERT_EQ(0, genl_test_call(&self->g, nlh, NULL, 0));
+	ASSERT_EQ(1, vm_get(&self->g, s.name, &m));
+	EXPECT_EQ(0, mnl_attr_get_u8(m.tb[HVKVM_VID_A_VM_STIMER]));
 	genl_msg_free(&m);
 
 	/* By id. */
@@ -439,6 +451,13 @@ TEST_F(vid, malformed_refused)
 	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_ID, 5);
 	EXPECT_EQ(-EINVAL, genl_test_call(&self->g, nlh, NULL, 0));
 	EXPECT_STREQ("Unsupported attribute", self->g.extack);
+
+	/* stimer is 0 or 1. */
+	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
+	put_spec(nlh, &s);
+	mnl_attr_put_u8(nlh, HVKVM_VID_A_VM_STIMER, 2);
+	EXPECT_EQ(-ERANGE, genl_test_call(&self->g, nlh, NULL, 0));
+	EXPECT_STREQ("integer out of range", self->g.extack);
 
 	/* A u64 sent as a u32. */
 	nlh = genl_test_msg(&self->g, HVKVM_VID_CMD_VM_NEW, 0);
