@@ -639,6 +639,12 @@ static int serve(struct vidctl *c)
 				wvm_request_stop(c->vm, WVM_STOP_FORCE);
 				c->grace_deadline = 0;
 			}
+			/*
+			 * A request that came while the report waited for
+			 * its answer was queued: act on it now, not when VID
+			 * next happens to write.
+			 */
+			drain_requests(c);
 		}
 		if (pfd[3].revents & POLLIN &&
 		    read(c->signal_fd, &si, sizeof(si)) > 0)
