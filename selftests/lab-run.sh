@@ -26,7 +26,7 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	out=$(mktemp)
-	timeout -k 10 900 "./$t" 2>&1 | tee "$out"
+	timeout -k 10 1800 "./$t" 2>&1 | tee "$out"
 	st=${PIPESTATUS[0]}
 	if [ "$st" -ne 0 ]; then
 		rc=1

@@ -26,9 +26,8 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 # The classes the host offers every VM (the integration components).
 IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
-# Run by name only: reboot (in one full run L1 locked up during it).
-all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown stop
-	ic_hotplug modify reload side_by_side)
+all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown reboot
+	stop ic_hotplug modify reload side_by_side)
 
 show() { hvadm -j vm show "$1"; }
 vmbus() { show "$1" | jq -r ".[0].vmbus$2"; }
