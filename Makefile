@@ -64,7 +64,7 @@ check-hvlab:
 # L1 gets 8 GiB: the worker's tests run a 3.3 GiB guest, and a 4 GiB L1
 # under that pressure was seen to stall the tests that follow.
 check-lab:
-	$(TOP)/tools/hvlab run --mem 8192 --timeout 3000 $(TOP)/selftests/lab-run.sh
+	$(TOP)/tools/lab/check --mem 8192
 
 demo: setup
 	$(MAKE) all
