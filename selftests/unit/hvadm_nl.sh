@@ -124,28 +124,14 @@ $DB"
 
 
 test_monitor_text() {
-	"$HVADM" monitor >"$T/out" 2>"$T/err" &
-	local pid=$!
-	for i in $(seq 50); do
-		[ "$(wc -l <"$T/out")" -ge 6 ] && break
-		sleep 0.1
-	done
-	kill -TERM $pid
-	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	monitor_until 6 TERM
 	same "$T/out" "new $WEB
 set ${WEB/running/off}
 del $DB"
 }
 
 test_monitor_json() {
-	"$HVADM" -j monitor >"$T/out" 2>"$T/err" &
-	local pid=$!
-	for i in $(seq 50); do
-		[ "$(wc -l <"$T/out")" -ge 3 ] && break
-		sleep 0.1
-	done
-	kill -INT $pid
-	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	monitor_until 3 INT -j
 	same "$T/out" "{\"event\":\"new\",\"vm\":$WEB_JSON}
 {\"event\":\"set\",\"vm\":${WEB_JSON/running/off}}
 {\"event\":\"del\",\"vm\":$DB_JSON}"
@@ -242,14 +228,7 @@ $DB"
 }
 
 test_stimer_monitor() {
-	FAKEVID_STIMER=off "$HVADM" monitor >"$T/out" 2>"$T/err" &
-	local pid=$!
-	for i in $(seq 50); do
-		[ "$(wc -l <"$T/out")" -ge 6 ] && break
-		sleep 0.1
-	done
-	kill -TERM $pid
-	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	FAKEVID_STIMER=off monitor_until 6 TERM
 	[ "$(head -1 "$T/out")" = "new 1: web state running vcpus 2 memory 512M stimer off" ] ||
 		fail "monitor: $(cat "$T/out")"
 }
@@ -329,24 +308,10 @@ second line'
 }
 
 test_monitor_new_fields() {
-	FAKEVID_STATE=running "$HVADM" -j monitor >"$T/out" 2>"$T/err" &
-	local pid=$!
-	for i in $(seq 50); do
-		[ "$(wc -l <"$T/out")" -ge 3 ] && break
-		sleep 0.1
-	done
-	kill -INT $pid
-	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	FAKEVID_STATE=running monitor_until 3 INT -j
 	[ "$(head -1 "$T/out")" = "{\"event\":\"new\",\"vm\":$RUN_JSON}}" ] ||
 		fail "new: $(head -1 "$T/out")"
-	FAKEVID_STATE=running "$HVADM" monitor >"$T/out" 2>"$T/err" &
-	pid=$!
-	for i in $(seq 50); do
-		[ "$(wc -l <"$T/out")" -ge 8 ] && break
-		sleep 0.1
-	done
-	kill -INT $pid
-	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	FAKEVID_STATE=running monitor_until 8 INT
 	[ "$(head -3 "$T/out")" = "new $RUN_TEXT" ] || fail "new: $(cat "$T/out")"
 	! grep -q exits "$T/out" || fail "counters in events: $(cat "$T/out")"
 }

@@ -301,24 +301,17 @@ vmbus cmd 4 name web key \"$(head -c 300 /dev/zero | tr '\0' k)\" value \"v\""
 
 # ---- monitor ----
 
-# monitor_until N ARGS...: run hvadm ARGS monitor until N lines, then SIGINT
-monitor_until() {
-	local n=$1 pid i
+# monitor_until N ARGS...: as lib.sh's, stopped with SIGINT, and quiet
+monitor_until_quiet() {
+	local n=$1
 
 	shift
-	"$HVADM" "$@" monitor >"$T/out" 2>"$T/err" &
-	pid=$!
-	for i in $(seq 50); do
-		[ "$(wc -l <"$T/out")" -ge "$n" ] && break
-		sleep 0.1
-	done
-	kill -INT $pid
-	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+	monitor_until "$n" INT "$@"
 	[ ! -s "$T/err" ] || fail "monitor: stderr: $(cat "$T/err")"
 }
 
 test_monitor_text() {
-	monitor_until 11
+	monitor_until_quiet 11
 	# each family's in its order; the two interleave as they come
 	[ "$(grep -E '^(vmbus-|heartbeat-)' "$T/out")" = "vmbus-connected web version 5.3
 heartbeat-lost web
@@ -329,7 +322,7 @@ vmbus-unknown(9) web" ] || fail "VMBus events: $(cat "$T/out")"
 }
 
 test_monitor_json() {
-	monitor_until 8 -j
+	monitor_until_quiet 8 -j
 	jq -e . "$T/out" >/dev/null || fail "not JSON lines: $(cat "$T/out")"
 	[ "$(jq -c 'select(.event | test("^(vmbus|heartbeat)"))' "$T/out")" = \
 '{"event":"vmbus-connected","vm":{"name":"web"},"version":"5.3"}
@@ -343,7 +336,7 @@ test_monitor_json() {
 
 test_monitor_without_module() {
 	unset FAKEVMBUS
-	monitor_until 6
+	monitor_until_quiet 6
 	! grep -qE '^(vmbus|heartbeat)-' "$T/out" || fail "VMBus events: $(cat "$T/out")"
 	[ "$(wc -l <"$T/out")" = 6 ] || fail "$(cat "$T/out")"
 }

@@ -53,6 +53,23 @@ got:
 $(cat "$1")"
 }
 
+# monitor_until N SIGNAL ARGS...: run "hvadm ARGS monitor" (stdout and
+# stderr in $T/out and $T/err) until it printed N lines or 5 s passed,
+# then stop it with SIGNAL; it must exit with status 0.
+monitor_until() {
+	local n=$1 sig=$2 pid i
+
+	shift 2
+	"$HVADM" "$@" monitor >"$T/out" 2>"$T/err" &
+	pid=$!
+	for i in $(seq 50); do
+		[ "$(wc -l <"$T/out")" -ge "$n" ] && break
+		sleep 0.1
+	done
+	kill -"$sig" $pid
+	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
+}
+
 tap_run() {
 	local tests t n=0 failed=0 why
 
