@@ -3,6 +3,8 @@
 # make            build every kernel module (against KDIR) and every tool
 # make check      set up, build, run the native tests and the lab selftests
 # make demo       set up, build, and run the main job in the lab
+# make check-debug  the lab suites on the debug lab kernel (KASAN, lockdep,
+#                 kmemleak, ...; built once, about an hour, then cached)
 # make clean      remove everything built
 
 SHELL	:= /bin/bash
@@ -15,7 +17,8 @@ LINUX_SRC_TAR ?= $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 export TOP BUILD
 
 .PHONY: all modules tools selftests kselftest-headers setup check \
-	check-native check-hvlab check-lab demo checkpatch clean
+	check-native check-hvlab check-lab demo checkpatch clean \
+	debug-kernel modules-debug check-debug check-lab-debug
 
 all: modules tools selftests
 
@@ -65,6 +68,37 @@ check-hvlab:
 # under that pressure was seen to stall the tests that follow.
 check-lab:
 	$(TOP)/tools/lab/check --mem 8192
+
+# The debug lab kernel (tools/lab/debug-kernel), and our host modules
+# built against it in a copy of their sources under build/debug-modules
+# (Kbuild of 6.1 builds external modules in place, and the normal build's
+# objects must stay Debian's). guest/ is not copied: its modules run in
+# L2, on Debian's kernel.
+DEBUG_MODS := $(BUILD)/debug-modules
+debug-kernel: setup
+	$(TOP)/tools/lab/debug-kernel
+
+modules-debug: debug-kernel
+	@set -e; kdir=$$($(TOP)/tools/lab/debug-kernel --print | cut -d' ' -f3); \
+	mkdir -p $(DEBUG_MODS); \
+	cd $(TOP) && find include kmod \( -name '*.[ch]' -o -name Kbuild \) \
+		! -name '*.mod.c' -print0 | cpio -p0dmu --quiet $(DEBUG_MODS); \
+	printf '%s\n' '# SPDX-License-Identifier: GPL-2.0' \
+		$(foreach d,$(wildcard kmod/*/Kbuild),'obj-m += $(dir $(d))') \
+		>$(DEBUG_MODS)/Kbuild; \
+	$(MAKE) -C $$kdir M=$(DEBUG_MODS) W=1 modules
+
+check-debug: setup
+	$(MAKE) all modules-debug
+	mkdir -p $(BUILD)
+	set -o pipefail; $(MAKE) -k check-lab-debug 2>&1 | tee $(BUILD)/check-debug.log; \
+		$(TOP)/tools/tap-summary $(BUILD)/check-debug.log $$?
+
+# On the debug kernel L1 is slower (KASAN checks every access), and is
+# never booted again after a death: every report there is to be read.
+check-lab-debug:
+	HVLAB_CHECK_MAX_BOOTS=1 HVLAB_CHECK_BUDGET=7200 \
+		$(TOP)/tools/lab/check --kernel debug --mem 8192
 
 demo: setup
 	$(MAKE) all

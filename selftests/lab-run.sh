@@ -37,8 +37,10 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	out=$(mktemp)
+	t0=$SECONDS
 	timeout -k 10 1800 "./$t" 2>&1 | tee "$out"
 	st=${PIPESTATUS[0]}
+	echo "# time: $t $((SECONDS - t0)) s"
 	if [ "$st" -ne 0 ]; then
 		rc=1
 		if ! grep -q '^not ok ' "$out"; then
