@@ -14,7 +14,8 @@
 # - waiting with a time-out: wait_until (any condition), wait_line (a
 #   line in a VM's console log), polling every $wait_poll s (0.5; a suite
 #   may set another);
-# - VMs through hvadm: field, console_of, vm_define, define, down;
+# - VMs through hvadm: field, console_of, state_is, wait_state,
+#   vm_define, define, down;
 # - a failed test's diagnostics: diag_show, diag_console.
 #
 # The suite sets what these use when called: $top, $kernel, $initrd and
@@ -93,6 +94,10 @@ field() { hvadm -j vm show "$1" | jq -r ".[0].$2"; }
 # console_of VM: the VM's console log as hvadm shows it ("null" when it
 # has none).
 console_of() { field "$1" console_log; }
+
+# state_is VM STATE: VID has VM in STATE; wait_state: within $T s.
+state_is() { [ "$(field "$1" state)" = "$2" ]; }
+wait_state() { wait_until "$T" "$wait_poll" state_is "$1" "$2"; }
 
 # vm_define VM VCPUS ARGS: VM afresh, 512 MiB, VCPUS vCPUs, booting $kernel
 # and $initrd with the command line "console=ttyS0 quiet ARGS".

@@ -23,9 +23,6 @@ wait_poll=0.3
 all_tests=(start_show_stop pause_resume kill_worker guest_crash bad_kernel
 	reset_power_cycles vmbus_probe side_by_side)
 
-# wait_state VM STATE
-state_is() { [ "$(field "$1" state)" = "$2" ]; }
-wait_state() { wait_until "$T" "$wait_poll" state_is "$1" "$2"; }
 
 diag() {
 	diag_show "$1"
