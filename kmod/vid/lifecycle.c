@@ -333,6 +333,10 @@ static bool vid_report_allowed(const struct vid_partition *p,
 			       enum hvkvm_vid_state to)
 {
 	switch (to) {
+	case HVKVM_VID_STATE_STARTING:
+		/* The guest reset: a power cycle (see vid_restart). */
+		return p->state == HVKVM_VID_STATE_RUNNING ||
+		       p->state == HVKVM_VID_STATE_PAUSED;
 	case HVKVM_VID_STATE_RUNNING:
 		return p->state == HVKVM_VID_STATE_STARTING ||
 		       p->state == HVKVM_VID_STATE_RUNNING ||
@@ -385,6 +389,24 @@ static int vid_report_parse(struct genl_info *info,
 	return 0;
 }
 
+/*
+ * The worker reported STARTING: its guest reset, and it builds a new VM
+ * on the same socket. It is detached (its memory unpinned, its SynIC
+ * state dropped, VMBus told) and attaches again with the new VM; the
+ * console paths stay (the log goes on in the same file), the old VM's
+ * counters go. One step under vid_lock, so that a vm-stop comes either
+ * before it (STOPPING: the report is refused, and the worker stops) or
+ * after it (a STARTING partition is stopped as any other).
+ */
+static void vid_restart(struct vid_partition *p)
+{
+	vid_detach(p);
+	kfree(p->exits);
+	p->exits = NULL;
+	p->exits_vcpus = 0;
+	vid_set_state(p, HVKVM_VID_STATE_STARTING);
+}
+
 int vid_cmd_report(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *state_attr = info->attrs[HVKVM_VID_A_VM_STATE];
@@ -407,6 +429,13 @@ int vid_cmd_report(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (state_attr) {
 		state = nla_get_u32(state_attr);
+		if (state == HVKVM_VID_STATE_STARTING &&
+		    p->state == HVKVM_VID_STATE_STOPPING) {
+			NL_SET_ERR_MSG_ATTR(info->extack, state_attr,
+					    "the partition is stopping: it is not started again");
+			err = -EBUSY;
+			goto out;
+		}
 		if (!vid_report_allowed(p, state)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, state_attr,
 					    "the partition cannot move to this state now");
@@ -439,7 +468,9 @@ int vid_cmd_report(struct sk_buff *skb, struct genl_info *info)
 		swap(p->crash, r.crash);
 		p->crashed = true;
 	}
-	if (state_attr && state != p->state) {
+	if (state_attr && state == HVKVM_VID_STATE_STARTING) {
+		vid_restart(p);
+	} else if (state_attr && state != p->state) {
 		vid_set_state(p, state);
 	} else if (r.console_log || r.console_sock || r.error) {
 		/* Announced, as every change but the counters is. */

@@ -86,6 +86,10 @@ console_has() {
 # ([^0-9]|$), not $).
 wait_line() { wait_until "${3:-$T}" "$wait_poll" console_has "$1" "$2"; }
 
+# wait_gone PID SECS: process PID has ended within SECS s.
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+wait_gone() { wait_until "$2" "$wait_poll" pid_gone "$1"; }
+
 # ---- VMs --------------------------------------------------------------------
 
 # field VM KEY: .[0].KEY of `hvadm -j vm show VM`.

@@ -220,17 +220,23 @@ static inline int next_request(struct genl_test *w)
 	return action;
 }
 
-static inline int attach(struct genl_test *w, const char *name)
+/* Attach w, an open socket, to the partition (without memory). */
+static inline int attach_on(struct genl_test *w, const char *name)
 {
-	struct nlmsghdr *nlh;
-	int err = genl_test_open(w, HVKVM_VID_GENL_NAME);
+	struct nlmsghdr *nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_ATTACH, 0);
+	int err;
 
-	if (err)
-		return err;
-	nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_ATTACH, 0);
 	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, name);
 	err = genl_test_call(w, nlh, NULL, 0);
 	return err < 0 ? err : 0;
+}
+
+/* Open w and attach it to the partition. */
+static inline int attach(struct genl_test *w, const char *name)
+{
+	int err = genl_test_open(w, HVKVM_VID_GENL_NAME);
+
+	return err ? err : attach_on(w, name);
 }
 
 /*

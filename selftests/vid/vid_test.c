@@ -819,6 +819,56 @@ TEST_F(vid, lifecycle_with_worker)
 	genl_test_close(&w);
 }
 
+/*
+ * A guest reset: the worker reports STARTING, is detached and attaches
+ * again on the same socket. Once a stop was asked, the report is refused
+ * and the partition stops.
+ */
+TEST_F(vid, restart_report)
+{
+	struct genl_test w;
+	struct nlmsghdr *nlh;
+	struct genl_msg m;
+
+	ASSERT_EQ(0, vm_simple(&self->g, "rs"));
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_START, "rs", false));
+	ASSERT_EQ(0, attach(&w, "rs"));
+	/* Not before the guest ran. */
+	EXPECT_EQ(-EINVAL, report(&w, "rs", HVKVM_VID_STATE_STARTING));
+	EXPECT_STREQ("the partition cannot move to this state now", w.extack);
+	nlh = genl_test_msg(&w, HVKVM_VID_CMD_VM_REPORT, 0);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "rs");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_RUNNING);
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_CONSOLE_LOG, "/run/hvkvm/rs/console.log");
+	ASSERT_EQ(0, genl_test_call(&w, nlh, NULL, 0));
+
+	ASSERT_EQ(0, report(&w, "rs", HVKVM_VID_STATE_STARTING));
+	ASSERT_EQ(1, vm_get(&self->g, "rs", &m));
+	EXPECT_EQ(HVKVM_VID_STATE_STARTING, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_STATE]));
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_WORKER_PID]);	/* detached */
+	EXPECT_EQ(NULL, m.tb[HVKVM_VID_A_VM_UPTIME]);
+	ASSERT_NE(NULL, m.tb[HVKVM_VID_A_VM_CONSOLE_LOG]);	/* kept */
+	EXPECT_STREQ("/run/hvkvm/rs/console.log",
+		     mnl_attr_get_str(m.tb[HVKVM_VID_A_VM_CONSOLE_LOG]));
+	genl_msg_free(&m);
+	EXPECT_EQ(-EPERM, report(&w, "rs", HVKVM_VID_STATE_RUNNING));
+
+	/* The same socket attaches the new VM. */
+	ASSERT_EQ(0, attach_on(&w, "rs"));
+	ASSERT_EQ(0, report(&w, "rs", HVKVM_VID_STATE_RUNNING));
+	EXPECT_EQ(HVKVM_VID_STATE_RUNNING, vm_state(&self->g, "rs"));
+
+	/* A stop, then the guest resets: refused, and the worker reports off. */
+	ASSERT_EQ(0, vm_cmd(&self->g, HVKVM_VID_CMD_VM_STOP, "rs", false));
+	EXPECT_EQ(HVKVM_VID_ACTION_STOP, next_request(&w));
+	EXPECT_EQ(-EBUSY, report(&w, "rs", HVKVM_VID_STATE_STARTING));
+	EXPECT_STREQ("the partition is stopping: it is not started again", w.extack);
+	EXPECT_EQ(HVKVM_VID_STATE_STOPPING, vm_state(&self->g, "rs"));
+	ASSERT_EQ(0, report(&w, "rs", HVKVM_VID_STATE_OFF));
+	EXPECT_EQ(HVKVM_VID_STATE_OFF, vm_state(&self->g, "rs"));
+	genl_test_close(&w);
+}
+
 /* A worker's death is a crash, with its reason; a guest crash too. */
 FIXTURE_VARIANT(crash) {
 	int how;	/* 0: SIGKILL, 1: exit(3), 2: guest crash report */

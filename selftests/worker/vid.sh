@@ -21,7 +21,7 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 wait_poll=0.3
 
 all_tests=(start_show_stop pause_resume kill_worker guest_crash bad_kernel
-	reset_power_cycles vmbus_probe side_by_side)
+	reset_power_cycles reset_while_stopping vmbus_probe side_by_side)
 
 
 diag() {
@@ -156,6 +156,28 @@ test_reset_power_cycles() {
 	[ "$(field g7 state)" = off ] || why+="not off; "
 	[ -z "$why" ] && ok "a guest reset power-cycles the VM" ||
 		not_ok "reset" "$why$(diag g7)"
+}
+
+# A stop that the guest answers with a reset ends the VM: the worker must
+# not power-cycle a partition that a user is stopping (it used to report
+# Off, then start the partition again behind the user's back).
+test_reset_while_stopping() {
+	local why= pid boots log=$HVKVM_RUN_DIR/g9/console.log
+	define g9 button-reboot
+	hvadm vm start g9 timeout "$T" || why+="start failed; "
+	pid=$(field g9 worker_pid)
+	wait_line g9 '^HVTEST waiting for the power button' || why+="guest did not come up; "
+	hvadm vm stop g9 timeout "$T" || why+="stop failed; "
+	grep -aq '^HVTEST power button pressed' "$log" || why+="the guest did not see the button; "
+	# The worker ends; had it restarted the guest, it would still run.
+	wait_gone "$pid" "$T" || why+="worker $pid still there after the stop; "
+	[ "$(field g9 state)" = off ] || why+="state $(field g9 state), not off; "
+	boots=$(grep -ac '^HVTEST init' "$log")
+	[ "$boots" = 1 ] || why+="the guest booted $boots times; "
+	grep -aq 'guest reset while stopping: off' "$HVKVM_RUN_DIR/g9/worker.log" ||
+		why+="the worker did not say why it stopped; "
+	[ -z "$why" ] && ok "a guest that resets while it is stopped stays off" ||
+		not_ok "reset while stopping" "$why$(diag g9)"
 }
 
 test_vmbus_probe() {

@@ -217,6 +217,20 @@ static int report(struct vidctl *c, int state)
 	return talk(c, nlh, "report");
 }
 
+/* The guest reset: ask VID to start the partition again (STARTING). */
+static int restart_report(struct vidctl *c)
+{
+	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
+	int err;
+
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_STARTING);
+	err = nl_talk(&c->nl, nlh, msg_cb, c);
+	if (err && err != -EBUSY)
+		say(c, "restart: %s%s%s", c->nl.extack,
+		    c->nl.extack[0] ? ": " : "", strerror(-err));
+	return err;
+}
+
 static int report_off_error(struct vidctl *c, const char *error)
 {
 	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
@@ -736,15 +750,24 @@ int vidctl_main(const char *name)
 		ret = serve(c);
 		if (ret >= 0)
 			break;
-		/* The guest reset: power-cycle it, through VID. */
+		/*
+		 * The guest reset: power-cycle it. Reporting STARTING detaches
+		 * us and starts the partition again in one step; VID refuses
+		 * it (-EBUSY) when a stop was asked, and the VM is off.
+		 */
+		ret = restart_report(c);
+		if (ret) {
+			if (ret == -EBUSY)
+				say(c, "guest reset while stopping: off");
+			report(c, HVKVM_VID_STATE_OFF);
+			ret = ret == -EBUSY ? 0 : 1;
+			break;
+		}
 		say(c, "guest reset: restarting");
-		report(c, HVKVM_VID_STATE_OFF);
 		wvm_destroy(c->vm);
 		close_plumbing(c);
 		c->vm = NULL;
 		c->grace_deadline = 0;
-		if (talk(c, req(c, HVKVM_VID_CMD_VM_START), "restart"))
-			return 1;
 	}
 	wvm_destroy(c->vm);
 	close_plumbing(c);
