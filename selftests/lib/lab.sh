@@ -86,6 +86,36 @@ console_has() {
 # ([^0-9]|$), not $).
 wait_line() { wait_until "${3:-$T}" "$wait_poll" console_has "$1" "$2"; }
 
+# A VM's console log goes on across its runs (and across a delete and a
+# new VM of the same name): to wait for a line of this run, take the
+# log's size before the start (console_size VM) and look only beyond it.
+console_size() {
+	local log
+	log=$(console_of "$1")
+	[ "$log" != null ] && stat -c %s "$log" 2>/dev/null || echo 0
+}
+
+# console_has_after VM OFFSET REGEX: a matching line beyond byte OFFSET.
+# (grep reads a process substitution: grep -q ending a pipe early would
+# kill tail with SIGPIPE, and pipefail turn the match into a miss.)
+console_has_after() {
+	local log
+	log=$(console_of "$1")
+	[ "$log" != null ] && grep -aqE "$3" < <(tail -c +"$(($2 + 1))" "$log" 2>/dev/null)
+}
+
+# wait_line_after VM OFFSET REGEX [SECS]: wait_line beyond byte OFFSET.
+wait_line_after() {
+	wait_until "${4:-$T}" "$wait_poll" console_has_after "$1" "$2" "$3"
+}
+
+# ticks_after VM OFFSET: the "HVTEST tick" lines beyond byte OFFSET.
+ticks_after() {
+	local log
+	log=$(console_of "$1")
+	[ "$log" != null ] && grep -ac '^HVTEST tick' < <(tail -c +"$(($2 + 1))" "$log" 2>/dev/null)
+}
+
 # wait_gone PID SECS: process PID has ended within SECS s.
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 wait_gone() { wait_until "$2" "$wait_poll" pid_gone "$1"; }

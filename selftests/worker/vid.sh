@@ -78,7 +78,7 @@ test_pause_resume() {
 }
 
 test_kill_worker() {
-	local why= pid
+	local why= pid off
 	define g3 ticks
 	hvadm vm start g3 timeout "$T" || why+="start failed; "
 	wait_line g3 '^HVTEST tick 1([^0-9]|$)' || why+="no ticks; "
@@ -88,9 +88,10 @@ test_kill_worker() {
 	[ "$(hvadm -j vm show g3 | jq -r '.[0].crash | "\(.kind) \(.code)"')" = "worker-signal 9" ] ||
 		why+="crash: $(hvadm -j vm show g3 | jq -c '.[0].crash'); "
 	[ "$(field g3 pinned)" = null ] || why+="memory still pinned; "
-	# It starts again cleanly.
+	# It starts again cleanly: a new boot, ticking (the log goes on).
+	off=$(console_size g3)
 	hvadm vm start g3 timeout "$T" || why+="restart failed; "
-	wait_line g3 '^HVTEST tick 1([^0-9]|$)' || why+="no ticks after restart; "
+	wait_line_after g3 "$off" '^HVTEST tick 1([^0-9]|$)' || why+="no ticks after restart; "
 	hvadm vm stop g3 force || why+="stop force failed; "
 	[ -z "$why" ] && ok "kill -9 of the worker: crashed, nothing pinned, starts again" ||
 		not_ok "kill -9 of the worker" "$why$(diag g3)"
