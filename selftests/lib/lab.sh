@@ -75,11 +75,7 @@ wait_until() {
 }
 
 # console_has VM REGEX: the VM's console log has a matching line.
-console_has() {
-	local log
-	log=$(console_of "$1")
-	[ "$log" != null ] && grep -aqE "$2" "$log" 2>/dev/null
-}
+console_has() { console_has_after "$1" 0 "$2"; }
 
 # wait_line VM REGEX [SECS]: the VM's console log gets a matching line
 # within SECS ($T) s (serial lines end in \r: end patterns with

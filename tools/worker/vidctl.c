@@ -217,20 +217,6 @@ static int report(struct vidctl *c, int state)
 	return talk(c, nlh, "report");
 }
 
-/* The guest reset: ask VID to start the partition again (STARTING). */
-static int restart_report(struct vidctl *c)
-{
-	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
-	int err;
-
-	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_STATE, HVKVM_VID_STATE_STARTING);
-	err = nl_talk(&c->nl, nlh, msg_cb, c);
-	if (err && err != -EBUSY)
-		say(c, "restart: %s%s%s", c->nl.extack,
-		    c->nl.extack[0] ? ": " : "", strerror(-err));
-	return err;
-}
-
 static int report_off_error(struct vidctl *c, const char *error)
 {
 	struct nlmsghdr *nlh = req(c, HVKVM_VID_CMD_VM_REPORT);
@@ -755,7 +741,7 @@ int vidctl_main(const char *name)
 		 * us and starts the partition again in one step; VID refuses
 		 * it (-EBUSY) when a stop was asked, and the VM is off.
 		 */
-		ret = restart_report(c);
+		ret = report(c, HVKVM_VID_STATE_STARTING);
 		if (ret) {
 			if (ret == -EBUSY)
 				say(c, "guest reset while stopping: off");
