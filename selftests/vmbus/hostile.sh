@@ -17,7 +17,8 @@ set -u
 . "$(dirname "$0")/../lib/lab.sh" || exit 1
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/vmbus
-kernel=/boot/vmlinuz-$KVER
+# L2 boots Debian's kernel, also when L1 runs the debug kernel.
+kernel=/boot/vmlinuz-${GUEST_KVER:-$KVER}
 ko=$top/guest/hostile/hvkvm_hostile.ko
 work=/tmp/hvkvm-hostile
 initrd=$work/guest.cpio

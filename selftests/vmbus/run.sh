@@ -17,7 +17,8 @@ top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/vmbus
 export PATH=$top/tools/hvadm:$PATH
 export HVKVM_WORKER=$top/tools/worker/hvkvm-worker
-KVER=$(uname -r)
+# The guest's kernel: Debian's, also when L1 runs the debug kernel.
+KVER=${GUEST_KVER:-$(uname -r)}
 kernel=/boot/vmlinuz-$KVER
 initrd=/tmp/hvkvm-vmbus/guest.cpio
 export HVKVM_RUN_DIR=/run/hvkvm

@@ -16,7 +16,8 @@ set -u
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/worker
 worker=$top/tools/worker/hvkvm-worker
-kernel=/boot/vmlinuz-$KVER
+# L2 boots Debian's kernel, also when L1 runs the debug kernel.
+kernel=/boot/vmlinuz-${GUEST_KVER:-$KVER}
 out=$HVLAB_OUT/worker
 # mknod does not work on the 9p output share: build the guest in /tmp.
 initrd=/tmp/hvkvm-worker/guest.cpio

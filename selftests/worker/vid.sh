@@ -14,7 +14,8 @@ set -u
 . "$(dirname "$0")/../lib/lab.sh" || exit 1
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/worker
-kernel=/boot/vmlinuz-$KVER
+# L2 boots Debian's kernel, also when L1 runs the debug kernel.
+kernel=/boot/vmlinuz-${GUEST_KVER:-$KVER}
 initrd=/tmp/hvkvm-worker/guest.cpio
 export HVKVM_RUN_DIR=/run/hvkvm
 T=${HVKVM_TEST_TIMEOUT:-300}
