@@ -211,7 +211,11 @@ test_reboot() {
 	[ "$(grep -ac '^HVTEST ready' "$(console_of v6)")" -ge 2 ] ||
 		why+="the guest did not come up again; "
 	wait_for v6 .vmbus.connected true || why+="not connected after the reboot; "
-	[ -z "$why" ] && ok "reboot through the shutdown IC; the guest connects again" ||
+	# The worker still obeys VID after the power cycle.
+	out=$(hvadm vm stop v6 force timeout "$T" 2>&1) ||
+		why+="a forced stop after the reboot failed: $out; "
+	[ "$(field v6 state)" = off ] || why+="state $(field v6 state) after the stop, not off; "
+	[ -z "$why" ] && ok "reboot through the shutdown IC; the guest connects again, and stops" ||
 		not_ok "reboot" "$why$(diag v6)"
 	down v6
 }

@@ -650,6 +650,14 @@ static int serve(struct vidctl *c)
 		    read(c->signal_fd, &si, sizeof(si)) > 0)
 			wvm_request_stop(c->vm, WVM_STOP_FORCE);
 		if (pfd[1].revents & POLLIN) {
+			/*
+			 * Taken, so that after a reset the next VM's serve()
+			 * does not see this one's end and wait there, deaf
+			 * to VID, until the new guest ends too.
+			 */
+			if (read(c->event_fd, &ticks, sizeof(ticks)) < 0 &&
+			    errno != EAGAIN)
+				return 1;
 			wvm_wait(c->vm, -1, &ev);
 			return ended(c, &ev);
 		}
