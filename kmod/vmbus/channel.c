@@ -2,7 +2,7 @@
 /*
  * hvkvm VMBus host: devices, channels, GPADLs and rings in the kernel.
  *
- * The protocol (chan.c) decides; this file does: it checks a GPADL's pages
+ * The protocol (lib/vmbus/bus.c) decides; this file does: it checks a GPADL's pages
  * against the guest-memory table, maps an open channel's two rings from
  * the pinned guest pages, and moves packets. The guest's doorbell (its
  * HvSignalEvent on the channel's connection id) wakes the channel's work

@@ -24,7 +24,7 @@
 #include <linux/timekeeping.h>
 
 #include "vmbus.h"
-#include "icmsg.h"
+#include <hvkvm/ic_msg.h>
 
 #define VMBUS_HB_PERIOD		(2 * HZ)
 #define VMBUS_HB_LOST_NS	(10 * NSEC_PER_SEC)

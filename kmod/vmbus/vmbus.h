@@ -15,9 +15,9 @@
 #include <hvkvm/vmbus_host.h>
 
 #include "../vid/vid.h"
-#include "chan.h"
-#include "ring.h"
-#include "icmsg.h"
+#include <hvkvm/vmbus_bus.h>
+#include <hvkvm/vmbus_ring.h>
+#include <hvkvm/ic_msg.h>
 
 /*
  * The worker binds connection ids VMBUS_CONN_BASE + 0 .. + 63 to eventfds;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for kmod/vmbus/ring.c: one ring, a header and data
+ * libFuzzer target for lib/vmbus/ring.c: one ring, a header and data
  * the input chooses, read and written by the host's code through both
  * of its views (consumer and producer, as a loopback), with the guest's
  * meddling between calls.
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ring.h"
+#include <hvkvm/vmbus_ring.h>
 #include "vmbus_fake.h"
 
 #define HW(f)	(((u32 *)hdr)[offsetof(struct vmb_ring_hdr, f) / 4])

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fake host's parts that every native test of kmod/vmbus/chan.c
- * shares (unit/chan_test.c, fuzz/fuzz_chan.c); see vmbus_fake.h.
+ * The fake host's parts that every native test of lib/vmbus/bus.c
+ * shares (unit/bus_test.c, fuzz/fuzz_bus.c); see vmbus_fake.h.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "chan.h"
+#include <hvkvm/vmbus_bus.h>
 #include "vmbus_fake.h"
 
 #define ALLOC_LIVE	0xa110ca7eu

@@ -6,7 +6,7 @@
  * - little-endian access to messages by offset, as the guest lays them
  *   out (rd16..wr64), and a reader of a fuzz input (vf_get);
  * - check(), the fuzz targets' assertion: report and abort;
- * - for a fake struct vmb_ops host (vmbus_fake.c, with chan.c): the
+ * - for a fake struct vmb_ops host (vmbus_fake.c, with bus.c): the
  *   allocator with accounting, the GPADL's guest-memory check, the sizes
  *   a Linux guest requires of what the host posts, and the guest's GPADL
  *   and OPENCHANNEL messages byte for byte as Linux 6.1 builds them.
@@ -113,7 +113,7 @@ void vf_free(struct vf_alloc *a, void *p);
 /* p came from vf_zalloc and is not freed yet. */
 bool vf_alloc_live(const void *p);
 
-/* ---- the fake host's side of struct vmb_ops (needs chan.h) ---- */
+/* ---- the fake host's side of struct vmb_ops (needs vmbus_bus.h) ---- */
 
 struct vmb_gpadl;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the host's VMBus ring code (kmod/vmbus/ring.c), built
+ * Unit tests of the host's VMBus ring code (lib/vmbus/ring.c), built
  * natively. The guest's side is played by hand: a packet writer and a
  * byte-by-byte checker that know nothing of ring.c, and header words
  * poked between calls. Data areas sit against PROT_NONE pages, so a
@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
-#include "ring.h"
+#include <hvkvm/vmbus_ring.h>
 
 #define PG 4096u
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Throughput of kmod/vmbus/ring.c, natively: packets written into a ring
+ * Throughput of lib/vmbus/ring.c, natively: packets written into a ring
  * and read back out of it (the host's producer and consumer on one ring,
  * in batches of half a ring, as a busy channel goes), against plain
  * memcpy() of the same bytes in and out of a buffer of the ring's size.
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ring.h"
+#include <hvkvm/vmbus_ring.h>
 
 static double now(void)
 {

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Seeds for fuzz_chan (see fuzz_chan.c for the input format): what a
+"""Seeds for fuzz_bus (see fuzz_bus.c for the input format): what a
 Linux 6.1 guest sends, byte for byte, and the host's hot-plug actions.
 
-usage: gen_chan_corpus.py DIR    writes seed-* files into DIR
+usage: gen_bus_corpus.py DIR    writes seed-* files into DIR
 """
 import os
 import struct

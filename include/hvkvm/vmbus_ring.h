@@ -15,7 +15,7 @@
 #ifndef _HVKVM_VMBUS_RING_H
 #define _HVKVM_VMBUS_RING_H
 
-#include "hvkvm/vmbus_proto.h"
+#include <hvkvm/vmbus_proto.h>
 
 struct vmb_ring {
 	struct vmb_ring_hdr *hdr;	/* shared; 8-aligned (a page) */

@@ -10,7 +10,7 @@
  * once into a local, and every size the guest wrote is checked against
  * the bytes there before anything is read through it.
  */
-#include "icmsg.h"
+#include <hvkvm/ic_msg.h>
 
 const struct vmb_ic_ver vmb_ic_fw_versions[VMB_IC_FW_NVER] = {
 	{ 1, 0 }, { 3, 0 },

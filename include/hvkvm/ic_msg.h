@@ -15,8 +15,8 @@
  * return 0 or a negative errno (-EBADMSG: malformed). Nothing here
  * allocates, sleeps or keeps state.
  */
-#ifndef _HVKVM_VMBUS_ICMSG_H
-#define _HVKVM_VMBUS_ICMSG_H
+#ifndef _HVKVM_IC_MSG_H
+#define _HVKVM_IC_MSG_H
 
 #include <hvkvm/ic_proto.h>
 
@@ -163,4 +163,4 @@ int vmb_ic_utf8_to_utf16(const char *s, u32 slen, void *out, u32 outsize);
  */
 int vmb_ic_utf16_to_utf8(const void *in, u32 insize, char *out, u32 outsize);
 
-#endif /* _HVKVM_VMBUS_ICMSG_H */
+#endif /* _HVKVM_IC_MSG_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the integration-component messages (kmod/vmbus/icmsg.c):
+ * Unit tests of the integration-component messages (lib/vmbus/ic_msg.c):
  * the host's requests byte for byte as Linux 6.1's hv_utils reads them,
  * and the guest's replies, as hv_utils writes them, parsed back. The
  * guest's side is a transcription of Linux's code (vmbus_prep_negotiate_resp,
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "icmsg.h"
+#include <hvkvm/ic_msg.h>
 #include "vmbus_fake.h"
 
 /* The expectations compare small literals with the u16/u32 fields read. */

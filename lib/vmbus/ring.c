@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMBus channel rings, the host's side (see ring.h).
+ * VMBus channel rings, the host's side (see include/hvkvm/vmbus_ring.h).
  *
  * The data area is not double-mapped: a packet that runs past its end
  * continues at its start, and is copied in two pieces. Every index is an
  * offset below size, a multiple of 8; so is every packet boundary, hence
  * a descriptor's two 8-byte words never straddle the end.
  */
-#include "ring.h"
+#include <hvkvm/vmbus_ring.h>
 
 /*
  * A header word. The header is page-aligned, but struct vmb_ring_hdr is

@@ -11,7 +11,7 @@
  * UNLOAD_RESPONSE, MODIFYCHANNEL_RESPONSE), answered with a failure: a
  * guest waits for those without a time-out.
  */
-#include "chan.h"
+#include <hvkvm/vmbus_bus.h>
 
 const u32 vmb_versions[] = {
 	VMB_VERSION_WS2022,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for kmod/vmbus/chan.c: one bus, fed a sequence of
+ * libFuzzer target for lib/vmbus/bus.c: one bus, fed a sequence of
  * guest messages and host actions, with fake ops that check what the
  * host does after every step and that nothing leaks at the end.
  *
@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chan.h"
+#include <hvkvm/vmbus_bus.h>
 #include "vmbus_fake.h"
 
 /* The ops have the signatures struct vmb_ops gives; not all use all. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the host's VMBus channel-management protocol
- * (kmod/vmbus/chan.c), built natively. The guest is played by hand, byte
+ * (lib/vmbus/bus.c), built natively. The guest is played by hand, byte
  * for byte as Linux 6.1's hv_vmbus builds its messages (connection.c,
  * channel.c, channel_mgmt.c), and what the host posts is decoded by
  * offset, as the guest reads it. The host's world is a set of fake ops
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "chan.h"
+#include <hvkvm/vmbus_bus.h>
 #include "vmbus_fake.h"
 
 /* The expectations compare small literals with the u16/u32 fields read. */

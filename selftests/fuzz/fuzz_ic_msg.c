@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for kmod/vmbus/icmsg.c: the guest's IC replies and the
+ * libFuzzer target for lib/vmbus/ic_msg.c: the guest's IC replies and the
  * UTF-16 strings in them.
  *
  * Input: one control byte, then an IC payload as the guest would send it.
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "icmsg.h"
+#include <hvkvm/ic_msg.h>
 
 #define CHECK(c) do { \
 	if (!(c)) { \

@@ -8,8 +8,8 @@
  * The caller serialises every call on one bus (the kernel holds the VM's
  * mutex). Nothing here sleeps or allocates but through the ops.
  */
-#ifndef _HVKVM_VMBUS_CHAN_H
-#define _HVKVM_VMBUS_CHAN_H
+#ifndef _HVKVM_VMBUS_BUS_H
+#define _HVKVM_VMBUS_BUS_H
 
 #include <hvkvm/vmbus_proto.h>
 
@@ -159,4 +159,4 @@ void vmb_bus_destroy(struct vmb_bus *bus);
 const char *vmb_msg_name(u32 msgtype);
 const char *vmb_version_name(u32 version);
 
-#endif /* _HVKVM_VMBUS_CHAN_H */
+#endif /* _HVKVM_VMBUS_BUS_H */
