@@ -81,7 +81,7 @@ debug-kernel: setup
 modules-debug: debug-kernel
 	@set -e; kdir=$$($(TOP)/tools/lab/debug-kernel --print | cut -d' ' -f3); \
 	mkdir -p $(DEBUG_MODS); \
-	cd $(TOP) && find include kmod \( -name '*.[ch]' -o -name Kbuild \) \
+	cd $(TOP) && find include kmod lib \( -name '*.[ch]' -o -name Kbuild \) \
 		! -name '*.mod.c' -print0 | cpio -p0dmu --quiet $(DEBUG_MODS); \
 	printf '%s\n' '# SPDX-License-Identifier: GPL-2.0' \
 		$(foreach d,$(wildcard kmod/*/Kbuild),'obj-m += $(dir $(d))') \
