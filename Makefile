@@ -114,7 +114,7 @@ checkpatch:
 		linux-source-6.1/scripts/spelling.txt \
 		linux-source-6.1/scripts/const_structs.checkpatch; }
 	perl $(CHECKPATCH_DIR)/scripts/checkpatch.pl --no-tree --terse -f \
-		$(shell find kmod guest include/hvkvm -name '*.[ch]' ! -name '*.mod.c' \
+		$(shell find kmod guest lib include/hvkvm -name '*.[ch]' ! -name '*.mod.c' \
 		! -name shim.h 2>/dev/null)
 
 clean:

@@ -40,9 +40,12 @@ struct vmbus_class {
 	/*
 	 * A packet from the guest, descriptor included, copied out of the
 	 * ring (the guest cannot change it any more). Return 0 to consume
-	 * it, -EAGAIN to leave it and be called again when the guest frees
-	 * space in the host's ring (or on vmbus_chan_kick), other errors to
-	 * fail the channel.
+	 * it; -EAGAIN, after a vmbus_chan_send() or vmbus_chan_reserve() of
+	 * this call said -ENOSPC, to leave it and be called again once the
+	 * guest has freed exactly what that call needed (or on
+	 * vmbus_chan_kick, or when a reservation is used or given back);
+	 * other errors fail the channel (-EMSGSIZE: a reply that can never
+	 * fit the guest's ring).
 	 */
 	int (*packet)(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
 		      u32 len);
@@ -94,6 +97,25 @@ const u8 *vmbus_chan_open_data(const struct vmbus_channel *ch);
 int vmbus_chan_send(struct vmbus_channel *ch, u16 type, u16 flags,
 		    u64 trans_id, const void *ext, u32 extlen,
 		    const void *data, u32 len);
+/*
+ * Flow control for replies sent later, from any context (asynchronous
+ * completions): before taking a request, reserve the room its reply
+ * takes in the guest's ring; the reply then cannot fail for want of
+ * space. @bytes is vmbus_pkt_space() of the largest reply.
+ * vmbus_chan_reserve: 0, -ENOSPC (return -EAGAIN from the packet handler
+ * to wait for exactly that room), -EMSGSIZE (can never fit), -ENOTCONN,
+ * -EIO. vmbus_chan_send_reserved sends with a reservation of @reserved
+ * bytes and gives all of it back; vmbus_chan_unreserve gives one back
+ * unused (a request that ends without a reply, or a channel that
+ * closes: reservations end with the channel).
+ */
+u32 vmbus_pkt_space(u32 extlen, u32 len);
+int vmbus_chan_reserve(struct vmbus_channel *ch, u32 bytes);
+void vmbus_chan_unreserve(struct vmbus_channel *ch, u32 bytes);
+int vmbus_chan_send_reserved(struct vmbus_channel *ch, u32 reserved,
+			     u16 type, u16 flags, u64 trans_id,
+			     const void *ext, u32 extlen, const void *data,
+			     u32 len);
 /* Run the channel's packet processing again (e.g. after -EAGAIN). */
 void vmbus_chan_kick(struct vmbus_channel *ch);
 /* The guest broke the device protocol: log it and stop the channel. */

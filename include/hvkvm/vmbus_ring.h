@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The host's side of a VMBus channel ring: reading the guest's outbound
- * ring, writing the guest's inbound ring. Portable: it builds into the
- * vmbus module and, natively, into the unit tests, the fuzz target and
- * the benchmark.
+ * A VMBus channel ring, from either end: the consumer reads packets, the
+ * producer writes them. The host consumes the guest's outbound ring and
+ * produces into its inbound ring; a guest does the opposite. Portable:
+ * it builds into the modules and, natively, into the unit tests, the
+ * fuzz target and the benchmark.
  *
  * Everything in the header page and the data area is shared with the
- * guest, which may change any of it at any time. The host keeps its own
- * index privately (pos) and only ever publishes it; it reads each word
- * the guest writes once, and validates it before use.
+ * other end, which may change any of it at any time. Each end keeps its
+ * own index privately (pos) and only ever publishes it; it reads each
+ * word the other end writes once, and validates it before use.
  *
  * Locking is the caller's: one reader or one writer per ring at a time.
  */
@@ -23,6 +24,7 @@ struct vmb_ring {
 	u32 size;			/* multiple of 8, at least 24 */
 	u32 pos;			/* private: next read or next write */
 	u32 start;			/* private: published index of the batch */
+	u32 reserved;			/* producer: bytes promised, not written */
 };
 
 /*
@@ -33,6 +35,14 @@ struct vmb_ring {
  */
 int vmb_ring_init(struct vmb_ring *r, void *hdr, void *data, u32 size,
 		  bool consumer);
+
+/*
+ * Producer, at open: feature_bits gets the pending-send-size bit (the
+ * consumer then signals when it frees what pending_send_sz asks for) and
+ * pending_send_sz is cleared, as Hyper-V and OpenVMM do on their
+ * outgoing rings.
+ */
+void vmb_ring_advertise(struct vmb_ring *r);
 
 /* ---- consumer: the host reads the guest's outbound ring ---- */
 
@@ -56,7 +66,8 @@ void vmb_ring_mask(struct vmb_ring *r);
 
 /*
  * interrupt_mask = 0, then true if packets are waiting: the caller
- * drains again. Call vmb_ring_read_done() first.
+ * masks and drains again. Call vmb_ring_read_done() first. A consumer
+ * masks while it drains and sleeps only after this said false.
  */
 bool vmb_ring_unmask(struct vmb_ring *r);
 
@@ -86,19 +97,41 @@ void vmb_pkt_init(struct vmb_pkt_desc *d, u16 type, u16 flags, u64 trans_id,
 /*
  * Write one packet: the segments (the first starts with a filled
  * descriptor), zeroes up to 8, the trailer. Needs free space strictly
- * greater than vmb_pkt_need(total). Publishes write_index; *signal tells
- * whether the guest must be signalled (it was empty and is not masked).
- * 0; -ENOSPC (nothing written); -EBADMSG if read_index is a lie;
- * -EINVAL if the packet could never fit, or its descriptor does not
- * match the segments (len8, offset8 < 2 or > len8, first segment
- * shorter than a descriptor).
+ * greater than vmb_pkt_need(total) plus what is reserved. Publishes
+ * write_index; *signal tells whether the consumer must be signalled (it
+ * was empty and is not masked). 0; -ENOSPC (nothing written); -EBADMSG
+ * if read_index is a lie; -EINVAL if the packet could never fit, or its
+ * descriptor does not match the segments (len8, offset8 < 2 or > len8,
+ * first segment shorter than a descriptor).
  */
 int vmb_ring_write(struct vmb_ring *r, const struct vmb_seg *segs,
 		   unsigned int nseg, bool *signal);
 
 /*
- * A blocked producer: pending_send_sz = need, then true if that much is
- * already free (free > need, as vmb_ring_write wants): retry at once.
+ * Reservations, for replies that must not fail when they are sent (a
+ * completion from another context): vmb_ring_reserve() promises need
+ * bytes (vmb_pkt_need() of the largest reply) out of the free space, or
+ * says -ENOSPC, -EBADMSG (read_index is a lie) or -EINVAL (need is 0,
+ * not a multiple of 8, or could never fit). While bytes are reserved,
+ * other writes leave them free.
+ *
+ * vmb_ring_write_reserved() writes a packet with a reservation of
+ * @reserved bytes (at least vmb_pkt_need() of it) and gives the whole
+ * reservation back: it cannot fail for want of space. -EINVAL if more is
+ * claimed than is reserved, or the reservation is too small.
+ * vmb_ring_unreserve() gives a reservation back unused.
+ */
+int vmb_ring_reserve(struct vmb_ring *r, u32 need);
+void vmb_ring_unreserve(struct vmb_ring *r, u32 need);
+int vmb_ring_write_reserved(struct vmb_ring *r, const struct vmb_seg *segs,
+			    unsigned int nseg, u32 reserved, bool *signal);
+
+/*
+ * A blocked producer: pending_send_sz = need plus what is reserved
+ * (exactly what a write of need bytes waits for), then true if that much
+ * is already free: retry at once. While the two add up to size or more,
+ * no signal can come: the caller retries when it writes or gives back a
+ * reservation.
  */
 bool vmb_ring_want_space(struct vmb_ring *r, u32 need);
 void vmb_ring_clear_want(struct vmb_ring *r);

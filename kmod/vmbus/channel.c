@@ -150,11 +150,26 @@ void vmbus_chan_fail(struct vmbus_channel *ch, const char *why)
 EXPORT_SYMBOL_GPL(vmbus_chan_fail);
 
 /*
+ * A packet handler said -EAGAIN: keep the packet and sleep until the
+ * guest has freed exactly what the send or reservation that failed
+ * needed (ch->want). Under send_lock.
+ */
+static void vmbus_chan_block(struct vmbus_channel *ch)
+{
+	ch->blocked = true;
+	if (ch->open && !ch->failed &&
+	    vmb_ring_want_space(&ch->out, ch->want))
+		queue_work(vmbus_wq, &ch->work);
+}
+
+/*
  * Drain the guest's ring, VMBUS_CHAN_BUDGET turns at a time (then the
  * work queues itself again, so that one busy channel does not starve the
- * others). read_index is published after each batch and the ring checked
- * again after that, so that a packet the guest adds meanwhile is either
- * seen here or signalled.
+ * others). The guest's doorbell is masked while we drain: it need not
+ * signal packets we will see anyway. When the ring looks empty,
+ * read_index is published, the doorbell unmasked and the ring checked
+ * once more (vmb_ring_unmask), so that a packet the guest adds meanwhile
+ * is either seen here or signalled.
  */
 static void vmbus_chan_work(struct work_struct *work)
 {
@@ -172,10 +187,12 @@ static void vmbus_chan_work(struct work_struct *work)
 		/* Room, perhaps: try the packet that waited again. */
 		spin_lock_irqsave(&ch->send_lock, flags);
 		ch->blocked = false;
+		ch->want = 0;
 		if (ch->open)
 			vmb_ring_clear_want(&ch->out);
 		spin_unlock_irqrestore(&ch->send_lock, flags);
 	}
+	vmb_ring_mask(&ch->in);
 	for (;;) {
 		u32 pos = ch->in.pos;
 
@@ -189,23 +206,29 @@ static void vmbus_chan_work(struct work_struct *work)
 			return;
 		}
 		if (n) {
+			/* what this packet's own sends find wanting */
+			WRITE_ONCE(ch->want, 0);
 			err = cls->packet(ch, ch->rxbuf, n);
 			if (err == -EAGAIN) {
 				/* Wait for room in our ring; keep the packet. */
 				ch->in.pos = pos;
 				spin_lock_irqsave(&ch->send_lock, flags);
-				ch->blocked = true;
-				if (ch->open && !ch->failed &&
-				    vmb_ring_want_space(&ch->out, ch->out.size / 4))
-					queue_work(vmbus_wq, &ch->work);
+				if (ch->want)
+					vmbus_chan_block(ch);
 				spin_unlock_irqrestore(&ch->send_lock, flags);
+				if (!ch->blocked) {
+					vmbus_chan_fail(ch, "the device waits for room it never asked for");
+					return;
+				}
 				n = 0;
-			} else if (!err) {
-				atomic64_inc(&ch->pkts_in);
-			} else {
-				vmbus_chan_fail(ch, "the guest broke the device protocol");
+			} else if (err) {
+				vmbus_chan_fail(ch, err == -EMSGSIZE ?
+						"a reply longer than the guest's ring" :
+						"the guest broke the device protocol");
 				return;
 			}
+			if (!err)
+				atomic64_inc(&ch->pkts_in);
 		}
 		/*
 		 * Every turn counts, a packet or not: a guest that moves its
@@ -222,21 +245,26 @@ static void vmbus_chan_work(struct work_struct *work)
 				queue_work(vmbus_wq, &ch->work);
 				return;
 			}
-			if (!n && (ch->blocked || vmb_ring_empty(&ch->in)))
+			/* Blocked: the guest's freeing space wakes us. */
+			if (ch->blocked)
 				return;
+			if (!vmb_ring_unmask(&ch->in))
+				return;
+			vmb_ring_mask(&ch->in);
 		}
 	}
 }
 
-int vmbus_chan_send(struct vmbus_channel *ch, u16 type, u16 flags,
-		    u64 trans_id, const void *ext, u32 extlen,
-		    const void *data, u32 len)
+/* Write a packet, with a reservation of @resv bytes or none. */
+static int vmbus_chan_write(struct vmbus_channel *ch, u32 resv, u16 type,
+			    u16 flags, u64 trans_id, const void *ext,
+			    u32 extlen, const void *data, u32 len)
 {
 	struct vmb_pkt_desc d;
 	struct vmb_seg segs[3];
 	unsigned int nseg = 0;
 	unsigned long irqflags;
-	bool signal = false;
+	bool signal = false, kick = false;
 	u32 hdrlen = sizeof(d) + extlen;
 	int err;
 
@@ -255,14 +283,65 @@ int vmbus_chan_send(struct vmbus_channel *ch, u16 type, u16 flags,
 	} else if (ch->failed) {
 		err = -EIO;
 	} else {
-		err = vmb_ring_write(&ch->out, segs, nseg, &signal);
+		if (resv)
+			err = vmb_ring_write_reserved(&ch->out, segs, nseg,
+						      resv, &signal);
+		else
+			err = vmb_ring_write(&ch->out, segs, nseg, &signal);
 		if (!err) {
 			atomic64_inc(&ch->pkts_out);
 			if (signal)
 				vmbus_chan_signal(ch);
+			/* what was reserved is free again for the waiter */
+			kick = resv && ch->blocked;
+		} else if (err == -ENOSPC) {
+			ch->want = vmb_pkt_need(hdrlen + len);
 		}
 	}
 	spin_unlock_irqrestore(&ch->send_lock, irqflags);
+	if (kick)
+		queue_work(vmbus_wq, &ch->work);
+	if (err == -EBADMSG || (err == -ENOSPC && resv)) {
+		/* A reservation cannot run out of room but by a lie. */
+		vmbus_chan_fail(ch, "the guest's read index lies");
+		err = -EIO;
+	} else if (err == -EINVAL) {
+		err = resv ? -EINVAL : -EMSGSIZE;
+	}
+	return err;
+}
+
+int vmbus_chan_send(struct vmbus_channel *ch, u16 type, u16 flags,
+		    u64 trans_id, const void *ext, u32 extlen,
+		    const void *data, u32 len)
+{
+	return vmbus_chan_write(ch, 0, type, flags, trans_id, ext, extlen,
+				data, len);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_send);
+
+u32 vmbus_pkt_space(u32 extlen, u32 len)
+{
+	return vmb_pkt_need(sizeof(struct vmb_pkt_desc) + extlen + len);
+}
+EXPORT_SYMBOL_GPL(vmbus_pkt_space);
+
+int vmbus_chan_reserve(struct vmbus_channel *ch, u32 bytes)
+{
+	unsigned long flags;
+	int err;
+
+	spin_lock_irqsave(&ch->send_lock, flags);
+	if (!ch->open) {
+		err = -ENOTCONN;
+	} else if (ch->failed) {
+		err = -EIO;
+	} else {
+		err = vmb_ring_reserve(&ch->out, bytes);
+		if (err == -ENOSPC)
+			ch->want = bytes;
+	}
+	spin_unlock_irqrestore(&ch->send_lock, flags);
 	if (err == -EBADMSG) {
 		vmbus_chan_fail(ch, "the guest's read index lies");
 		err = -EIO;
@@ -271,7 +350,35 @@ int vmbus_chan_send(struct vmbus_channel *ch, u16 type, u16 flags,
 	}
 	return err;
 }
-EXPORT_SYMBOL_GPL(vmbus_chan_send);
+EXPORT_SYMBOL_GPL(vmbus_chan_reserve);
+
+void vmbus_chan_unreserve(struct vmbus_channel *ch, u32 bytes)
+{
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&ch->send_lock, flags);
+	if (ch->open) {
+		vmb_ring_unreserve(&ch->out, bytes);
+		kick = ch->blocked;
+	}
+	spin_unlock_irqrestore(&ch->send_lock, flags);
+	if (kick)
+		queue_work(vmbus_wq, &ch->work);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_unreserve);
+
+int vmbus_chan_send_reserved(struct vmbus_channel *ch, u32 reserved,
+			     u16 type, u16 flags, u64 trans_id,
+			     const void *ext, u32 extlen, const void *data,
+			     u32 len)
+{
+	if (!reserved)
+		return -EINVAL;
+	return vmbus_chan_write(ch, reserved, type, flags, trans_id, ext,
+				extlen, data, len);
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_send_reserved);
 
 /* ---- open and close ---- */
 
@@ -328,8 +435,10 @@ static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 				    vm->name, cls->name, c->relid);
 		goto err;
 	}
+	vmb_ring_advertise(&ch->out);
 	ch->failed = false;
 	ch->blocked = false;
+	ch->want = 0;
 	ch->error[0] = 0;
 	spin_lock_irqsave(&ch->send_lock, flags);
 	ch->open = true;

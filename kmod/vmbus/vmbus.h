@@ -77,6 +77,7 @@ struct vmbus_channel {
 	void *rxbuf;
 	struct work_struct work;
 	bool blocked;			/* a packet waits for room in out */
+	u32 want;			/* bytes the last -ENOSPC needed */
 	char error[80];
 
 	atomic64_t pkts_in, pkts_out, signals_in, signals_out;

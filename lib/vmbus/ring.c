@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMBus channel rings, the host's side (see include/hvkvm/vmbus_ring.h).
+ * VMBus channel rings, from either end (see include/hvkvm/vmbus_ring.h).
  *
  * The data area is not double-mapped: a packet that runs past its end
  * continues at its start, and is copied in two pieces. Every index is an
@@ -83,7 +83,16 @@ int vmb_ring_init(struct vmb_ring *r, void *hdr, void *data, u32 size,
 		return -EINVAL;
 	r->pos = idx;
 	r->start = idx;
+	r->reserved = 0;
 	return 0;
+}
+
+void vmb_ring_advertise(struct vmb_ring *r)
+{
+	WRITE_ONCE(RING_HDR(r, pending_send_sz), 0);
+	WRITE_ONCE(RING_HDR(r, feature_bits),
+		   READ_ONCE(RING_HDR(r, feature_bits)) |
+		   VMB_RING_FEAT_PENDING_SEND_SZ);
 }
 
 /* ---- consumer ---- */
@@ -131,6 +140,13 @@ bool vmb_ring_read_done(struct vmb_ring *r)
 	/* our reads of the packets before the guest may reuse their room */
 	smp_mb();
 	WRITE_ONCE(RING_HDR(r, read_index), r->pos);
+	/*
+	 * read_index out before anything of the producer's is read again:
+	 * pending_send_sz here (hv_pkt_iter_close), write_index in the
+	 * caller's "empty?" (or a packet written meanwhile, which the
+	 * producer need not signal, would wait for the next doorbell).
+	 */
+	smp_mb();
 	done = ring_dist(r, r->start, r->pos);
 	r->start = r->pos;
 	if (!done)
@@ -138,8 +154,6 @@ bool vmb_ring_read_done(struct vmb_ring *r)
 	if (!(READ_ONCE(RING_HDR(r, feature_bits)) &
 	      VMB_RING_FEAT_PENDING_SEND_SZ))
 		return false;
-	/* read_index out before pending_send_sz in (hv_pkt_iter_close) */
-	smp_mb();
 	pending = READ_ONCE(RING_HDR(r, pending_send_sz));
 	if (!pending)
 		return false;
@@ -191,8 +205,8 @@ u32 vmb_ring_free(struct vmb_ring *r)
 	return r->size - ring_dist(r, rd, r->pos);
 }
 
-int vmb_ring_write(struct vmb_ring *r, const struct vmb_seg *segs,
-		   unsigned int nseg, bool *signal)
+static int ring_write(struct vmb_ring *r, const struct vmb_seg *segs,
+		      unsigned int nseg, u32 from_reserve, bool *signal)
 {
 	static const u8 zero[8];
 	struct vmb_pkt_desc d;
@@ -213,6 +227,9 @@ int vmb_ring_write(struct vmb_ring *r, const struct vmb_seg *segs,
 		return -EINVAL;
 	if (len + VMB_PKT_TRAILER >= r->size)
 		return -EINVAL;
+	if (from_reserve > r->reserved ||
+	    (from_reserve && from_reserve < len + VMB_PKT_TRAILER))
+		return -EINVAL;
 
 	rd = READ_ONCE(RING_HDR(r, read_index));
 	if (!ring_index_ok(r, rd))
@@ -221,8 +238,10 @@ int vmb_ring_write(struct vmb_ring *r, const struct vmb_seg *segs,
 	 * The guest's reads of the room we reuse are done: it published
 	 * read_index after them, and our stores below depend on it.
 	 */
-	if (r->size - ring_dist(r, rd, old) <= len + VMB_PKT_TRAILER)
+	if (r->size - ring_dist(r, rd, old) <=
+	    (u64)r->reserved - from_reserve + len + VMB_PKT_TRAILER)
 		return -ENOSPC;
+	r->reserved -= from_reserve;
 
 	off = old;
 	for (i = 0; i < nseg; i++)
@@ -247,12 +266,54 @@ int vmb_ring_write(struct vmb_ring *r, const struct vmb_seg *segs,
 	return 0;
 }
 
+int vmb_ring_write(struct vmb_ring *r, const struct vmb_seg *segs,
+		   unsigned int nseg, bool *signal)
+{
+	return ring_write(r, segs, nseg, 0, signal);
+}
+
+int vmb_ring_write_reserved(struct vmb_ring *r, const struct vmb_seg *segs,
+			    unsigned int nseg, u32 reserved, bool *signal)
+{
+	if (!reserved) {
+		*signal = false;
+		return -EINVAL;
+	}
+	return ring_write(r, segs, nseg, reserved, signal);
+}
+
+int vmb_ring_reserve(struct vmb_ring *r, u32 need)
+{
+	u32 rd = READ_ONCE(RING_HDR(r, read_index));
+
+	if (!need || need % 8 || need >= r->size)
+		return -EINVAL;
+	if (!ring_index_ok(r, rd))
+		return -EBADMSG;
+	if (r->size - ring_dist(r, rd, r->pos) <= (u64)r->reserved + need)
+		return -ENOSPC;
+	r->reserved += need;
+	return 0;
+}
+
+void vmb_ring_unreserve(struct vmb_ring *r, u32 need)
+{
+	r->reserved -= need < r->reserved ? need : r->reserved;
+}
+
 bool vmb_ring_want_space(struct vmb_ring *r, u32 need)
 {
-	WRITE_ONCE(RING_HDR(r, pending_send_sz), need);
+	/*
+	 * want >= size never comes from the consumer: what is reserved
+	 * must be written (or given back) first, and that retries.
+	 */
+	u64 want = (u64)r->reserved + need;
+
+	WRITE_ONCE(RING_HDR(r, pending_send_sz),
+		   want > 0xffffffffu ? 0xffffffffu : (u32)want);
 	/* pending_send_sz out before read_index in: or we miss the signal */
 	smp_mb();
-	return vmb_ring_free(r) > need;
+	return vmb_ring_free(r) > want;
 }
 
 void vmb_ring_clear_want(struct vmb_ring *r)

@@ -29,7 +29,8 @@
 #define HW(f)	(((u32 *)hdr)[offsetof(struct vmb_ring_hdr, f) / 4])
 
 enum { OP_READ, OP_READ_DONE, OP_WRITE, OP_POKE_HDR, OP_POKE_DATA,
-       OP_MASK, OP_WANT, OP_QUERY, OP_GPA, OP_REINIT, OP_COUNT };
+       OP_MASK, OP_WANT, OP_QUERY, OP_GPA, OP_REINIT, OP_RESERVE,
+       OP_COUNT };
 
 static struct vmb_ring_hdr hdr_page __attribute__((aligned(4096)));
 
@@ -200,7 +201,8 @@ static void op_write(struct state *s, struct vf_in *in)
 	else if (rd >= s->size || (rd & 7))
 		check(n == -EBADMSG);
 	else
-		check(n == (s->size - ring_used(s, rd, old) > need ? 0 : -ENOSPC));
+		check(n == (s->size - ring_used(s, rd, old) >
+			    (u64)s->prod.reserved + need ? 0 : -ENOSPC));
 	if (!n)
 		check(sig == (!HW(interrupt_mask) && HW(read_index) == old));
 	if (s->model && !n) {
@@ -278,8 +280,76 @@ static void op_want(struct state *s, struct vf_in *in)
 		check(HW(pending_send_sz) == 0);
 	} else {
 		room = vmb_ring_want_space(&s->prod, need);
-		check(HW(pending_send_sz) == need);
-		check(room == (vmb_ring_free(&s->prod) > need));
+		check(HW(pending_send_sz) == s->prod.reserved + need);
+		check(room == (vmb_ring_free(&s->prod) >
+			       (u64)s->prod.reserved + need));
+	}
+}
+
+/*
+ * Reservations: reserve (checked against the free space as the guest's
+ * read_index says), give back, or write a packet that claims all that
+ * is reserved; such a write never fails for want of space.
+ */
+static void op_reserve(struct state *s, struct vf_in *in)
+{
+	struct vmb_ring_hdr *hdr = s->hdr;
+	u32 how = vf_get(in, 1), arg = vf_get(in, 2), rd = HW(read_index);
+	u32 before = s->prod.reserved, old = s->prod.pos, total;
+	struct vmb_pkt_desc d;
+	struct vmb_seg seg;
+	u8 *pkt;
+	bool sig;
+	int n;
+
+	if (!s->prod_ok)
+		return;
+	switch (how % 3) {
+	case 0:
+		n = vmb_ring_reserve(&s->prod, arg);
+		if (!arg || arg % 8 || arg >= s->size)
+			check(n == -EINVAL);
+		else if (rd >= s->size || (rd & 7))
+			check(n == -EBADMSG);
+		else
+			check(n == (s->size - ring_used(s, rd, s->prod.pos) >
+				    (u64)before + arg ? 0 : -ENOSPC));
+		check(s->prod.reserved == before + (n ? 0 : arg));
+		break;
+	case 1:
+		arg &= ~7u;	/* what was reserved: multiples of 8 */
+		vmb_ring_unreserve(&s->prod, arg);
+		check(s->prod.reserved == (arg < before ? before - arg : 0));
+		break;
+	case 2:
+		if (before < vmb_pkt_need(16))
+			return;
+		/* the largest packet the reservation holds, or less */
+		total = 16 + arg % (before - VMB_PKT_TRAILER - 15);
+		pkt = calloc(1, total);
+		check(pkt);
+		vmb_pkt_init(&d, 1, 0, arg, 16, total);
+		memcpy(pkt, &d, sizeof(d));
+		seg = (struct vmb_seg){ pkt, total };
+		n = vmb_ring_write_reserved(&s->prod, &seg, 1, before, &sig);
+		if (rd >= s->size || (rd & 7)) {
+			check(n == -EBADMSG);
+		} else {
+			/* the guest may have moved read_index back: a lie */
+			check(n == 0 || n == -ENOSPC);
+			if (!n) {
+				check(s->prod.reserved == 0);
+				check(ring_used(s, old, s->prod.pos) ==
+				      vmb_pkt_need(total));
+			}
+		}
+		if (n)
+			check(s->prod.reserved == before && s->prod.pos == old);
+		/* what the model expects is not this packet: stop trusting */
+		if (!n)
+			sync_model(s);
+		free(pkt);
+		break;
 	}
 }
 
@@ -421,6 +491,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case OP_REINIT:
 			op_reinit(s, &in);
+			break;
+		case OP_RESERVE:
+			op_reserve(s, &in);
 			break;
 		}
 	}

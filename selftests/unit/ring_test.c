@@ -539,6 +539,97 @@ TEST(want_space)
 	shm_fini(&s);
 }
 
+/* The producer's set-up at open: the feature bit on, nothing pending. */
+TEST(advertise)
+{
+	struct vmb_ring prod;
+	struct shm s;
+
+	ASSERT_EQ(0, shm_init(&s, 256));
+	HW(&s, feature_bits) = 0x40;
+	HW(&s, pending_send_sz) = 77;
+	HW(&s, read_index) = 16;
+	HW(&s, write_index) = 24;
+	ASSERT_EQ(0, vmb_ring_init(&prod, s.hdr, s.data, s.size, false));
+	vmb_ring_advertise(&prod);
+	EXPECT_EQ(0x40u | VMB_RING_FEAT_PENDING_SEND_SZ, HW(&s, feature_bits));
+	EXPECT_EQ(0u, HW(&s, pending_send_sz));
+	/* the indices are not ours to touch */
+	EXPECT_EQ(16u, HW(&s, read_index));
+	EXPECT_EQ(24u, HW(&s, write_index));
+	shm_fini(&s);
+}
+
+/*
+ * Reservations: promised bytes stay free for the write that claims them,
+ * whatever else is written meanwhile, and pending_send_sz asks for
+ * exactly what a blocked write needs on top of them.
+ */
+TEST(reserve)
+{
+	struct vmb_ring prod, cons;
+	struct vmb_seg seg;
+	u8 pkt[128], out[128];
+	struct shm s;
+	bool sig;
+	u32 need = vmb_pkt_need(56);	/* 64 */
+
+	ASSERT_EQ(0, shm_init(&s, 256));
+	ASSERT_EQ(0, init_both(&s, &prod, &cons));
+	EXPECT_EQ(-EINVAL, vmb_ring_reserve(&prod, 0));
+	EXPECT_EQ(-EINVAL, vmb_ring_reserve(&prod, 12));
+	EXPECT_EQ(-EINVAL, vmb_ring_reserve(&prod, 256));
+	/* 256 free: two of 64 promised, 128 left, and free must stay > */
+	ASSERT_EQ(0, vmb_ring_reserve(&prod, need));
+	ASSERT_EQ(0, vmb_ring_reserve(&prod, need));
+	EXPECT_EQ(128u, prod.reserved);
+	/* an unreserved 64-byte write fits (256 > 128 + 64) ... */
+	make_pkt(pkt, 56, 16, 1);
+	ASSERT_EQ(0, write1(&prod, pkt, 56, &sig));
+	/* ... a second does not (192 > 128 + 64 is false) */
+	make_pkt(pkt, 56, 16, 2);
+	EXPECT_EQ(-ENOSPC, write1(&prod, pkt, 56, &sig));
+	EXPECT_EQ(-ENOSPC, vmb_ring_reserve(&prod, need));
+	/* the blocked write asks for its 64 on top of the 128 promised */
+	EXPECT_FALSE(vmb_ring_want_space(&prod, need));
+	EXPECT_EQ(192u, HW(&s, pending_send_sz));
+	vmb_ring_clear_want(&prod);
+
+	/* reserved writes go through, each giving back its reservation */
+	seg = (struct vmb_seg){ pkt, 56 };
+	EXPECT_EQ(-EINVAL, vmb_ring_write_reserved(&prod, &seg, 1, 0, &sig));
+	EXPECT_EQ(-EINVAL, vmb_ring_write_reserved(&prod, &seg, 1, 56, &sig));
+	EXPECT_EQ(-EINVAL, vmb_ring_write_reserved(&prod, &seg, 1, 192, &sig));
+	ASSERT_EQ(0, vmb_ring_write_reserved(&prod, &seg, 1, need, &sig));
+	EXPECT_EQ(64u, prod.reserved);
+	make_pkt(pkt, 24, 16, 3);
+	seg = (struct vmb_seg){ pkt, 24 };
+	/* a smaller packet than reserved: the whole reservation goes back */
+	ASSERT_EQ(0, vmb_ring_write_reserved(&prod, &seg, 1, need, &sig));
+	EXPECT_EQ(0u, prod.reserved);
+	EXPECT_EQ(256u - 64 - 64 - 32, vmb_ring_free(&prod));
+
+	/* the consumer sees them in order, intact */
+	EXPECT_EQ(56, vmb_ring_read(&cons, out, sizeof(out)));
+	EXPECT_EQ(1u, ((struct vmb_pkt_desc *)out)->trans_id);
+	EXPECT_EQ(56, vmb_ring_read(&cons, out, sizeof(out)));
+	EXPECT_EQ(2u, ((struct vmb_pkt_desc *)out)->trans_id);
+	EXPECT_EQ(24, vmb_ring_read(&cons, out, sizeof(out)));
+	EXPECT_EQ(3u, ((struct vmb_pkt_desc *)out)->trans_id);
+	EXPECT_EQ(0, vmb_ring_read(&cons, out, sizeof(out)));
+
+	/* given back unused; more than is held gives back all */
+	ASSERT_EQ(0, vmb_ring_reserve(&prod, need));
+	vmb_ring_unreserve(&prod, 8);
+	EXPECT_EQ(56u, prod.reserved);
+	vmb_ring_unreserve(&prod, 1000);
+	EXPECT_EQ(0u, prod.reserved);
+	/* a lying read_index */
+	HW(&s, read_index) = 3;
+	EXPECT_EQ(-EBADMSG, vmb_ring_reserve(&prod, need));
+	shm_fini(&s);
+}
+
 /* Every lie: -EBADMSG, nothing consumed, buf and header untouched. */
 TEST(lies)
 {
