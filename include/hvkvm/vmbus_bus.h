@@ -62,7 +62,12 @@ struct vmb_chan {
 
 /* How the portable code reaches the world. */
 struct vmb_ops {
-	/* Send a message to the guest's message VP (SINT 2). 0 or <0. */
+	/*
+	 * Send a message to the guest's message VP (SINT 2). 0; -ENOBUFS
+	 * when the guest has not taken enough of the earlier ones (the bus
+	 * keeps it, and what follows, until vmb_bus_flush); other errors
+	 * drop it.
+	 */
 	int (*post)(struct vmb_bus *bus, u32 vp, const void *msg, u32 len);
 	void *(*zalloc)(struct vmb_bus *bus, u32 size);
 	void (*free)(struct vmb_bus *bus, void *p);
@@ -97,6 +102,15 @@ struct vmb_stats {
 	u64 msgs_out;
 	u64 faults;
 	u64 post_errors;
+	u64 msgs_waited;		/* posted late: the guest was busy */
+};
+
+/* A message waiting for the guest to take the ones before it. */
+struct vmb_outmsg {
+	struct vmb_outmsg *next;
+	u32 vp;
+	u32 len;
+	u8 msg[VMB_MSG_MAX];
 };
 
 struct vmb_bus {
@@ -113,6 +127,8 @@ struct vmb_bus {
 	struct vmb_gpadl *gpadls;
 	u32 ngpadls;
 	u32 gpadl_bytes;		/* of range areas, all GPADLs */
+	struct vmb_outmsg *outq, *outq_tail;	/* oldest first */
+	u32 noutq;
 	struct vmb_stats stats;
 };
 
@@ -123,6 +139,14 @@ struct vmb_bus {
  */
 #define VMB_GPADLS_MAX		1024
 #define VMB_GPADL_BYTES_MAX	(2u << 20)
+/*
+ * Messages the bus keeps while the guest takes none: enough for the
+ * answers to one guest message (REQUESTOFFERS: an offer per channel and
+ * ALLOFFERS_DELIVERED) and the host's own offers and rescinds of every
+ * channel. The caller stops handing the bus guest messages while any
+ * wait (vmb_bus_flush), so the queue cannot grow past that.
+ */
+#define VMB_OUTQ_MAX		(3 * VMB_RELID_MAX + 16)
 #define VMB_STATUS_FAILED	0xc0000001u	/* STATUS_UNSUCCESSFUL */
 #define VMB_STATUS_CONNECTION_REFUSED	0xc0000236u
 
@@ -151,6 +175,14 @@ int vmb_bus_add(struct vmb_bus *bus, struct vmb_chan *c);
  * the relid; otherwise chan_gone is called at once.
  */
 void vmb_bus_remove(struct vmb_bus *bus, struct vmb_chan *c);
+/*
+ * Post what waits, in order, until the guest is busy again. True when
+ * nothing waits any more: only then should the caller hand the bus the
+ * guest's next message (a guest that takes no messages then stalls only
+ * itself, and nothing it waits for is dropped).
+ */
+bool vmb_bus_flush(struct vmb_bus *bus);
+
 /* Forget the connection (the VM is reset or stops): everything closed. */
 void vmb_bus_reset(struct vmb_bus *bus);
 /* Free all channels' GPADLs and call chan_gone for every channel. */

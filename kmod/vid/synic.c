@@ -76,6 +76,9 @@ struct vid_vp {
 	spinlock_t lock;		/* queue, and the MSR values */
 	struct list_head queue;
 	unsigned int queued;
+	bool refused;			/* a post found the queue full */
+	void (*space)(void *data);	/* the client's; under lock */
+	void *space_data;
 	struct work_struct work;
 };
 
@@ -260,6 +263,12 @@ static void vid_vp_work(struct work_struct *work)
 		spin_lock_irq(&vp->lock);
 		list_del(&m->node);
 		vp->queued--;
+		/* Half the queue free again: the client may post what waits. */
+		if (vp->refused && vp->queued <= VID_MSG_QUEUE_MAX / 2) {
+			vp->refused = false;
+			if (vp->space)
+				vp->space(vp->space_data);
+		}
 		spin_unlock_irq(&vp->lock);
 		vid_vp_signal(vp, m->sint);
 		kfree(m);
@@ -292,8 +301,9 @@ static struct vid_synic *vid_synic_of(struct vid_partition *p)
  * Messages to one VP are delivered in the order they were posted. Returns
  * 0, -EINVAL for a bad argument, -ERANGE for a VP the partition does not
  * have, -ENODEV when no worker is attached, or -ENOBUFS when too many
- * messages wait for the guest. Messages wait per VP: a busy slot holds
- * back that VP's messages on other SINTs too (VMBus uses one SINT).
+ * messages wait for the guest (the space handler, if set, is called once
+ * the guest has taken half of them). Messages wait per VP: a busy slot
+ * holds back that VP's messages on other SINTs too (VMBus uses one SINT).
  */
 int vid_post_message(struct vid_partition *p, u32 vp, u32 sint, u32 type,
 		     const void *payload, u32 len)
@@ -323,6 +333,7 @@ int vid_post_message(struct vid_partition *p, u32 vp, u32 sint, u32 type,
 	v = &synic->vps[vp];
 	spin_lock_irqsave(&v->lock, flags);
 	if (v->queued >= VID_MSG_QUEUE_MAX) {
+		v->refused = true;
 		err = -ENOBUFS;
 	} else {
 		list_add_tail(&m->node, &v->queue);
@@ -445,6 +456,40 @@ int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
 	return err;
 }
 EXPORT_SYMBOL_GPL(vid_port_set_handler);
+
+/**
+ * vid_set_space_handler - be told when a full message queue has room
+ * @p: the partition (with a worker attached)
+ * @fn: called, in atomic context, when a VP's queue that refused a post
+ *	(-ENOBUFS) is half empty again; NULL to clear
+ * @data: its argument
+ *
+ * Once a call that clears it returns, the handler is not running and
+ * will not run. Returns 0, or -ENODEV when no worker is attached.
+ */
+int vid_set_space_handler(struct vid_partition *p, void (*fn)(void *data),
+			  void *data)
+{
+	struct vid_synic *synic;
+	unsigned long flags;
+	int err = -ENODEV;
+	u32 i;
+
+	rcu_read_lock();
+	synic = rcu_dereference(p->synic);
+	for (i = 0; synic && i < synic->nvps; i++) {
+		struct vid_vp *v = &synic->vps[i];
+
+		spin_lock_irqsave(&v->lock, flags);
+		v->space = fn;
+		v->space_data = data;
+		spin_unlock_irqrestore(&v->lock, flags);
+		err = 0;
+	}
+	rcu_read_unlock();
+	return err;
+}
+EXPORT_SYMBOL_GPL(vid_set_space_handler);
 
 /* ---- the client (VMBus) ---- */
 

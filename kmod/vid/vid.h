@@ -166,6 +166,8 @@ int vid_post_message(struct vid_partition *p, u32 vp, u32 sint, u32 type,
 int vid_signal_event(struct vid_partition *p, u32 vp, u32 sint, u32 flag);
 int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
 			 void (*handler)(void *data), void *data);
+int vid_set_space_handler(struct vid_partition *p, void (*fn)(void *data),
+			  void *data);
 int vid_synic_create(struct vid_partition *p, struct nlattr *routes,
 		     struct nlattr *ports, struct vid_synic **out,
 		     struct netlink_ext_ack *extack);

@@ -39,7 +39,8 @@ static int vmbus_op_post(struct vmb_bus *bus, u32 vp, const void *msg,
 
 	err = vid_post_message(vm->p, vp, VMB_MESSAGE_SINT, VMB_HVMSG_TYPE,
 			       msg, len);
-	if (err)
+	/* -ENOBUFS: the guest is busy; the bus keeps the message. */
+	if (err && err != -ENOBUFS)
 		pr_warn_ratelimited("%s: cannot post a %s message: %d\n",
 				    vm->name,
 				    vmb_msg_name(((const struct vmb_msg_hdr *)msg)->msgtype),

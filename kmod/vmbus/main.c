@@ -72,12 +72,24 @@ EXPORT_SYMBOL_GPL(vmbus_vm_name);
 
 /* ---- the guest's messages ---- */
 
+/*
+ * The guest's messages, in order. Nothing new is taken from the guest
+ * while answers wait for it to take the earlier ones (as OpenVMM does):
+ * its messages wait here meanwhile (up to VMBUS_MSG_QUEUE_MAX, then its
+ * HvPostMessage says "try again"), and VID's space handler runs this
+ * again once the guest has made room.
+ */
 static void vmbus_msg_work(struct work_struct *work)
 {
 	struct vmbus_vm *vm = container_of(work, struct vmbus_vm, msg_work);
 	struct vmbus_msg *m;
 
 	for (;;) {
+		mutex_lock(&vm->lock);
+		if (vm->dead || !vmb_bus_flush(&vm->bus)) {
+			mutex_unlock(&vm->lock);
+			break;
+		}
 		spin_lock(&vm->msg_lock);
 		m = list_first_entry_or_null(&vm->msgs, struct vmbus_msg, node);
 		if (m) {
@@ -85,15 +97,22 @@ static void vmbus_msg_work(struct work_struct *work)
 			vm->nmsgs--;
 		}
 		spin_unlock(&vm->msg_lock);
-		if (!m)
-			break;
-		mutex_lock(&vm->lock);
-		if (!vm->dead)
+		if (m)
 			vmb_bus_message(&vm->bus, m->conn_id, m->data, m->len);
 		mutex_unlock(&vm->lock);
+		if (!m)
+			break;
 		kfree(m);
 		cond_resched();
 	}
+}
+
+/* VID: the guest took half of what waited for it. Atomic context. */
+static void vmbus_msg_space(void *data)
+{
+	struct vmbus_vm *vm = data;
+
+	queue_work(vmbus_wq, &vm->msg_work);
 }
 
 /*
@@ -171,6 +190,7 @@ static void vmbus_attach(struct vid_partition *p)
 	mutex_lock(&vmbus_lock);
 	list_add_tail(&vm->node, &vmbus_vms);
 	mutex_unlock(&vmbus_lock);
+	vid_set_space_handler(p, vmbus_msg_space, vm);
 	p->client = vm;
 }
 
@@ -185,7 +205,11 @@ static void vmbus_detach(struct vid_partition *p)
 	list_del(&vm->node);
 	mutex_unlock(&vmbus_lock);
 
-	/* No message comes any more (they come under vid_lock). */
+	/*
+	 * No message comes any more (they come under vid_lock), and once
+	 * the space handler is cleared nothing queues the work again.
+	 */
+	vid_set_space_handler(p, NULL, NULL);
 	cancel_work_sync(&vm->msg_work);
 	list_for_each_entry_safe(m, tmp, &vm->msgs, node)
 		kfree(m);

@@ -25,7 +25,7 @@
  */
 #define VMBUS_CONN_BASE		0x100
 #define VMBUS_RELID_MAX		63
-#define VMBUS_MSG_QUEUE_MAX	64	/* guest messages waiting */
+#define VMBUS_MSG_QUEUE_MAX	512	/* guest messages waiting */
 #define VMBUS_CHAN_BUDGET	64	/* packets per run of a channel */
 
 struct vmbus_ics;

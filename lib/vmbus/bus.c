@@ -102,12 +102,82 @@ static void vmb_fault(struct vmb_bus *bus, const char *what, u32 a, u32 b)
 		bus->ops->fault(bus, what, a, b);
 }
 
-static void vmb_post(struct vmb_bus *bus, const void *msg, u32 len)
+static void vmb_posted(struct vmb_bus *bus, int err)
 {
-	if (bus->ops->post(bus, bus->msg_vp, msg, len))
+	if (err)
 		bus->stats.post_errors++;
 	else
 		bus->stats.msgs_out++;
+}
+
+/*
+ * Post, or queue behind what waits already: messages leave in order.
+ * Only a queue at its bound, or no memory, loses a message.
+ */
+static void vmb_post(struct vmb_bus *bus, const void *msg, u32 len)
+{
+	struct vmb_outmsg *m;
+	int err = -ENOBUFS;
+
+	if (!bus->outq)
+		err = bus->ops->post(bus, bus->msg_vp, msg, len);
+	if (err != -ENOBUFS) {
+		vmb_posted(bus, err);
+		return;
+	}
+	m = NULL;
+	if (bus->noutq < VMB_OUTQ_MAX && len <= VMB_MSG_MAX)
+		m = bus->ops->zalloc(bus, sizeof(*m));
+	if (!m) {
+		vmb_fault(bus, "message: dropped, the guest takes none",
+			  ((const struct vmb_msg_hdr *)msg)->msgtype,
+			  bus->noutq);
+		bus->stats.post_errors++;
+		return;
+	}
+	m->vp = bus->msg_vp;
+	m->len = len;
+	memcpy(m->msg, msg, len);
+	if (bus->outq_tail)
+		bus->outq_tail->next = m;
+	else
+		bus->outq = m;
+	bus->outq_tail = m;
+	bus->noutq++;
+	bus->stats.msgs_waited++;
+}
+
+static void vmb_outq_pop(struct vmb_bus *bus)
+{
+	struct vmb_outmsg *m = bus->outq;
+
+	bus->outq = m->next;
+	if (!bus->outq)
+		bus->outq_tail = NULL;
+	bus->noutq--;
+	bus->ops->free(bus, m);
+}
+
+bool vmb_bus_flush(struct vmb_bus *bus)
+{
+	int err;
+
+	while (bus->outq) {
+		err = bus->ops->post(bus, bus->outq->vp, bus->outq->msg,
+				     bus->outq->len);
+		if (err == -ENOBUFS)
+			return false;
+		vmb_posted(bus, err);
+		vmb_outq_pop(bus);
+	}
+	return true;
+}
+
+/* Answers to a connection that is gone: no guest waits for them now. */
+static void vmb_outq_drop(struct vmb_bus *bus)
+{
+	while (bus->outq)
+		vmb_outq_pop(bus);
 }
 
 static void vmb_hdr(struct vmb_msg_hdr *h, u32 type)
@@ -597,6 +667,7 @@ static void vmb_disconnect(struct vmb_bus *bus)
 	}
 	while (bus->gpadls)
 		vmb_gpadl_free(bus, bus->gpadls);
+	vmb_outq_drop(bus);
 	if (bus->connected && bus->ops->connection)
 		bus->ops->connection(bus, 0);
 	bus->connected = false;

@@ -20,6 +20,9 @@
  *                 handles count up from 0x100000
  *   0xf6:         OPENCHANNEL as Linux sends it: u8 relid, u8 vp, u8
  *                 downstream offset, on the last 0xf5 handle
+ *   0xf7:         toggle a busy guest: posts say -ENOBUFS
+ *   0xf8:         vmb_bus_flush (it must say true unless the guest is
+ *                 busy and something waits)
  *   others:       nothing
  *
  * Checked after each step: every message posted is one a Linux guest
@@ -53,7 +56,7 @@ enum slot_state { SLOT_FREE, SLOT_ADDED };
 struct fake {
 	struct vmb_bus bus;		/* first: the ops find us by it */
 	struct vf_alloc alloc;
-	bool fail_post, fail_open, fail_retarget;
+	bool fail_post, fail_open, fail_retarget, busy, flushing;
 	struct vmb_chan chans[NSLOTS];
 	enum slot_state slot[NSLOTS];
 	bool open[NSLOTS];
@@ -82,7 +85,8 @@ static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 
 		check(relid && relid <= RELID_MAX);
 		check(rd32(msg, 192) == CONN_BASE + relid);
-		check(bus->chans[relid]);
+		/* one that waited: the guest may have released it since */
+		check(bus->chans[relid] || F.flushing);
 	}
 	if (type == VMB_MSG_VERSION_RESPONSE)
 		check(rd32(msg, 12) == VMB_MESSAGE_CONN_ID);
@@ -90,6 +94,8 @@ static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 		fprintf(stderr, "post %s %#x %#x %#x\n", vmb_msg_name(type),
 			len >= 12 ? rd32(msg, 8) : 0, len >= 16 ? rd32(msg, 12) : 0,
 			len >= 20 ? rd32(msg, 16) : 0);
+	if (F.busy)
+		return -ENOBUFS;
 	return F.fail_post ? -EAGAIN : 0;
 }
 
@@ -221,9 +227,11 @@ static void check_bus(void)
 	}
 	check(n == bus->ngpadls);
 	check(bytes == bus->gpadl_bytes && bytes <= VMB_GPADL_BYTES_MAX);
-	/* g, area or pfns, host: three a GPADL; the rest is nothing. */
-	check(F.alloc.live <= 3 * (long)n);
-	check(F.alloc.live_bytes <= 2ull * bytes + n * (sizeof(*g) + 8));
+	/* g, area or pfns, host: three a GPADL; one a waiting message. */
+	check(bus->noutq <= VMB_OUTQ_MAX);
+	check(F.alloc.live <= 3 * (long)n + bus->noutq);
+	check(F.alloc.live_bytes <= 2ull * bytes + n * (sizeof(*g) + 8) +
+	      bus->noutq * sizeof(struct vmb_outmsg));
 	for (relid = 1; relid <= RELID_MAX; relid++) {
 		struct vmb_chan *c = bus->chans[relid];
 
@@ -344,6 +352,19 @@ static void step(struct vf_in *in)
 	case 0xf4:
 		F.fail_retarget = !F.fail_retarget;
 		break;
+	case 0xf7:
+		F.busy = !F.busy;
+		break;
+	case 0xf8: {
+		bool waiting = F.bus.outq;
+
+		F.flushing = true;
+		check(vmb_bus_flush(&F.bus) == !(F.busy && waiting));
+		F.flushing = false;
+		check(!F.bus.outq == !F.bus.noutq);
+		check(F.bus.noutq <= VMB_OUTQ_MAX);
+		break;
+	}
 	case 0xf5: {
 		u32 relid = vf_get(in, 1);
 		u32 pages = vf_get(in, 2) % 8191;

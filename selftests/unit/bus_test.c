@@ -50,6 +50,8 @@ struct fake {
 	struct vf_alloc alloc;
 	u64 mem_pages;
 	int fail_open, fail_retarget, fail_post;
+	bool busy;			/* posts past room say -ENOBUFS */
+	u32 room;
 	u32 nopen, nclose, nretarget, ncreate, ndestroy, nconnection;
 	struct vmb_chan *open_c;
 	struct vmb_gpadl *open_g;
@@ -92,6 +94,11 @@ static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 		f->bad_posts++;
 	if (f->fail_post)
 		return -EAGAIN;
+	if (f->busy) {
+		if (!f->room)
+			return -ENOBUFS;
+		f->room--;
+	}
 	if (f->nout == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 64;
 		f->out = realloc(f->out, f->cap * sizeof(*f->out));
@@ -1777,6 +1784,100 @@ TEST_F(chan, post_fails)
 	EXPECT_EQ(f->nopen, f->nclose);
 	/* chans[1] was rescinded, then the reset let it go */
 	EXPECT_EQ(1, f->gone[1]);
+}
+
+/*
+ * A guest that takes no messages for a while: what the host posts waits,
+ * in order, and goes out when the guest takes messages again; nothing is
+ * dropped, and vmb_bus_flush tells the caller when to stop handing the
+ * bus the guest's messages.
+ */
+TEST_F(chan, busy_guest_loses_nothing)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	struct posted *p;
+	u32 i, relids = 0;
+
+	for (i = 0; i < NCHANS; i++)
+		addchan(f, i);
+	ASSERT_EQ(VMB_VERSION_WS2022, gconnect(f, g, VMB_VERSION_WS2022));
+	f->seen = f->nout;
+	EXPECT_TRUE(vmb_bus_flush(&f->bus));
+	/* room for 3 of the 17 answers to REQUESTOFFERS */
+	f->busy = true;
+	f->room = 3;
+	request_offers(f, g);
+	EXPECT_EQ(3, pending(f));
+	EXPECT_EQ(NCHANS + 1 - 3, f->bus.noutq);
+	EXPECT_EQ(NCHANS + 1 - 3, f->bus.stats.msgs_waited);
+	EXPECT_FALSE(vmb_bus_flush(&f->bus));
+	/* the host's own rescind waits behind them */
+	vmb_bus_remove(&f->bus, &f->chans[0]);
+	EXPECT_EQ(NCHANS + 2 - 3, f->bus.noutq);
+	f->room = 5;
+	EXPECT_FALSE(vmb_bus_flush(&f->bus));
+	EXPECT_EQ(8, pending(f));
+	f->room = 1000;
+	EXPECT_TRUE(vmb_bus_flush(&f->bus));
+	EXPECT_EQ(0, f->bus.noutq);
+	/* all of them, in order: offers, ALLOFFERS_DELIVERED, the rescind */
+	EXPECT_EQ(NCHANS + 2, pending(f));
+	for (i = 0; i < NCHANS; i++) {
+		p = next(f);
+		ASSERT_NE(NULL, p);
+		ASSERT_EQ(VMB_MSG_OFFERCHANNEL, rd32(p->b, 0));
+		relids |= 1u << rd32(p->b, 184);
+	}
+	EXPECT_EQ(((1u << NCHANS) - 1) << 1, relids);
+	EXPECT_TRUE(is_type(next(f), VMB_MSG_ALLOFFERS_DELIVERED));
+	p = next(f);
+	EXPECT_TRUE(is_type(p, VMB_MSG_RESCIND_CHANNELOFFER));
+	EXPECT_EQ(1, rd32(p->b, 8));
+	EXPECT_EQ(0, f->bus.stats.post_errors);
+	EXPECT_EQ(NCHANS + 2 + 1, f->bus.stats.msgs_out);
+	relid_released(f, g, 1);
+}
+
+/* What waits for a connection that is gone is dropped with it. */
+TEST_F(chan, busy_guest_reset_drops_answers)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+
+	boot(f, g, VMB_VERSION_WS2022, 4);
+	f->busy = true;
+	f->room = 0;
+	vmb_bus_remove(&f->bus, &f->chans[1]);
+	vmb_bus_remove(&f->bus, &f->chans[2]);
+	EXPECT_EQ(2, f->bus.noutq);
+	/* a new kernel contacts the host: it must see its answer first */
+	f->room = 1000;
+	vmb_bus_reset(&f->bus);
+	EXPECT_EQ(0, f->bus.noutq);
+	EXPECT_TRUE(vmb_bus_flush(&f->bus));
+	ASSERT_EQ(1, negotiate(f, g, VMB_VERSION_WS2022));
+	EXPECT_EQ(0, pending(f));
+}
+
+/* The queue is bounded: past it, messages are dropped and counted. */
+TEST_F(chan, busy_guest_queue_bounded)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u32 i, n = VMB_OUTQ_MAX + 10;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	f->busy = true;
+	f->room = 0;
+	for (i = 0; i < n; i++)
+		teardown(f, g, 1, 0x777);
+	EXPECT_EQ(VMB_OUTQ_MAX, f->bus.noutq);
+	EXPECT_EQ(10, f->bus.stats.post_errors);
+	f->room = n;
+	EXPECT_TRUE(vmb_bus_flush(&f->bus));
+	EXPECT_EQ(VMB_OUTQ_MAX, pending(f));
+	f->seen = f->nout;
 }
 
 TEST(names)
