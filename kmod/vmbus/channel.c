@@ -99,10 +99,10 @@ static void vmbus_op_connection(struct vmb_bus *bus, u32 version)
 	struct vmbus_vm *vm = vmbus_vm_of(bus);
 
 	if (version)
-		pr_info("%s: guest connected, VMBus %s\n", vm->name,
+		pr_info_ratelimited("%s: guest connected, VMBus %s\n", vm->name,
 			vmb_version_name(version));
 	else
-		pr_info("%s: guest disconnected\n", vm->name);
+		pr_info_ratelimited("%s: guest disconnected\n", vm->name);
 	vmbus_notify(vm, version ? HVKVM_VMBUS_EVENT_CONNECTED :
 			 HVKVM_VMBUS_EVENT_DISCONNECTED, version);
 }
@@ -143,7 +143,7 @@ void vmbus_chan_fail(struct vmbus_channel *ch, const char *why)
 	if (!ch->failed) {
 		ch->failed = true;
 		strscpy(ch->error, why, sizeof(ch->error));
-		pr_warn("%s: channel %u (%s) failed: %s\n", ch->vm->name,
+		pr_warn_ratelimited("%s: channel %u (%s) failed: %s\n", ch->vm->name,
 			ch->c.relid, ch->dev->cls->name, why);
 	}
 	spin_unlock_irqrestore(&ch->send_lock, flags);
@@ -449,7 +449,7 @@ static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 		goto err_open;
 	err = vid_port_set_handler(vm->p, c->conn_id, vmbus_chan_doorbell, ch);
 	if (err) {
-		pr_warn("%s: no doorbell for connection id %#x: is the worker's port pool smaller?\n",
+		pr_warn_ratelimited("%s: no doorbell for connection id %#x: is the worker's port pool smaller?\n",
 			vm->name, c->conn_id);
 		if (cls->close)
 			cls->close(ch);

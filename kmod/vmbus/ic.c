@@ -174,7 +174,7 @@ static void vmbus_ic_heartbeat(struct vmbus_ic *ic)
 	if (ic->state == HVKVM_VMBUS_IC_READY &&
 	    now - ic->hb_answer_ns > VMBUS_HB_LOST_NS) {
 		ic->state = HVKVM_VMBUS_IC_LOST;
-		pr_info("%s: heartbeat lost\n", vm->name);
+		pr_info_ratelimited("%s: heartbeat lost\n", vm->name);
 		vmbus_notify(vm, HVKVM_VMBUS_EVENT_HEARTBEAT_LOST, 0);
 	}
 	if (!vmbus_ic_send(ic, vmb_ic_build_heartbeat(ic->buf, VMB_IC_MAX_PKT,
@@ -260,7 +260,7 @@ static void vmbus_ic_negotiated(struct vmbus_ic *ic, const void *p, u32 len)
 				     t->versions, t->nversions, &ic->neg);
 	if (err == -ENOENT) {
 		ic->state = HVKVM_VMBUS_IC_NO_COMMON_VERSION;
-		pr_info("%s: %s: the guest knows none of the host's versions\n",
+		pr_info_ratelimited("%s: %s: the guest knows none of the host's versions\n",
 			vm->name, t->name);
 		return;
 	}
@@ -310,7 +310,7 @@ static void vmbus_ic_answer(struct vmbus_ic *ic, u64 trans, const void *p,
 		ic->hb_answer_ns = ktime_get_boottime_ns();
 		if (ic->state == HVKVM_VMBUS_IC_LOST) {
 			ic->state = HVKVM_VMBUS_IC_READY;
-			pr_info("%s: heartbeat regained\n", vm->name);
+			pr_info_ratelimited("%s: heartbeat regained\n", vm->name);
 			vmbus_notify(vm, HVKVM_VMBUS_EVENT_HEARTBEAT_REGAINED, 0);
 		}
 		return;
