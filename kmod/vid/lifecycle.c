@@ -39,8 +39,13 @@ static void vid_detach(struct vid_partition *p)
 	synic = rcu_dereference_protected(p->synic, lockdep_is_held(&vid_lock));
 	RCU_INIT_POINTER(p->memory, NULL);
 	RCU_INIT_POINTER(p->synic, NULL);
-	synchronize_rcu();
-	vid_synic_free(synic);
+	/*
+	 * The grace period, the SynIC's end and the unpinning come later,
+	 * outside vid_lock (vid_synic_retire); the SynIC holds the memory
+	 * until then, and touches no guest page from now on.
+	 */
+	vid_memory_unaccount(mem);
+	vid_synic_retire(synic);
 	vid_memory_put(mem);
 	p->worker_portid = 0;
 	p->worker_pid = 0;
@@ -187,6 +192,12 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 	u32 id;
 	int err;
 
+	/*
+	 * A reset's worker attaches again at once: its old SynIC must be
+	 * gone first, so that nothing of the old VM's reaches the new one's
+	 * pages. It waits for that, outside vid_lock.
+	 */
+	vid_synic_reap_wait();
 	mutex_lock(&vid_lock);
 	p = vid_lookup(info);
 	if (IS_ERR(p)) {
@@ -223,7 +234,7 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 		}
 	}
-	err = vid_synic_create(p, info->attrs[HVKVM_VID_A_VM_SINT_ROUTES],
+	err = vid_synic_create(p, mem, info->attrs[HVKVM_VID_A_VM_SINT_ROUTES],
 			       info->attrs[HVKVM_VID_A_VM_PORTS], &synic,
 			       info->extack);
 	if (err)

@@ -50,6 +50,7 @@ static void __exit vid_exit(void)
 	vid_netlink_exit();
 	vid_lifecycle_exit();
 	vid_partitions_destroy();
+	vid_synic_reap_wait();
 }
 
 module_init(vid_init);

@@ -58,6 +58,20 @@ static void vid_memory_release(struct kref *kref)
 	kfree_rcu(mem, rcu);
 }
 
+/*
+ * The worker let go of the table (detach): its pages no longer count
+ * against the worker's RLIMIT_MEMLOCK, even while a reference kept for
+ * I/O in flight still holds them, so that the worker of a guest that
+ * reset can pin the same memory again at once. Under vid_lock.
+ */
+void vid_memory_unaccount(struct vid_memory *mem)
+{
+	if (!mem)
+		return;
+	atomic64_sub(mem->pinned, &mem->mm->pinned_vm);
+	mem->pinned = 0;
+}
+
 /* Drop a reference; the last one unpins, so this may sleep. */
 void vid_memory_put(struct vid_memory *mem)
 {

@@ -91,6 +91,8 @@ struct vid_port {
 
 struct vid_synic {
 	struct vid_partition *p;
+	struct vid_memory *mem;		/* a reference of its own, or NULL */
+	struct list_head reap;		/* vid_reap_list, once detached */
 	u32 nports;
 	struct vid_port *ports;
 	u32 nvps;
@@ -241,7 +243,7 @@ static void vid_vp_signal(struct vid_vp *vp, u32 sint)
 static void vid_vp_work(struct work_struct *work)
 {
 	struct vid_vp *vp = container_of(work, struct vid_vp, work);
-	struct vid_memory *mem = vid_memory_get(vp->synic->p);
+	struct vid_memory *mem = vp->synic->mem;
 	enum vid_deliver ret;
 	struct vid_msg *m;
 	u64 simp;
@@ -273,7 +275,6 @@ static void vid_vp_work(struct work_struct *work)
 		vid_vp_signal(vp, m->sint);
 		kfree(m);
 	}
-	vid_memory_put(mem);
 }
 
 static void vid_eom(struct vid_waiter *w)
@@ -614,6 +615,68 @@ const struct nla_policy vid_ports_policy[HVKVM_VID_PORT_A_MAX + 1] = {
 	[HVKVM_VID_PORT_A_PORT]		= NLA_POLICY_NESTED(vid_port_policy),
 };
 
+/*
+ * Detached SynIC state goes here, and is freed (with the guest memory it
+ * holds, whose last reference unpins it) by vid_reap_work after an RCU
+ * grace period: never under vid_lock, where a guest resetting in a loop
+ * would hold up every other VM's commands and hypercalls.
+ */
+static LIST_HEAD(vid_reap_list);
+static DEFINE_SPINLOCK(vid_reap_lock);
+
+static void vid_reap(struct work_struct *work)
+{
+	struct vid_synic *synic, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock(&vid_reap_lock);
+	list_splice_init(&vid_reap_list, &list);
+	spin_unlock(&vid_reap_lock);
+	if (list_empty(&list))
+		return;
+	/* vid_post_message and vid_signal_event look under RCU. */
+	synchronize_rcu();
+	list_for_each_entry_safe(synic, tmp, &list, reap) {
+		list_del(&synic->reap);
+		vid_synic_free(synic);
+	}
+}
+
+static DECLARE_WORK(vid_reap_work, vid_reap);
+
+/*
+ * p's SynIC is detached (p->synic cleared, under vid_lock): stop it from
+ * touching guest memory from now on (a reset's new VM may already use
+ * those pages), and free it later.
+ */
+void vid_synic_retire(struct vid_synic *synic)
+{
+	unsigned long flags;
+	u32 i;
+
+	if (!synic)
+		return;
+	for (i = 0; i < synic->nvps; i++) {
+		struct vid_vp *vp = &synic->vps[i];
+
+		spin_lock_irqsave(&vp->lock, flags);
+		vp->simp = 0;
+		vp->siefp = 0;
+		vp->space = NULL;
+		spin_unlock_irqrestore(&vp->lock, flags);
+	}
+	spin_lock(&vid_reap_lock);
+	list_add_tail(&synic->reap, &vid_reap_list);
+	spin_unlock(&vid_reap_lock);
+	queue_work(system_unbound_wq, &vid_reap_work);
+}
+
+/* Wait until what was retired is freed (module exit, a re-attach). */
+void vid_synic_reap_wait(void)
+{
+	flush_work(&vid_reap_work);
+}
+
 void vid_synic_free(struct vid_synic *synic)
 {
 	struct vid_msg *m, *tmp;
@@ -637,6 +700,7 @@ void vid_synic_free(struct vid_synic *synic)
 			kfree(m);
 	}
 	kfree(synic->ports);
+	vid_memory_put(synic->mem);
 	kfree(synic);
 }
 
@@ -720,9 +784,9 @@ static int vid_port_parse(struct vid_synic *synic, struct nlattr *attr,
 }
 
 /* Build the SynIC state of an attaching worker, in its context (its fds). */
-int vid_synic_create(struct vid_partition *p, struct nlattr *routes,
-		     struct nlattr *ports, struct vid_synic **out,
-		     struct netlink_ext_ack *extack)
+int vid_synic_create(struct vid_partition *p, struct vid_memory *mem,
+		     struct nlattr *routes, struct nlattr *ports,
+		     struct vid_synic **out, struct netlink_ext_ack *extack)
 {
 	struct vid_synic *synic;
 	struct nlattr *attr;
@@ -733,6 +797,10 @@ int vid_synic_create(struct vid_partition *p, struct nlattr *routes,
 	if (!synic)
 		return -ENOMEM;
 	synic->p = p;
+	if (mem) {
+		kref_get(&mem->ref);
+		synic->mem = mem;
+	}
 	synic->nvps = p->cfg.vcpus;
 	for (i = 0; i < synic->nvps; i++) {
 		struct vid_vp *vp = &synic->vps[i];

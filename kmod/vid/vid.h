@@ -150,6 +150,7 @@ int vid_memory_pin(u64 memory, struct nlattr *map, struct vid_memory **out,
 		   struct netlink_ext_ack *extack);
 struct vid_memory *vid_memory_get(struct vid_partition *p);
 void vid_memory_put(struct vid_memory *mem);
+void vid_memory_unaccount(struct vid_memory *mem);
 struct page *vid_memory_page(const struct vid_memory *mem, u64 gpn);
 int vid_memory_read(const struct vid_memory *mem, u64 gpa, void *buf,
 		    size_t len);
@@ -168,10 +169,12 @@ int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
 			 void (*handler)(void *data), void *data);
 int vid_set_space_handler(struct vid_partition *p, void (*fn)(void *data),
 			  void *data);
-int vid_synic_create(struct vid_partition *p, struct nlattr *routes,
-		     struct nlattr *ports, struct vid_synic **out,
-		     struct netlink_ext_ack *extack);
+int vid_synic_create(struct vid_partition *p, struct vid_memory *mem,
+		     struct nlattr *routes, struct nlattr *ports,
+		     struct vid_synic **out, struct netlink_ext_ack *extack);
 void vid_synic_free(struct vid_synic *synic);
+void vid_synic_retire(struct vid_synic *synic);
+void vid_synic_reap_wait(void);
 void vid_synic_detach_client(struct vid_partition *p);
 void vid_synic_attach_client(struct vid_partition *p);
 void vid_synic_shutdown_client(struct vid_partition *p);

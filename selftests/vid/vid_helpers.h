@@ -263,6 +263,22 @@ static inline long pins_held(void)
 	return acq < 0 || rel < 0 ? -1 : acq - rel;
 }
 
+/*
+ * Pins held within PIN_NOISE of want, waiting up to 60 s: VID unpins a
+ * detached worker's memory in the background, outside its lock.
+ */
+static inline long pins_settle(long want)
+{
+	long now = pins_held();
+	int i;
+
+	for (i = 0; i < 600 && labs(want - now) >= PIN_NOISE; i++) {
+		usleep(100 * 1000);
+		now = pins_held();
+	}
+	return now;
+}
+
 struct region { uint64_t gpa, size, uaddr; };
 
 static inline int attach_map(struct genl_test *w, const char *name,

@@ -28,7 +28,7 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
 all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown reboot
-	stop ic_hotplug modify reload side_by_side)
+	stop ic_hotplug modify reload side_by_side reset_loop)
 
 show() { hvadm -j vm show "$1"; }
 vmbus() { show "$1" | jq -r ".[0].vmbus$2"; }
@@ -303,6 +303,41 @@ test_side_by_side() {
 		not_ok "side by side" "$why$(diag s2)"
 	down s1
 	down s2
+}
+
+# A guest that resets in a loop (each reset detaches its worker from VID
+# and unpins its memory, then pins it again) must not hold up another VM:
+# its heartbeat goes on, its KVP answers, hvadm answers for it.
+test_reset_loop() {
+	local why= a b n=0 out end worst=0 age
+	up r2 ics || why+="r2 did not come up; "
+	wait_for r2 '.vmbus.ics[] | select(.name == "kvp") | .state' ready ||
+		why+="r2's KVP not ready; "
+	{ vm_define r1 1 "hvtest=resetloop" && hvadm vm set r1 memory 2G &&
+		hvadm vm start r1 timeout "$T"; } >/dev/null || why+="r1 did not start; "
+	a=$(heartbeat r2)
+	end=$((SECONDS + T))
+	while [ "$SECONDS" -lt "$end" ] && [ "$n" -lt 4 ]; do
+		sleep 1
+		n=$(grep -ac '^HVTEST resetting' "$(console_of r1)")
+		age=$(show r2 | jq -r '.[0].vmbus.ics[] | select(.name == "heartbeat") | .heartbeat_age_ms')
+		[[ $age =~ ^[0-9]+$ ]] && [ "$age" -gt "$worst" ] && worst=$age
+	done
+	[ "$n" -ge 4 ] || why+="r1 reset only $n times; "
+	[ "$(field r1 state)" = running ] || [ "$(field r1 state)" = starting ] ||
+		why+="r1 is $(field r1 state); "
+	b=$(heartbeat r2)
+	[ "${b:-0}" -gt $((${a:-0} + 1)) ] || why+="r2's heartbeat went from $a to $b only; "
+	out=$(hvadm vm kvp r2 set reset-loop "r1 reset $n times" 2>&1) ||
+		why+="r2's kvp set failed: $out; "
+	wait_line r2 "^HVTEST kvp reset-loop=r1 reset $n times" ||
+		why+="r2 did not get the pair; "
+	[ "$(vmbus r2 .connected)" = true ] || why+="r2 not connected; "
+	echo "# r2's heartbeat answer was at most ${worst} ms old while r1 reset $n times"
+	[ -z "$why" ] && ok "a guest resetting in a loop ($n resets) holds up no other VM" ||
+		not_ok "reset loop" "$why$(diag r2)$(diag r1)"
+	down r1
+	down r2
 }
 
 # ---- main -------------------------------------------------------------------
