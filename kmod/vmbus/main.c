@@ -18,6 +18,7 @@
 
 DEFINE_MUTEX(vmbus_lock);
 LIST_HEAD(vmbus_vms);
+unsigned long vmbus_generation;	/* vmbus_vms changed; under vmbus_lock */
 struct workqueue_struct *vmbus_wq;
 
 struct vmbus_msg {
@@ -32,7 +33,7 @@ static void vmbus_vm_release(struct kref *ref)
 	struct vmbus_vm *vm = container_of(ref, struct vmbus_vm, ref);
 
 	vmbus_ics_free(vm);
-	kfree(vm);
+	kvfree(vm);
 }
 
 void vmbus_vm_put(struct vmbus_vm *vm)
@@ -160,7 +161,8 @@ static void vmbus_attach(struct vid_partition *p)
 	struct vmbus_vm *vm;
 
 	/* Without it the guest's messages are refused (no connection). */
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	/* The bus's relid table makes it large: kvzalloc. */
+	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return;
 	kref_init(&vm->ref);
@@ -189,6 +191,7 @@ static void vmbus_attach(struct vid_partition *p)
 	}
 	mutex_lock(&vmbus_lock);
 	list_add_tail(&vm->node, &vmbus_vms);
+	vmbus_generation++;
 	mutex_unlock(&vmbus_lock);
 	vid_set_space_handler(p, vmbus_msg_space, vm);
 	p->client = vm;
@@ -203,6 +206,7 @@ static void vmbus_detach(struct vid_partition *p)
 		return;
 	mutex_lock(&vmbus_lock);
 	list_del(&vm->node);
+	vmbus_generation++;
 	mutex_unlock(&vmbus_lock);
 
 	/*

@@ -100,7 +100,7 @@ static int vmbus_fill_channel(struct sk_buff *skb, struct vmbus_channel *ch)
 }
 
 static int vmbus_fill_vm(struct sk_buff *skb, struct vmbus_vm *vm, u32 portid,
-			 u32 seq, int flags)
+			 u32 seq, int flags, struct netlink_callback *cb)
 {
 	struct nlattr *chans;
 	void *hdr;
@@ -111,6 +111,8 @@ static int vmbus_fill_vm(struct sk_buff *skb, struct vmbus_vm *vm, u32 portid,
 			  HVKVM_VMBUS_CMD_VM_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	mutex_lock(&vm->lock);
 	if (nla_put_string(skb, HVKVM_VMBUS_A_VM_NAME, vm->name) ||
 	    nla_put_u8(skb, HVKVM_VMBUS_A_CONNECTED, vm->bus.connected) ||
@@ -159,7 +161,7 @@ static int vmbus_cmd_get(struct sk_buff *skb, struct genl_info *info)
 		vmbus_vm_put(vm);
 		return -ENOMEM;
 	}
-	err = vmbus_fill_vm(msg, vm, info->snd_portid, info->snd_seq, 0);
+	err = vmbus_fill_vm(msg, vm, info->snd_portid, info->snd_seq, 0, NULL);
 	vmbus_vm_put(vm);
 	if (err) {
 		nlmsg_free(msg);
@@ -168,7 +170,11 @@ static int vmbus_cmd_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: how many VMs were sent. */
+/*
+ * cb->args[0]: how many VMs were sent. A VM that comes or goes between
+ * two parts of a dump moves that cursor: the dump is flagged inconsistent
+ * (NLM_F_DUMP_INTR), as VID's is.
+ */
 static int vmbus_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vmbus_vm *vm;
@@ -176,11 +182,12 @@ static int vmbus_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 
 	mutex_lock(&vmbus_lock);
+	cb->seq = vmbus_generation;
 	list_for_each_entry(vm, &vmbus_vms, node) {
 		if (i++ < cb->args[0])
 			continue;
 		err = vmbus_fill_vm(skb, vm, NETLINK_CB(cb->skb).portid,
-				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 		if (err)
 			break;
 		cb->args[0]++;

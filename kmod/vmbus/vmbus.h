@@ -90,6 +90,7 @@ struct vmbus_gpadl_pages {
 
 extern struct mutex vmbus_lock;
 extern struct list_head vmbus_vms;
+extern unsigned long vmbus_generation;
 extern struct workqueue_struct *vmbus_wq;
 
 struct vmbus_vm *vmbus_vm_find(const char *name);	/* with a ref */
