@@ -540,17 +540,27 @@ void vmbus_ics_shutdown(struct vmbus_vm *vm)
 
 /* ---- KVP ---- */
 
-/* One KVP exchange, under kvp_lock; the answer in ic->req_*. */
-static int vmbus_kvp_xact(struct vmbus_ic *ic, int len)
+/*
+ * One KVP exchange, under kvp_lock, answered by @deadline (jiffies) or
+ * -ETIMEDOUT; the answer in ic->req_*. Every caller gives all its
+ * exchanges one deadline, VMBUS_KVP_TIMEOUT from its start, so that a
+ * guest that answers slowly cannot make a listing, or the push of the
+ * host's pairs, last longer than that in all.
+ */
+static int vmbus_kvp_xact(struct vmbus_ic *ic, int len, unsigned long deadline)
 {
+	long left = (long)(deadline - jiffies);
+
 	lockdep_assert_held(&ic->ics->kvp_lock);
 	if (len < 0)
 		return len;
-	return vmbus_ic_request(ic, len, VMBUS_KVP_TIMEOUT);
+	if (left <= 0)
+		return -ETIMEDOUT;
+	return vmbus_ic_request(ic, len, left);
 }
 
 static int vmbus_kvp_send_pair(struct vmbus_ic *ic, const char *key,
-			       const char *value)
+			       const char *value, unsigned long deadline)
 {
 	int len;
 
@@ -563,18 +573,19 @@ static int vmbus_kvp_send_pair(struct vmbus_ic *ic, const char *key,
 					      &ic->neg, VMB_IC_KVP_POOL_EXTERNAL,
 					      key);
 	mutex_unlock(&ic->lock);
-	return vmbus_kvp_xact(ic, len);
+	return vmbus_kvp_xact(ic, len, deadline);
 }
 
 /* The guest's KVP service became ready: give it the host's pairs. */
 static void vmbus_kvp_push(struct vmbus_ics *ics)
 {
 	struct vmbus_ic *ic = &ics->ic[VMBUS_IC_KVP];
+	unsigned long deadline = jiffies + VMBUS_KVP_TIMEOUT;
 	struct vmbus_kvp_host *kv;
 
 	mutex_lock(&ics->kvp_lock);
 	list_for_each_entry(kv, &ics->kvp_host, node)
-		if (vmbus_kvp_send_pair(ic, kv->key, kv->value))
+		if (vmbus_kvp_send_pair(ic, kv->key, kv->value, deadline))
 			break;
 	mutex_unlock(&ics->kvp_lock);
 }
@@ -584,6 +595,7 @@ int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
 {
 	struct vmbus_ics *ics = vm->ics;
 	struct vmbus_ic *ic = &ics->ic[VMBUS_IC_KVP];
+	unsigned long deadline = jiffies + VMBUS_KVP_TIMEOUT;
 	struct vmbus_kvp_host *kv, *found = NULL;
 	int err;
 
@@ -601,7 +613,9 @@ int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
 		return -EINVAL;
 	}
 
-	mutex_lock(&ics->kvp_lock);
+	/* Another exchange ends by its own deadline: this wait is bounded. */
+	if (mutex_lock_killable(&ics->kvp_lock))
+		return -EINTR;
 	list_for_each_entry(kv, &ics->kvp_host, node)
 		if (!strcmp(kv->key, key))
 			found = kv;
@@ -633,7 +647,7 @@ int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
 		ics->nkvp_host++;
 	}
 	/* Kept either way; sent now if the guest listens. */
-	err = vmbus_kvp_send_pair(ic, key, value);
+	err = vmbus_kvp_send_pair(ic, key, value, deadline);
 	mutex_unlock(&ics->kvp_lock);
 	if (err == -ENOTCONN)
 		return 0;
@@ -653,6 +667,7 @@ struct vmbus_kvp_list *vmbus_ic_kvp_collect(struct vmbus_vm *vm)
 	static const u8 pools[] = { VMB_IC_KVP_POOL_GUEST, VMB_IC_KVP_POOL_AUTO };
 	struct vmbus_ics *ics = vm->ics;
 	struct vmbus_ic *ic = &ics->ic[VMBUS_IC_KVP];
+	unsigned long deadline = jiffies + VMBUS_KVP_TIMEOUT;
 	struct vmbus_kvp_list *list;
 	struct vmbus_kvp_host *kv;
 	unsigned int p, i;
@@ -663,7 +678,10 @@ struct vmbus_kvp_list *vmbus_ic_kvp_collect(struct vmbus_vm *vm)
 			GFP_KERNEL);
 	if (!list)
 		return ERR_PTR(-ENOMEM);
-	mutex_lock(&ics->kvp_lock);
+	if (mutex_lock_killable(&ics->kvp_lock)) {
+		kvfree(list);
+		return ERR_PTR(-EINTR);
+	}
 	list_for_each_entry(kv, &ics->kvp_host, node) {
 		struct vmbus_kvp_pair *pair = &list->pairs[list->n++];
 
@@ -681,7 +699,7 @@ struct vmbus_kvp_list *vmbus_ic_kvp_collect(struct vmbus_vm *vm)
 			ic->req_key = pair->key;
 			ic->req_value = pair->value;
 			mutex_unlock(&ic->lock);
-			err = vmbus_kvp_xact(ic, len);
+			err = vmbus_kvp_xact(ic, len, deadline);
 			if (err || ic->req_status)
 				break;	/* past the pool's end */
 			pair->pool = pools[p];
