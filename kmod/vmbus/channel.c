@@ -6,11 +6,13 @@
  * against the guest-memory table, maps an open channel's two rings from
  * the pinned guest pages, and moves packets. The guest's doorbell (its
  * HvSignalEvent on the channel's connection id) wakes the channel's work
- * directly from KVM's eventfd; the work drains the guest's ring within a
+ * directly from KVM's eventfd; the work (on the VM's own kernel thread,
+ * in the worker's cgroups) drains the guest's ring within a
  * budget and hands each packet, copied out of guest memory, to the
  * device class. Interrupts to the guest set the channel's event flag on
  * its target VP and raise SINT 2, through VID.
  */
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -126,12 +128,12 @@ static void vmbus_chan_doorbell(void *data)
 	struct vmbus_channel *ch = data;
 
 	atomic64_inc(&ch->signals_in);
-	queue_work(vmbus_wq, &ch->work);
+	kthread_queue_work(ch->vm->kworker, &ch->work);
 }
 
 void vmbus_chan_kick(struct vmbus_channel *ch)
 {
-	queue_work(vmbus_wq, &ch->work);
+	kthread_queue_work(ch->vm->kworker, &ch->work);
 }
 EXPORT_SYMBOL_GPL(vmbus_chan_kick);
 
@@ -160,7 +162,7 @@ static void vmbus_chan_block(struct vmbus_channel *ch)
 	ch->blocked = true;
 	if (ch->open && !ch->failed &&
 	    vmb_ring_want_space(&ch->out, ch->want))
-		queue_work(vmbus_wq, &ch->work);
+		kthread_queue_work(ch->vm->kworker, &ch->work);
 }
 
 /*
@@ -172,7 +174,7 @@ static void vmbus_chan_block(struct vmbus_channel *ch)
  * once more (vmb_ring_unmask), so that a packet the guest adds meanwhile
  * is either seen here or signalled.
  */
-static void vmbus_chan_work(struct work_struct *work)
+static void vmbus_chan_work(struct kthread_work *work)
 {
 	struct vmbus_channel *ch = container_of(work, struct vmbus_channel,
 						work);
@@ -243,7 +245,7 @@ static void vmbus_chan_work(struct work_struct *work)
 				vmbus_chan_signal(ch);
 			spin_unlock_irqrestore(&ch->send_lock, flags);
 			if (spent) {
-				queue_work(vmbus_wq, &ch->work);
+				kthread_queue_work(ch->vm->kworker, &ch->work);
 				return;
 			}
 			/* Blocked: the guest's freeing space wakes us. */
@@ -301,7 +303,7 @@ static int vmbus_chan_write(struct vmbus_channel *ch, u32 resv, u16 type,
 	}
 	spin_unlock_irqrestore(&ch->send_lock, irqflags);
 	if (kick)
-		queue_work(vmbus_wq, &ch->work);
+		kthread_queue_work(ch->vm->kworker, &ch->work);
 	if (err == -EBADMSG || (err == -ENOSPC && resv)) {
 		/* A reservation cannot run out of room but by a lie. */
 		vmbus_chan_fail(ch, "the guest's read index lies");
@@ -365,7 +367,7 @@ void vmbus_chan_unreserve(struct vmbus_channel *ch, u32 bytes)
 	}
 	spin_unlock_irqrestore(&ch->send_lock, flags);
 	if (kick)
-		queue_work(vmbus_wq, &ch->work);
+		kthread_queue_work(ch->vm->kworker, &ch->work);
 }
 EXPORT_SYMBOL_GPL(vmbus_chan_unreserve);
 
@@ -456,13 +458,13 @@ static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 		goto err_open;
 	}
 	/* Whatever the guest queued before opening. */
-	queue_work(vmbus_wq, &ch->work);
+	kthread_queue_work(ch->vm->kworker, &ch->work);
 	return 0;
 err_open:
 	spin_lock_irqsave(&ch->send_lock, flags);
 	ch->open = false;
 	spin_unlock_irqrestore(&ch->send_lock, flags);
-	cancel_work_sync(&ch->work);
+	kthread_cancel_work_sync(&ch->work);
 err:
 	vmbus_chan_unmap(ch);
 	return err;
@@ -479,7 +481,7 @@ static void vmbus_op_chan_close(struct vmb_bus *bus, struct vmb_chan *c)
 	spin_lock_irqsave(&ch->send_lock, flags);
 	ch->open = false;
 	spin_unlock_irqrestore(&ch->send_lock, flags);
-	cancel_work_sync(&ch->work);
+	kthread_cancel_work_sync(&ch->work);
 	if (ch->dev->cls->close)
 		ch->dev->cls->close(ch);
 	vmbus_chan_unmap(ch);
@@ -508,7 +510,7 @@ static void vmbus_op_chan_gone(struct vmb_bus *bus, struct vmb_chan *c)
 	struct vmbus_channel *ch = vmbus_chan_of(c);
 	struct vmbus_device *dev = ch->dev;
 
-	cancel_work_sync(&ch->work);
+	kthread_cancel_work_sync(&ch->work);
 	kfree(ch);
 	if (!--dev->nchannels)
 		vmbus_device_free(dev);
@@ -543,7 +545,7 @@ static int vmbus_chan_add(struct vmbus_device *dev, u16 sub_index)
 	ch->dev = dev;
 	ch->vm = dev->vm;
 	spin_lock_init(&ch->send_lock);
-	INIT_WORK(&ch->work, vmbus_chan_work);
+	kthread_init_work(&ch->work, vmbus_chan_work);
 	ch->c.if_type = cls->if_type;
 	ch->c.if_instance = dev->instance;
 	ch->c.sub_index = sub_index;

@@ -9,7 +9,9 @@
  * runs the channel protocol under the VM's own mutex. When the worker
  * goes, everything of the VM is closed and freed before detach returns.
  */
+#include <linux/cgroup.h>
 #include <linux/module.h>
+#include <linux/sched/task.h>
 #include <net/genetlink.h>
 #include <linux/slab.h>
 #include <asm/hyperv-tlfs.h>
@@ -80,7 +82,7 @@ EXPORT_SYMBOL_GPL(vmbus_vm_name);
  * HvPostMessage says "try again"), and VID's space handler runs this
  * again once the guest has made room.
  */
-static void vmbus_msg_work(struct work_struct *work)
+static void vmbus_msg_work(struct kthread_work *work)
 {
 	struct vmbus_vm *vm = container_of(work, struct vmbus_vm, msg_work);
 	struct vmbus_msg *m;
@@ -113,7 +115,7 @@ static void vmbus_msg_space(void *data)
 {
 	struct vmbus_vm *vm = data;
 
-	queue_work(vmbus_wq, &vm->msg_work);
+	kthread_queue_work(vm->kworker, &vm->msg_work);
 }
 
 /*
@@ -150,11 +152,36 @@ static u16 vmbus_post_message(struct vid_partition *p, u32 vp, u32 conn_id,
 	spin_unlock(&vm->msg_lock);
 	kfree(m);
 	if (!status)
-		queue_work(vmbus_wq, &vm->msg_work);
+		kthread_queue_work(vm->kworker, &vm->msg_work);
 	return status;
 }
 
 /* ---- attach and detach (under vid_lock) ---- */
+
+/*
+ * The VM's kernel thread, in its worker's cgroups (cpu, memory, ...):
+ * what the guest makes the host do is charged to it, as vhost charges
+ * its workers to the VMM's cgroups.
+ */
+static struct kthread_worker *vmbus_kworker_create(struct vid_partition *p)
+{
+	struct kthread_worker *kw;
+	struct task_struct *owner;
+	int err;
+
+	kw = kthread_create_worker(0, "hvvmbus-%d", p->worker_pid);
+	if (IS_ERR(kw))
+		return kw;
+	owner = get_pid_task(p->worker_tgid, PIDTYPE_PID);
+	err = owner ? cgroup_attach_task_all(owner, kw->task) : -ESRCH;
+	if (owner)
+		put_task_struct(owner);
+	if (err) {
+		kthread_destroy_worker(kw);
+		return ERR_PTR(err);
+	}
+	return kw;
+}
 
 static void vmbus_attach(struct vid_partition *p)
 {
@@ -174,9 +201,17 @@ static void vmbus_attach(struct vid_partition *p)
 	INIT_LIST_HEAD(&vm->devices);
 	spin_lock_init(&vm->msg_lock);
 	INIT_LIST_HEAD(&vm->msgs);
-	INIT_WORK(&vm->msg_work, vmbus_msg_work);
+	kthread_init_work(&vm->msg_work, vmbus_msg_work);
 	vmb_bus_init(&vm->bus, &vmbus_bus_ops, vm->nvps, VMBUS_CONN_BASE,
 		     VMBUS_RELID_MAX);
+	vm->kworker = vmbus_kworker_create(p);
+	if (IS_ERR(vm->kworker)) {
+		pr_err("%s: no kernel thread for the VM's bus: %ld\n", p->name,
+		       PTR_ERR(vm->kworker));
+		vid_memory_put(vm->mem);
+		kvfree(vm);
+		return;
+	}
 
 	if (vmbus_ics_attach(vm)) {
 		pr_err("%s: cannot set up the integration components\n",
@@ -185,6 +220,7 @@ static void vmbus_attach(struct vid_partition *p)
 		vmb_bus_destroy(&vm->bus);
 		vm->dead = true;
 		mutex_unlock(&vm->lock);
+		kthread_destroy_worker(vm->kworker);
 		vid_memory_put(vm->mem);
 		kref_put(&vm->ref, vmbus_vm_release);
 		return;
@@ -214,7 +250,7 @@ static void vmbus_detach(struct vid_partition *p)
 	 * the space handler is cleared nothing queues the work again.
 	 */
 	vid_set_space_handler(p, NULL, NULL);
-	cancel_work_sync(&vm->msg_work);
+	kthread_cancel_work_sync(&vm->msg_work);
 	list_for_each_entry_safe(m, tmp, &vm->msgs, node)
 		kfree(m);
 	INIT_LIST_HEAD(&vm->msgs);
@@ -226,6 +262,9 @@ static void vmbus_detach(struct vid_partition *p)
 	vm->dead = true;
 	vm->p = NULL;
 	mutex_unlock(&vm->lock);
+	/* Every channel is closed: nothing queues work any more. */
+	kthread_destroy_worker(vm->kworker);
+	vm->kworker = NULL;
 	vid_memory_put(vm->mem);
 	vm->mem = NULL;
 	p->client = NULL;

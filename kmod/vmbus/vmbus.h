@@ -6,6 +6,7 @@
 #define _HVKVM_VMBUS_H
 
 #include <linux/kref.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -44,10 +45,18 @@ struct vmbus_vm {
 	struct vmb_bus bus;
 	struct list_head devices;
 
+	/*
+	 * The work the guest causes (its messages, its channels) runs on
+	 * this thread, in the worker's cgroups, as vhost's does: a busy
+	 * guest is charged for its CPU time, and cannot take it from the
+	 * other VMs' work.
+	 */
+	struct kthread_worker *kworker;
+
 	spinlock_t msg_lock;		/* the guest's messages, in order */
 	struct list_head msgs;
 	unsigned int nmsgs;
-	struct work_struct msg_work;
+	struct kthread_work msg_work;
 
 	struct vmbus_ics *ics;
 };
@@ -75,7 +84,7 @@ struct vmbus_channel {
 	struct vmb_ring out;		/* host -> guest */
 	void *in_map, *out_map;
 	void *rxbuf;
-	struct work_struct work;
+	struct kthread_work work;	/* on the VM's kworker */
 	bool blocked;			/* a packet waits for room in out */
 	u32 want;			/* bytes the last -ENOSPC needed */
 	char error[80];

@@ -28,7 +28,7 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
 all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown reboot
-	stop ic_hotplug modify reload side_by_side reset_loop)
+	stop ic_hotplug modify reload side_by_side reset_loop cgroup)
 
 show() { hvadm -j vm show "$1"; }
 vmbus() { show "$1" | jq -r ".[0].vmbus$2"; }
@@ -338,6 +338,30 @@ test_reset_loop() {
 		not_ok "reset loop" "$why$(diag r2)$(diag r1)"
 	down r1
 	down r2
+}
+
+# The work a guest causes runs on its VM's own kernel thread, in the
+# worker's cgroup (as vhost's does): its CPU time is charged to the VM.
+test_cgroup() {
+	local why= root=/sys/fs/cgroup cg=hvtest-vmbus wpid kt n=0
+	[ -e "$root/cgroup.controllers" ] || mount -t cgroup2 none "$root" 2>/dev/null
+	mkdir -p "$root/$cg" || why+="cannot make a cgroup; "
+	# hvadm starts the worker from this subshell, so in the cgroup.
+	(echo "$BASHPID" >"$root/$cg/cgroup.procs" && up c1 ics) ||
+		why+="c1 did not come up in cgroup $cg; "
+	wpid=$(field c1 worker_pid)
+	kt=$(pgrep -x "hvvmbus-$wpid")
+	[ -n "$kt" ] || why+="no kernel thread hvvmbus-$wpid; "
+	[ -n "$kt" ] && { grep -qx "0::/$cg" "/proc/$kt/cgroup" ||
+		why+="the thread is in $(cat "/proc/$kt/cgroup"), not $cg; "; }
+	grep -qx "0::/$cg" "/proc/$wpid/cgroup" 2>/dev/null ||
+		why+="the worker is not in $cg; "
+	# It does the work: the heartbeat's packets go through it.
+	n=$(awk '{ print $14 + $15 }' "/proc/$kt/stat" 2>/dev/null)
+	[ -z "$why" ] && ok "the VM's bus work runs on its own thread, in its worker's cgroup (${n:-0} ticks)" ||
+		not_ok "cgroup" "$why$(diag c1)"
+	down c1
+	rmdir "$root/$cg" 2>/dev/null
 }
 
 # ---- main -------------------------------------------------------------------
