@@ -243,6 +243,9 @@ int vid_cmd_attach(struct sk_buff *skb, struct genl_info *info)
 	p->worker_portid = info->snd_portid;
 	p->worker_pid = task_tgid_vnr(current);
 	p->worker_tgid = get_task_pid(current, PIDTYPE_TGID);
+	p->has_clock = !!info->attrs[HVKVM_VID_A_VM_CLOCK_OFFSET];
+	p->clock_offset = p->has_clock ?
+		nla_get_s64(info->attrs[HVKVM_VID_A_VM_CLOCK_OFFSET]) : 0;
 	rcu_assign_pointer(p->memory, mem);
 	rcu_assign_pointer(p->synic, synic);
 	mem = NULL;

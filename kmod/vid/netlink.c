@@ -39,6 +39,7 @@ static const struct nla_policy vid_attach_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_MEMORY_MAP]	= NLA_POLICY_NESTED(vid_memory_map_policy),
 	[HVKVM_VID_A_VM_SINT_ROUTES]	= NLA_POLICY_NESTED(vid_routes_policy),
 	[HVKVM_VID_A_VM_PORTS]		= NLA_POLICY_NESTED(vid_ports_policy),
+	[HVKVM_VID_A_VM_CLOCK_OFFSET]	= { .type = NLA_S64 },
 };
 
 static const struct nla_policy vid_synic_policy[HVKVM_VID_A_MAX + 1] = {

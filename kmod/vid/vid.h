@@ -69,6 +69,8 @@ struct vid_partition {
 	u64 (*exits)[HVKVM_VID_EXIT_COUNT];	/* per vCPU, or NULL */
 	u32 exits_vcpus;
 	struct vid_memory __rcu *memory;	/* while a worker is attached */
+	bool has_clock;			/* the worker told clock_offset */
+	s64 clock_offset;		/* CLOCK_REALTIME - the guest's kvmclock */
 	struct vid_synic __rcu *synic;		/* likewise */
 	void *client;			/* the client's (VMBus's), while attached */
 };

@@ -158,12 +158,39 @@ static int vmbus_ic_send(struct vmbus_ic *ic, int len, u64 *trans)
 	return err;
 }
 
+/*
+ * The message versions this IC offers this VM: time sync 4.0 only when
+ * the worker told VID how the guest's clock relates to the host's.
+ */
+static const struct vmb_ic_ver *vmbus_ic_versions(const struct vmbus_ic *ic,
+						  unsigned int *n)
+{
+	const struct vmbus_ic_type *t = &vmbus_ic_types[ic->kind];
+
+	if (ic->kind == VMBUS_IC_TIMESYNC && ic->ics->vm->has_clock) {
+		*n = VMB_IC_TS_REF_NVER;
+		return vmb_ic_ts_ref_versions;
+	}
+	*n = t->nversions;
+	return t->versions;
+}
+
+/*
+ * Time sync 4.0 sends, with the host's time, the guest's own reference
+ * counter (100 ns units of its kvmclock) at that instant: the guest then
+ * adds the time the message took to reach it (hv_utils'
+ * hv_get_adj_host_time), where 3.0 left it out.
+ */
 static void vmbus_ic_timesync(struct vmbus_ic *ic, u8 flags)
 {
-	u64 now = vmb_ic_unix_ns_to_hv(ktime_get_real_ns());
+	s64 real = ktime_get_real_ns();
+	u64 now = vmb_ic_unix_ns_to_hv(real);
+	u64 ref = 0;
 
+	if (ic->neg.msg.major >= 4)
+		ref = div_u64(real - ic->ics->vm->clock_offset, 100) ? : 1;
 	vmbus_ic_send(ic, vmb_ic_build_timesync(ic->buf, VMB_IC_MAX_PKT,
-						&ic->neg, now, 0, flags), NULL);
+						&ic->neg, now, ref, flags), NULL);
 }
 
 static void vmbus_ic_heartbeat(struct vmbus_ic *ic)
@@ -216,9 +243,11 @@ static void vmbus_ic_work(struct work_struct *work)
 static int vmbus_ic_open(struct vmbus_channel *ch)
 {
 	struct vmbus_ic *ic = vmbus_ic_of(ch);
-	const struct vmbus_ic_type *t = &vmbus_ic_types[ic->kind];
+	const struct vmb_ic_ver *versions;
+	unsigned int nversions;
 	int err;
 
+	versions = vmbus_ic_versions(ic, &nversions);
 	mutex_lock(&ic->lock);
 	ic->ch = ch;
 	ic->state = HVKVM_VMBUS_IC_NEGOTIATING;
@@ -226,8 +255,7 @@ static int vmbus_ic_open(struct vmbus_channel *ch)
 	err = vmbus_ic_send(ic, vmb_ic_build_negotiate(ic->buf, VMB_IC_MAX_PKT,
 						       vmb_ic_fw_versions,
 						       VMB_IC_FW_NVER,
-						       t->versions,
-						       t->nversions),
+						       versions, nversions),
 			    &ic->neg_trans);
 	if (err)
 		ic->ch = NULL;
@@ -254,10 +282,13 @@ static void vmbus_ic_negotiated(struct vmbus_ic *ic, const void *p, u32 len)
 {
 	const struct vmbus_ic_type *t = &vmbus_ic_types[ic->kind];
 	struct vmbus_vm *vm = ic->ics->vm;
+	const struct vmb_ic_ver *versions;
+	unsigned int nversions;
 	int err;
 
+	versions = vmbus_ic_versions(ic, &nversions);
 	err = vmb_ic_parse_negotiate(p, len, vmb_ic_fw_versions, VMB_IC_FW_NVER,
-				     t->versions, t->nversions, &ic->neg);
+				     versions, nversions, &ic->neg);
 	if (err == -ENOENT) {
 		ic->state = HVKVM_VMBUS_IC_NO_COMMON_VERSION;
 		pr_info_ratelimited("%s: %s: the guest knows none of the host's versions\n",
@@ -731,14 +762,17 @@ static int vmbus_ic_fill(struct sk_buff *skb, struct vmbus_ic *ic)
 	struct nlattr *nest = nla_nest_start(skb, HVKVM_VMBUS_IC_A_IC);
 	bool ready = ic->state == HVKVM_VMBUS_IC_READY ||
 		     ic->state == HVKVM_VMBUS_IC_LOST;
+	const struct vmb_ic_ver *versions;
+	unsigned int nversions;
 	int err = -EMSGSIZE;
 
+	versions = vmbus_ic_versions(ic, &nversions);
 	mutex_lock(&ic->lock);
 	if (!nest || nla_put_string(skb, HVKVM_VMBUS_IC_A_NAME, t->name) ||
 	    nla_put_u32(skb, HVKVM_VMBUS_IC_A_STATE,
 			ic->enabled ? ic->state : HVKVM_VMBUS_IC_DISABLED) ||
 	    nla_put_u32(skb, HVKVM_VMBUS_IC_A_HOST_MSG_VERSION,
-			vmbus_ic_ver(t->versions[t->nversions - 1])) ||
+			vmbus_ic_ver(versions[nversions - 1])) ||
 	    (ready && (nla_put_u32(skb, HVKVM_VMBUS_IC_A_FRAME_VERSION,
 				   vmbus_ic_ver(ic->neg.frame)) ||
 		       nla_put_u32(skb, HVKVM_VMBUS_IC_A_MSG_VERSION,

@@ -197,6 +197,8 @@ static void vmbus_attach(struct vid_partition *p)
 	vm->p = p;
 	vm->mem = vid_memory_get(p);
 	vm->nvps = p->cfg.vcpus;
+	vm->has_clock = p->has_clock;
+	vm->clock_offset = p->clock_offset;
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->devices);
 	spin_lock_init(&vm->msg_lock);

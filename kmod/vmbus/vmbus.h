@@ -39,6 +39,8 @@ struct vmbus_vm {
 	struct vid_partition *p;	/* NULL once detached */
 	struct vid_memory *mem;		/* NULL when the worker gave none */
 	u32 nvps;
+	bool has_clock;			/* the guest's reference time known */
+	s64 clock_offset;		/* CLOCK_REALTIME - its kvmclock, ns */
 
 	struct mutex lock;		/* the bus, devices and channels */
 	bool dead;			/* detached: nothing more happens */

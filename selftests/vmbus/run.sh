@@ -142,7 +142,13 @@ test_timesync() {
 	now=$(date +%s)
 	[ -n "$t" ] && [ $((now - t)) -lt 120 ] && [ $((t - now)) -lt 120 ] ||
 		why+="the guest's clock $t is far from the host's $now; "
-	[ -z "$why" ] && ok "time sync corrects a skewed guest clock" ||
+	# 4.0: the host sends the guest's reference time with its own, and
+	# the guest adds how long the message took.
+	wait_line v3 'hv_utils: TimeSync IC version 4\.0' ||
+		why+="hv_utils did not take time sync 4.0; "
+	[ "$(vmbus v3 '.ics[] | select(.name == "timesync") | .message_version')" = 4.0 ] ||
+		why+="the host does not report time sync 4.0; "
+	[ -z "$why" ] && ok "time sync 4.0 corrects a skewed guest clock" ||
 		not_ok "time sync" "$why$(diag v3)"
 	down v3
 }

@@ -247,6 +247,23 @@ static int report_crash(struct vidctl *c, uint32_t kind, const uint64_t *params,
 
 static void put_plumbing(struct vidctl *c, struct nlmsghdr *nlh);
 
+/*
+ * The host's CLOCK_REALTIME minus the guest's kvmclock, at one instant
+ * (KVM_GET_CLOCK with KVM_CLOCK_REALTIME, Linux 5.16 and later): what
+ * VMBus needs to tell the guest its own reference time (time sync 4.0).
+ * False when KVM cannot tell.
+ */
+static bool clock_offset(struct vidctl *c, int64_t *offset)
+{
+	struct kvm_clock_data d = { 0 };
+
+	if (ioctl(wvm_vm_fd(c->vm), KVM_GET_CLOCK, &d) < 0 ||
+	    !(d.flags & KVM_CLOCK_REALTIME))
+		return false;
+	*offset = (int64_t)(d.realtime - d.clock);
+	return true;
+}
+
 /* Attach, handing VID the guest-memory table; reply: our record. */
 static int attach(struct vidctl *c, bool with_memory)
 {
@@ -254,6 +271,7 @@ static int attach(struct vidctl *c, bool with_memory)
 	const struct wvm_mem_region *r;
 	struct nlattr *map, *one;
 	unsigned int i, n = 0;
+	int64_t offset;
 
 	if (with_memory) {
 		r = wvm_memory(c->vm, &n);
@@ -268,6 +286,9 @@ static int attach(struct vidctl *c, bool with_memory)
 		}
 		mnl_attr_nest_end(nlh, map);
 		put_plumbing(c, nlh);
+		if (clock_offset(c, &offset))
+			mnl_attr_put_u64(nlh, HVKVM_VID_A_VM_CLOCK_OFFSET,
+					 (uint64_t)offset);
 	}
 	return talk(c, nlh, "attach");
 }
