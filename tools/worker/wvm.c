@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "logfile.h"
 
 void wvm_log(struct wvm *w, const char *fmt, ...)
 {
@@ -113,6 +114,13 @@ static int check_config(struct wvm *w, const struct wvm_config *cfg)
 		return wvm_fail(w, EINVAL, "memory must be %d..%d MiB, not %u",
 				WVM_MIN_MEMORY_MIB, WVM_MAX_MEMORY_MIB,
 				cfg->memory_mib);
+	if (cfg->console_log_cap &&
+	    (cfg->console_log_cap < LOGFILE_CAP_MIN ||
+	     cfg->console_log_cap > LOGFILE_CAP_MAX))
+		return wvm_fail(w, EINVAL,
+				"console log cap must be %u to %llu bytes, not %llu",
+				LOGFILE_CAP_MIN, LOGFILE_CAP_MAX,
+				(unsigned long long)cfg->console_log_cap);
 	return 0;
 }
 

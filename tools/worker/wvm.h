@@ -42,6 +42,12 @@
 #define WVM_MIN_MEMORY_MIB	32
 #define WVM_MAX_MEMORY_MIB	(1024 * 1024)
 
+/*
+ * The console log's cap (bytes) when the config gives none, and its range
+ * (logfile.h): past the cap the log is rotated, one old generation kept.
+ */
+#define WVM_CONSOLE_LOG_CAP	(1024 * 1024)
+
 struct wvm;
 
 enum wvm_event_type {
@@ -122,6 +128,7 @@ struct wvm_config {
 	unsigned int memory_mib;
 	unsigned int vcpus;
 	const char *console_log;	/* appended to; may be NULL */
+	uint64_t console_log_cap;	/* bytes; 0: WVM_CONSOLE_LOG_CAP */
 	const char *console_sock;	/* unix socket to attach; may be NULL */
 	bool no_stimer;			/* offer no synthetic timers */
 
