@@ -83,33 +83,55 @@ console_has() { console_has_after "$1" 0 "$2"; }
 wait_line() { wait_until "${3:-$T}" "$wait_poll" console_has "$1" "$2"; }
 
 # A VM's console log goes on across its runs (and across a delete and a
-# new VM of the same name): to wait for a line of this run, take the
-# log's size before the start (console_size VM) and look only beyond it.
+# new VM of the same name), and the worker rotates it at its cap
+# (console.log becomes console.log.1): to wait for a line of this run,
+# take the log's place before the start (console_size VM: its inode and
+# size, INODE:SIZE) and look only beyond it.
 console_size() {
 	local log
 	log=$(console_of "$1")
-	[ "$log" != null ] && stat -c %s "$log" 2>/dev/null || echo 0
+	[ "$log" != null ] && stat -c %i:%s "$log" 2>/dev/null || echo 0
 }
 
-# console_has_after VM OFFSET REGEX: a matching line beyond byte OFFSET.
+# log_after LOG PLACE: what LOG holds beyond PLACE, INODE:SIZE from
+# console_size (0: everything kept). When LOG has been rotated since,
+# the rest of LOG.1 (which is that inode now) comes first; when it was
+# rotated more than once, all there is (as far as inode numbers, which
+# the file system may reuse, can tell).
+log_after() {
+	local log=$1 place=$2 ino
+	ino=${place%%:*}
+	if [ "$place" = 0 ] || [ "$ino" = "$place" ]; then
+		cat "$log.1" "$log" 2>/dev/null
+	elif [ "$(stat -c %i "$log" 2>/dev/null)" = "$ino" ]; then
+		tail -c +"$((${place#*:} + 1))" "$log" 2>/dev/null
+	elif [ "$(stat -c %i "$log.1" 2>/dev/null)" = "$ino" ]; then
+		tail -c +"$((${place#*:} + 1))" "$log.1" 2>/dev/null
+		cat "$log" 2>/dev/null
+	else
+		cat "$log.1" "$log" 2>/dev/null
+	fi
+}
+
+# console_has_after VM PLACE REGEX: a matching line beyond PLACE.
 # (grep reads a process substitution: grep -q ending a pipe early would
 # kill tail with SIGPIPE, and pipefail turn the match into a miss.)
 console_has_after() {
 	local log
 	log=$(console_of "$1")
-	[ "$log" != null ] && grep -aqE "$3" < <(tail -c +"$(($2 + 1))" "$log" 2>/dev/null)
+	[ "$log" != null ] && grep -aqE "$3" < <(log_after "$log" "$2")
 }
 
-# wait_line_after VM OFFSET REGEX [SECS]: wait_line beyond byte OFFSET.
+# wait_line_after VM PLACE REGEX [SECS]: wait_line beyond PLACE.
 wait_line_after() {
 	wait_until "${4:-$T}" "$wait_poll" console_has_after "$1" "$2" "$3"
 }
 
-# ticks_after VM OFFSET: the "HVTEST tick" lines beyond byte OFFSET.
+# ticks_after VM PLACE: the "HVTEST tick" lines beyond PLACE.
 ticks_after() {
 	local log
 	log=$(console_of "$1")
-	[ "$log" != null ] && grep -ac '^HVTEST tick' < <(tail -c +"$(($2 + 1))" "$log" 2>/dev/null)
+	[ "$log" != null ] && grep -ac '^HVTEST tick' < <(log_after "$log" "$2")
 }
 
 # wait_gone PID SECS: process PID has ended within SECS s.

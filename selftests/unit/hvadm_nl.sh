@@ -401,6 +401,13 @@ cmd 9 name web"
 	# no run directory: no start
 	HVKVM_RUN_DIR=/proc/nope ko 'cannot create /proc/nope: .*' vm start web
 	sent "cmd 2 name web"
+	# worker.log a symbolic link: refused, nothing written through it
+	mkdir -p "$T/run-link/web"
+	ln -sfn "$T/link-target" "$T/run-link/web/worker.log"
+	HVKVM_RUN_DIR=$T/run-link \
+		ko "cannot open $T/run-link/web/worker.log: a symbolic link, refused" vm start web
+	sent "cmd 2 name web"
+	[ ! -e "$T/link-target" ] || fail "wrote through the link"
 	# no VM: no directory
 	ko 'no such partition: No such file or directory' vm start nope
 	[ ! -e "$T/run/nope" ] || fail "made $T/run/nope"

@@ -26,8 +26,8 @@ sockdir=/run/hvkvm
 boot_timeout=${HVKVM_TEST_TIMEOUT:-240}
 
 all_tests=(bad_specs boot_hyperv poweroff_status reboot crash triple_fault
-	smp console_socket pause_resume sigterm power_button vmbus_hypercalls
-	high_memory boot_time)
+	smp console_socket console_flood pause_resume sigterm power_button
+	vmbus_hypercalls high_memory boot_time)
 
 # wait_for FILE REGEX SECS [PID]: until FILE has a line matching REGEX;
 # fails early when PID has exited.
@@ -225,6 +225,48 @@ test_console_socket() {
 		ok "console socket: live output, input reaches the guest, one client at a time"
 	else
 		not_ok "console socket" "client: $cout; status $status"$'\n'"$(tail_of)"
+	fi
+}
+
+# A guest that writes to COM1 as fast as it can (guest-init's flood: 16 KiB
+# chunks to /dev/ttyS0 for at least 20 s and at least 8 chunks) leaves the
+# console log at its cap and one rotated generation at most the cap, no
+# other file; the newest bytes are in the log (the kernel's last words at
+# power-off), and the line the guest prints after the flood is kept. The
+# cap is 32 KiB here, so that the lab's slow guest passes it many times.
+test_console_flood() {
+	local cap=32768 s0 s1 chunks others why=
+	rm -f "$out/flood.log.1"
+	run_guest flood flood --console-log-cap 32K
+	s0=$(stat -c %s "$log" 2>/dev/null) || s0=none
+	s1=$(stat -c %s "$log.1" 2>/dev/null) || s1=none
+	chunks=$(cat "$log.1" "$log" 2>/dev/null |
+		sed -n 's/^HVTEST flood done: \([0-9]*\) chunks.*/\1/p')
+	[ "$status" = 0 ] || why+="status $status; "
+	[ -n "$chunks" ] || why+="the line after the flood is not in the log; "
+	# More than two caps written: the log must have rotated.
+	[ "$((${chunks:-0} * 16384))" -gt $((2 * cap)) ] ||
+		why+="the guest wrote ${chunks:-no} chunks of 16 KiB; "
+	if [ "$s0" = none ] || [ "$s0" -gt "$cap" ]; then
+		why+="console log: $s0 bytes, cap $cap; "
+	fi
+	if [ "$s1" = none ] || [ "$s1" -gt "$cap" ]; then
+		why+="rotated log: $s1 bytes, cap $cap; "
+	fi
+	# Not a byte of the last cap lost: together at least a cap.
+	if [ "$s0" != none ] && [ "$s1" != none ] && [ $((s0 + s1)) -lt "$cap" ]; then
+		why+="only $((s0 + s1)) bytes kept; "
+	fi
+	others=$(find "$out" -maxdepth 1 -name 'flood.log?*' ! -name flood.log.1)
+	[ -z "$others" ] || why+="more generations: $others; "
+	tail -c 512 "$log" 2>/dev/null | grep -aq 'reboot: Power down' ||
+		why+="the log does not end with the power-off; "
+	if [ -z "$why" ]; then
+		ok "a guest flooding COM1 leaves the console log at its cap ($s0 + $s1 bytes of ${chunks}x16 KiB, cap $cap)"
+		grep -ah "^HVTEST flood done" "$log.1" "$log" | sed 's/^/# /'
+	else
+		not_ok "a guest flooding COM1 leaves the console log at its cap" \
+			"$why"$'\n'"$(tail_of)"
 	fi
 }
 

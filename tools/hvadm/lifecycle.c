@@ -333,6 +333,7 @@ static int open_log(const char *name, char **logpath)
 {
 	const char *dir = getenv("HVKVM_RUN_DIR");
 	char *vmdir = NULL;
+	struct stat st;
 	int fd = -1;
 
 	if (!dir || !*dir)
@@ -351,9 +352,12 @@ static int open_log(const char *name, char **logpath)
 		pr_err("cannot create %s: %s", vmdir, strerror(errno));
 		goto out;
 	}
+	/* Never through a symbolic link: the worker runs as root. */
 	fd = high_fd(open(*logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 			  O_NOFOLLOW, 0600));
-	if (fd < 0)
+	if (fd < 0 && errno == ELOOP && !lstat(*logpath, &st) && S_ISLNK(st.st_mode))
+		pr_err("cannot open %s: a symbolic link, refused", *logpath);
+	else if (fd < 0)
 		pr_err("cannot open %s: %s", *logpath, strerror(errno));
 out:
 	free(vmdir);

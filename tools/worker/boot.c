@@ -125,8 +125,12 @@ static int check_kernel(struct wvm *w, const char *path, struct boot_image *img)
 				path, h->init_size,
 				(unsigned long long)h->pref_address);
 	if (!h->relocatable_kernel && h->pref_address > GPA_KERNEL)
-		/* A fixed kernel still starts at 1 MiB and moves itself. */
-		wvm_log(w, "%s is not relocatable; it runs at %#llx", path,
+		/*
+		 * A fixed kernel still starts at 1 MiB and moves itself.
+		 * Said at each boot: a guest that resets in a loop repeats
+		 * it, hence a guest line.
+		 */
+		wvm_log_guest(w, "%s is not relocatable; it runs at %#llx", path,
 			(unsigned long long)h->pref_address);
 	return 0;
 }

@@ -131,7 +131,8 @@ static int edit_hv_leaves(struct wvm *w, struct kvm_cpuid2 *hv)
 	if (w->cfg.no_stimer) {
 		e->eax &= ~HV_SYNTIMER;
 		e->edx &= ~HV_STIMER_DIRECT;
-		wvm_log(w, "synthetic timers off (stimer off): the guest keeps its LAPIC timer");
+		/* At each boot, so a guest's reset loop repeats it. */
+		wvm_log_guest(w, "synthetic timers off (stimer off): the guest keeps its LAPIC timer");
 	}
 	e->ecx = 0;
 

@@ -106,7 +106,7 @@ void hyperv_crash(struct wvm *w, struct wvm_vcpu *v)
 		m.e[i].index = HV_X64_MSR_CRASH_P0 + i;
 	n = ioctl(v->fd, KVM_GET_MSRS, &m);
 	if (n < 0) {
-		wvm_log(w, "vCPU %u: reading the crash MSRs: %s", v->id,
+		wvm_log_guest(w, "vCPU %u: reading the crash MSRs: %s", v->id,
 			strerror(errno));
 		n = 0;
 	}

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <linux/kvm.h>
 
+#include "ratelimit.h"
 #include "wvm.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -105,6 +106,9 @@ struct wvm {
 
 	struct wvm_uart *uart;
 	struct wvm_console *con;
+
+	pthread_mutex_t log_lock;	/* log_rl */
+	struct ratelimit log_rl;	/* the default log's guest lines */
 };
 
 static inline uint64_t wvm_low_ram(const struct wvm *w)
@@ -112,8 +116,14 @@ static inline uint64_t wvm_low_ram(const struct wvm *w)
 	return w->ram_size < GPA_LOW_END ? w->ram_size : GPA_LOW_END;
 }
 
-/* wvm.c */
+/*
+ * wvm.c. wvm_log: a line from the host's side (the configuration);
+ * wvm_log_guest: a line the guest can cause again and again, rate-limited
+ * (see wvm_log_fn).
+ */
 void wvm_log(struct wvm *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void wvm_log_guest(struct wvm *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int wvm_fail(struct wvm *w, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -95,8 +95,8 @@ void legacy_unknown_io(struct wvm *w, uint16_t port, void *data,
 	if (seen || n > max)
 		return;
 	if (n < max)
-		wvm_log(w, "unhandled I/O port %#x (%s, %u bytes), reported once",
+		wvm_log_guest(w, "unhandled I/O port %#x (%s, %u bytes), reported once",
 			port, write ? "write" : "read", size);
 	else
-		wvm_log(w, "more unhandled I/O ports, not reported");
+		wvm_log_guest(w, "more unhandled I/O ports, not reported");
 }

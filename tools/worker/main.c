@@ -16,6 +16,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "../hvadm/utils.h"
+#include "logfile.h"
 #include "vidctl.h"
 #include "wvm.h"
 
@@ -34,7 +36,8 @@ static const char usage_text[] =
 "         run partition NAME for VID (hvadm vm start does this)\n"
 "       hvkvm-worker --kernel PATH [--initrd PATH] [--cmdline STR]\n"
 "                    --memory MiB --vcpus N --console-log FILE\n"
-"                    [--console-sock PATH] [--name NAME] [--stats]\n"
+"                    [--console-log-cap SIZE] [--console-sock PATH]\n"
+"                    [--name NAME] [--stats]\n"
 "                    [--stop-timeout SECS] [--no-stimer]\n"
 "exit status: 0 powered off, 1 error, 2 usage, 3 reset, 4 triple fault,\n"
 "             5 guest crash, 6 stopped by a signal\n"
@@ -58,6 +61,19 @@ static unsigned int number(const char *opt, const char *s, unsigned int max)
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || v > max || s[0] == '-') {
 		fprintf(stderr, "hvkvm-worker: bad value for --%s: %s\n", opt, s);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+/* A byte count as hvadm takes it (1048576, 64K, 1M), within the log caps. */
+static uint64_t log_cap(const char *opt, const char *s)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v) || v < LOGFILE_CAP_MIN || v > LOGFILE_CAP_MAX) {
+		fprintf(stderr, "hvkvm-worker: bad value for --%s: %s (%uK to %lluG)\n",
+			opt, s, LOGFILE_CAP_MIN >> 10, LOGFILE_CAP_MAX >> 30);
 		exit(EXIT_USAGE);
 	}
 	return v;
@@ -171,6 +187,7 @@ int main(int argc, char **argv)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'n' },
 		{ "console-log", required_argument, NULL, 'l' },
+		{ "console-log-cap", required_argument, NULL, 'L' },
 		{ "console-sock", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 'S' },
@@ -200,6 +217,7 @@ int main(int argc, char **argv)
 		case 'm': cfg.memory_mib = number("memory", optarg, WVM_MAX_MEMORY_MIB); break;
 		case 'n': cfg.vcpus = number("vcpus", optarg, WVM_MAX_VCPUS); break;
 		case 'l': cfg.console_log = optarg; break;
+		case 'L': cfg.console_log_cap = log_cap("console-log-cap", optarg); break;
 		case 's': cfg.console_sock = optarg; break;
 		case 'N': cfg.name = optarg; break;
 		case 'S': stats = true; break;

@@ -62,7 +62,7 @@ static enum wvm_event_type pm_write(struct wvm *w, unsigned int off,
 			break;
 		if (PM1_SLP_TYP(w->pm.cnt) == PM_SLP_TYP_S5)
 			return WVM_EV_POWEROFF;
-		wvm_log(w, "guest asked for sleep type %u, not supported",
+		wvm_log_guest(w, "guest asked for sleep type %u, not supported",
 			PM1_SLP_TYP(w->pm.cnt));
 		break;
 	}

@@ -117,7 +117,7 @@ static void mmio_exit(struct wvm *w, struct wvm_vcpu *v)
 	if (!r->mmio.is_write)
 		memset(r->mmio.data, 0xff, sizeof(r->mmio.data));
 	if (!__atomic_exchange_n(&w->mmio_warned, true, __ATOMIC_RELAXED))
-		wvm_log(w, "vCPU %u: MMIO %s at %#llx ignored (reported once)",
+		wvm_log_guest(w, "vCPU %u: MMIO %s at %#llx ignored (reported once)",
 			v->id, r->mmio.is_write ? "write" : "read",
 			(unsigned long long)r->mmio.phys_addr);
 }

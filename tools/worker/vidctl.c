@@ -8,6 +8,11 @@
  * raise through the event callback), and for a one-second timer that
  * sends VID the exit counters. A graceful stop that the guest does not
  * honour within VIDCTL_GRACE_S becomes a forced one.
+ *
+ * Its messages go to its standard error, worker.log in the run directory
+ * as hvadm opens it, which the worker then caps and rotates as it does the
+ * console log (logfile.h). Those a guest can cause are rate-limited
+ * (ratelimit.h), one limit for the whole worker, resets and all.
  */
 #include <errno.h>
 #include <poll.h>
@@ -28,10 +33,14 @@
 #include <pthread.h>
 
 #include "../hvadm/nl.h"
+#include "../hvadm/utils.h"
+#include "logfile.h"
+#include "ratelimit.h"
 #include "vidctl.h"
 #include "wvm.h"
 
 #define VIDCTL_GRACE_S	90	/* below hvadm vm stop's 120 s wait */
+#define VIDCTL_WORKER_LOG_CAP	(1024 * 1024)
 #define VIDCTL_REQS	16
 
 /*
@@ -67,7 +76,7 @@ struct vidctl {
 	/* The VM's configuration, from VID. */
 	char kernel[HVKVM_VID_PATH_MAX], initrd[HVKVM_VID_PATH_MAX];
 	char cmdline[HVKVM_VID_CMDLINE_MAX];
-	char console_log[256], console_sock[256];
+	char console_log[256], console_sock[256], worker_log[256];
 	uint64_t memory;
 	uint32_t vcpus;
 	uint32_t state;
@@ -79,20 +88,112 @@ struct vidctl {
 	int port_fd[VIDCTL_PORTS];
 	/* A socket per vCPU thread, for what it forwards (lazily opened). */
 	struct nl *vcpu_nl[WVM_MAX_VCPUS];
+
+	/* Our messages: worker.log when it is our stderr, else stderr. */
+	struct logfile *log;
+	pthread_mutex_t log_lock;	/* rl */
+	struct ratelimit rl;		/* the lines a guest can cause */
 };
 
-static void say(const struct vidctl *c, const char *fmt, ...)
+static void put_line(struct vidctl *c, const char *line)
+{
+	char buf[400];
+	int n = snprintf(buf, sizeof(buf), "%s\n", line);
+
+	if (n >= (int)sizeof(buf)) {	/* cut, but still a line */
+		n = sizeof(buf) - 1;
+		buf[n - 1] = '\n';
+	}
+	if (c->log)
+		logfile_write(c->log, buf, n);
+	else
+		fputs(buf, stderr);
+}
+
+static void report_suppressed(struct vidctl *c, unsigned int missed)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line),
+		 "hvkvm-worker %s: %u lines suppressed (at most %d in %d s)",
+		 c->name, missed, WVM_LOG_BURST, WVM_LOG_INTERVAL_MS / 1000);
+	put_line(c, line);
+}
+
+/* One line; guest: one the guest can cause, within the rate limit. */
+static void emit(struct vidctl *c, const char *line, bool guest)
+{
+	unsigned int missed = 0;
+	bool allow = true;
+
+	if (guest) {
+		pthread_mutex_lock(&c->log_lock);
+		allow = ratelimit_allow(&c->rl, ratelimit_now_ms(), &missed);
+		pthread_mutex_unlock(&c->log_lock);
+	}
+	if (missed)
+		report_suppressed(c, missed);
+	if (allow)
+		put_line(c, line);
+}
+
+/* The count of lines suppressed in an interval now over, if any. */
+static void flush_suppressed(struct vidctl *c, bool all)
+{
+	unsigned int missed;
+
+	pthread_mutex_lock(&c->log_lock);
+	if (all) {
+		missed = c->rl.missed;
+		c->rl.missed = 0;
+	} else {
+		missed = ratelimit_flush(&c->rl, ratelimit_now_ms());
+	}
+	pthread_mutex_unlock(&c->log_lock);
+	if (missed)
+		report_suppressed(c, missed);
+}
+
+static void vsay(struct vidctl *c, bool guest, const char *fmt, va_list ap)
+{
+	char line[320];
+	int n;
+
+	n = snprintf(line, sizeof(line), "hvkvm-worker %s: ", c->name);
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	emit(c, line, guest);
+}
+
+/* A message from the host's side: start-up, VID, the user's stop. */
+static void say(struct vidctl *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void say(const struct vidctl *c, const char *fmt, ...)
+static void say(struct vidctl *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "hvkvm-worker %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(c, false, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+/* A message the guest can cause again and again: rate-limited. */
+static void say_guest(struct vidctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say_guest(struct vidctl *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(c, true, fmt, ap);
+	va_end(ap);
+}
+
+/* The core's diagnostics (wvm_log_fn), the same way. */
+static void core_log(const char *line, bool guest, void *opaque)
+{
+	emit(opaque, line, guest);
 }
 
 static int parse_boot(const struct nlattr *nest, struct vidctl *c)
@@ -340,7 +441,8 @@ static uint64_t forward_hcall(struct wvm *w, unsigned int vcpu, uint64_t control
 	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_HCALL_CONTROL, control);
 	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_HCALL_INPUT, in_gpa);
 	if (nl_talk(nl, nlh, hcall_result_cb, &result))
-		say(c, "hypercall 0x%llx: %s", (unsigned long long)control, nl->extack);
+		say_guest(c, "hypercall 0x%llx: %s", (unsigned long long)control,
+			  nl->extack);
 	return result;
 }
 
@@ -365,7 +467,7 @@ static void forward_synic(struct wvm *w, unsigned int vcpu, uint32_t msr,
 	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_SIMP, sy->simp);
 	err = nl_talk(nl, nlh, NULL, NULL);
 	if (err)
-		say(c, "SynIC of vp %u: %s", vcpu, nl->extack);
+		say_guest(c, "SynIC of vp %u: %s", vcpu, nl->extack);
 }
 
 static void close_plumbing(struct vidctl *c)
@@ -512,7 +614,41 @@ static int run_dir(struct vidctl *c)
 		return -errno;
 	snprintf(c->console_log, sizeof(c->console_log), "%s/console.log", dir);
 	snprintf(c->console_sock, sizeof(c->console_sock), "%s/console.sock", dir);
+	snprintf(c->worker_log, sizeof(c->worker_log), "%s/worker.log", dir);
 	return 0;
+}
+
+/*
+ * A log cap from the environment (hvadm passes its own on): $var as a byte
+ * count (1048576, 64K, 1M), def when unset or empty.
+ */
+static int env_cap(const char *var, uint64_t def, uint64_t *cap, char *err,
+		   size_t errlen)
+{
+	const char *s = getenv(var);
+
+	*cap = def;
+	if (!s || !*s)
+		return 0;
+	if (parse_size(s, cap) || *cap < LOGFILE_CAP_MIN || *cap > LOGFILE_CAP_MAX) {
+		snprintf(err, errlen, "%s must be a size from %uK to %lluG, not \"%s\"",
+			 var, LOGFILE_CAP_MIN >> 10, LOGFILE_CAP_MAX >> 30, s);
+		*cap = def;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Cap and rotate worker.log too, when it is our standard error. */
+static void adopt_worker_log(struct vidctl *c)
+{
+	uint64_t cap;
+	char err[320];
+
+	env_cap("HVKVM_WORKER_LOG_CAP", VIDCTL_WORKER_LOG_CAP, &cap, err,
+		sizeof(err));	/* a bad value fails the start: create_vm() */
+	if (logfile_adopt_stderr(&c->log, c->worker_log, cap, err, sizeof(err)))
+		say(c, "%s", err);
 }
 
 /* Build the VM from the configuration; on failure, err says why. */
@@ -531,10 +667,19 @@ static int create_vm(struct vidctl *c, char *err, size_t errlen)
 		.event = on_event,
 		.hcall = forward_hcall,
 		.synic = forward_synic,
+		.log = core_log,
 		.opaque = c,
 	};
-	int ret = wvm_create(&cfg, &c->vm, err, errlen);
+	uint64_t worker_cap;
+	int ret;
 
+	/* Bad caps in the environment fail the start, as a bad boot spec. */
+	ret = env_cap("HVKVM_WORKER_LOG_CAP", VIDCTL_WORKER_LOG_CAP,
+		      &worker_cap, err, errlen) ?:
+	      env_cap("HVKVM_CONSOLE_LOG_CAP", WVM_CONSOLE_LOG_CAP,
+		      &cfg.console_log_cap, err, errlen);
+	if (!ret)
+		ret = wvm_create(&cfg, &c->vm, err, errlen);
 	if (ret)
 		return ret;
 	ret = plumb(c, err, errlen);
@@ -654,6 +799,7 @@ static int serve(struct vidctl *c)
 		if (pfd[2].revents & POLLIN &&
 		    read(c->timer_fd, &ticks, sizeof(ticks)) > 0) {
 			report(c, -1);
+			flush_suppressed(c, false);
 			if (c->grace_deadline && time(NULL) >= c->grace_deadline) {
 				say(c, "the guest did not shut down within %d s: forcing",
 				    VIDCTL_GRACE_S);
@@ -721,10 +867,13 @@ int vidctl_main(const char *name)
 	if (!c)
 		return 1;
 	c->name = name;
+	pthread_mutex_init(&c->log_lock, NULL);
+	c->rl = (struct ratelimit)RATELIMIT_INIT(WVM_LOG_INTERVAL_MS, WVM_LOG_BURST);
 	if (setup_fds(c) || run_dir(c)) {
 		say(c, "cannot set up: %s", strerror(errno));
 		return 1;
 	}
+	adopt_worker_log(c);
 	ret = nl_open(&c->nl, HVKVM_VID_GENL_NAME, HVKVM_VID_GENL_VERSION, NULL);
 	if (ret) {
 		say(c, "cannot reach VID: %s", strerror(-ret));
@@ -778,7 +927,8 @@ int vidctl_main(const char *name)
 			ret = ret == -EBUSY ? 0 : 1;
 			break;
 		}
-		say(c, "guest reset: restarting");
+		/* A guest that resets in a loop says so again and again. */
+		say_guest(c, "guest reset: restarting");
 		wvm_destroy(c->vm);
 		close_plumbing(c);
 		c->vm = NULL;
@@ -787,5 +937,7 @@ int vidctl_main(const char *name)
 	wvm_destroy(c->vm);
 	close_plumbing(c);
 	nl_close(&c->nl);
+	flush_suppressed(c, true);
+	logfile_close(c->log);
 	return ret;
 }

@@ -12,21 +12,60 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "logfile.h"
 
-void wvm_log(struct wvm *w, const char *fmt, ...)
+static void report_suppressed(struct wvm *w, unsigned int missed)
+{
+	fprintf(stderr, "hvkvm-worker[%s]: %u lines suppressed (at most %d in %d s)\n",
+		w->name, missed, WVM_LOG_BURST, WVM_LOG_INTERVAL_MS / 1000);
+}
+
+/* The default log: stderr, the guest's lines within the rate limit. */
+static void default_log(struct wvm *w, const char *line, bool guest)
+{
+	unsigned int missed = 0;
+	bool allow = true;
+
+	if (guest) {
+		pthread_mutex_lock(&w->log_lock);
+		allow = ratelimit_allow(&w->log_rl, ratelimit_now_ms(), &missed);
+		pthread_mutex_unlock(&w->log_lock);
+	}
+	if (missed)
+		report_suppressed(w, missed);
+	if (allow)
+		fprintf(stderr, "%s\n", line);
+}
+
+static void vlog(struct wvm *w, bool guest, const char *fmt, va_list ap)
 {
 	char line[320];
-	va_list ap;
 	int n;
 
 	n = snprintf(line, sizeof(line), "hvkvm-worker[%s]: ", w->name);
-	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	va_end(ap);
 	if (w->cfg.log)
-		w->cfg.log(line, w->cfg.opaque);
+		w->cfg.log(line, guest, w->cfg.opaque);
 	else
-		fprintf(stderr, "%s\n", line);
+		default_log(w, line, guest);
+}
+
+void wvm_log(struct wvm *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(w, false, fmt, ap);
+	va_end(ap);
+}
+
+void wvm_log_guest(struct wvm *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(w, true, fmt, ap);
+	va_end(ap);
 }
 
 /* Record why creation failed; returns -err so callers can return it. */
@@ -83,7 +122,7 @@ void wvm_irq_line(struct wvm *w, unsigned int irq, int level)
 	struct kvm_irq_level l = { .irq = irq, .level = level };
 
 	if (ioctl(w->vm_fd, KVM_IRQ_LINE, &l) < 0)
-		wvm_log(w, "KVM_IRQ_LINE %u: %s", irq, strerror(errno));
+		wvm_log_guest(w, "KVM_IRQ_LINE %u: %s", irq, strerror(errno));
 }
 
 /* Host address of [gpa, gpa + len) if it lies inside one RAM region. */
@@ -113,6 +152,13 @@ static int check_config(struct wvm *w, const struct wvm_config *cfg)
 		return wvm_fail(w, EINVAL, "memory must be %d..%d MiB, not %u",
 				WVM_MIN_MEMORY_MIB, WVM_MAX_MEMORY_MIB,
 				cfg->memory_mib);
+	if (cfg->console_log_cap &&
+	    (cfg->console_log_cap < LOGFILE_CAP_MIN ||
+	     cfg->console_log_cap > LOGFILE_CAP_MAX))
+		return wvm_fail(w, EINVAL,
+				"console log cap must be %u to %llu bytes, not %llu",
+				LOGFILE_CAP_MIN, LOGFILE_CAP_MAX,
+				(unsigned long long)cfg->console_log_cap);
 	return 0;
 }
 
@@ -153,6 +199,9 @@ int wvm_create(const struct wvm_config *cfg, struct wvm **wp,
 	w->kvm_fd = w->vm_fd = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->dev_lock, NULL);
+	pthread_mutex_init(&w->log_lock, NULL);
+	w->log_rl = (struct ratelimit)RATELIMIT_INIT(WVM_LOG_INTERVAL_MS,
+						     WVM_LOG_BURST);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cond, &ca);
@@ -331,6 +380,10 @@ void wvm_destroy(struct wvm *w)
 	free(w->vcpus);
 	free(w->cpuid);
 	kvm_close(w);
+	/* The default log's last count of suppressed lines is not lost. */
+	if (!w->cfg.log && w->log_rl.missed)
+		report_suppressed(w, w->log_rl.missed);
+	pthread_mutex_destroy(&w->log_lock);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->dev_lock);
 	pthread_mutex_destroy(&w->lock);

@@ -42,6 +42,19 @@
 #define WVM_MIN_MEMORY_MIB	32
 #define WVM_MAX_MEMORY_MIB	(1024 * 1024)
 
+/*
+ * The console log's cap (bytes) when the config gives none, and its range
+ * (logfile.h): past the cap the log is rotated, one old generation kept.
+ */
+#define WVM_CONSOLE_LOG_CAP	(1024 * 1024)
+
+/*
+ * Lines a guest can cause (wvm_log_fn's guest) are limited to
+ * WVM_LOG_BURST per WVM_LOG_INTERVAL_MS by the default log.
+ */
+#define WVM_LOG_BURST		10
+#define WVM_LOG_INTERVAL_MS	5000
+
 struct wvm;
 
 enum wvm_event_type {
@@ -111,8 +124,15 @@ typedef void (*wvm_synic_fn)(struct wvm *w, unsigned int vcpu, uint32_t msr,
 typedef void (*wvm_event_fn)(struct wvm *w, const struct wvm_event *ev,
 			     void *opaque);
 
-/* Diagnostics (unhandled ports, guest oddities); NULL means stderr. */
-typedef void (*wvm_log_fn)(const char *line, void *opaque);
+/*
+ * Diagnostics, one line each, without a newline. guest: a line the guest
+ * can cause again and again (an unhandled port, a sleep state asked for,
+ * anything that repeats with each reset), which the receiver should
+ * rate-limit; the others come from the host's side (the configuration).
+ * NULL: stderr, guest lines limited to WVM_LOG_BURST per
+ * WVM_LOG_INTERVAL_MS with a count of those suppressed.
+ */
+typedef void (*wvm_log_fn)(const char *line, bool guest, void *opaque);
 
 struct wvm_config {
 	const char *name;		/* for messages; may be NULL */
@@ -122,6 +142,7 @@ struct wvm_config {
 	unsigned int memory_mib;
 	unsigned int vcpus;
 	const char *console_log;	/* appended to; may be NULL */
+	uint64_t console_log_cap;	/* bytes; 0: WVM_CONSOLE_LOG_CAP */
 	const char *console_sock;	/* unix socket to attach; may be NULL */
 	bool no_stimer;			/* offer no synthetic timers */
 
