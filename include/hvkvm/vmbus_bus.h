@@ -53,6 +53,7 @@ struct vmb_chan {
 	enum vmb_chan_state state;
 	bool offered;			/* in this connection */
 	bool released;			/* the guest gave it up (RELID_RELEASED) */
+	bool held;			/* offer waits: its twin is not released */
 	u32 target_vp;
 	u32 ring_gpadl;
 	u32 downstream;			/* first page of the host -> guest ring */

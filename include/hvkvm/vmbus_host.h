@@ -67,13 +67,20 @@ struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
 				      const struct vmb_guid *instance,
 				      void *priv);
 /*
- * Offer @n more channels of @dev (sub-channels, with the primary's
- * instance id and sub-channel indices from 1 on), e.g. when the guest
- * asks for them over the device's own protocol. Offered to a connected
- * guest at once. -E2BIG beyond the class's max_subchannels, -ENOSPC when
- * the VM has no relid left (channels added before that stay).
+ * Give @dev sub-channels 1..@n (at most the class's max_subchannels),
+ * offered to a connected guest at once, after the primary; asking again
+ * for as many is harmless. Returns how many the device has now, 1..k
+ * with no gap: fewer than @n when the VM has no relid left (the guest is
+ * then told fewer: netvsc waits, holding the RTNL lock, for exactly as
+ * many offers as it was promised), or -ENODEV.
+ *
+ * The bus's rules apply (lib/vmbus/bus.c): when the guest closes the
+ * primary its sub-channels are rescinded (class close, then release
+ * when the guest lets go), and at the guest's UNLOAD, a new guest kernel
+ * or a reset they go silently; the guest asks again, and the device
+ * enables them again.
  */
-int vmbus_device_add_subchannels(struct vmbus_device *dev, unsigned int n);
+int vmbus_device_enable_subchannels(struct vmbus_device *dev, unsigned int n);
 /* Rescind it; release is called once the guest lets go of it. */
 void vmbus_device_remove(struct vmbus_device *dev);
 void *vmbus_device_priv(const struct vmbus_device *dev);

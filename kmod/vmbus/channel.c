@@ -611,23 +611,50 @@ struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
 }
 EXPORT_SYMBOL_GPL(vmbus_device_add);
 
-int vmbus_device_add_subchannels(struct vmbus_device *dev, unsigned int n)
+/* dev's channel with sub-channel index idx the guest may use, or NULL. */
+static struct vmbus_channel *vmbus_sub_live(struct vmbus_device *dev, u16 idx)
+{
+	struct vmb_bus *bus = &dev->vm->bus;
+	u32 relid;
+
+	for (relid = 1; relid <= bus->relid_max; relid++) {
+		struct vmb_chan *c = bus->chans[relid];
+
+		if (c && c->sub_index == idx && c->state != VMB_CHAN_RESCINDED &&
+		    vmbus_chan_of(c)->dev == dev)
+			return vmbus_chan_of(c);
+	}
+	return NULL;
+}
+
+int vmbus_device_enable_subchannels(struct vmbus_device *dev, unsigned int n)
 {
 	struct vmbus_vm *vm = dev->vm;
-	unsigned int i;
+	unsigned int idx;
 	int err = 0;
 
 	mutex_lock(&vm->lock);
-	if (vm->dead || dev->removing)
-		err = -ENODEV;
-	else if (dev->nchannels - 1 + n > dev->cls->max_subchannels)
-		err = -E2BIG;
-	for (i = 0; i < n && !err; i++)
-		err = vmbus_chan_add(dev, dev->nchannels);
+	if (vm->dead || dev->removing) {
+		mutex_unlock(&vm->lock);
+		return -ENODEV;
+	}
+	n = min_t(unsigned int, n, dev->cls->max_subchannels);
+	/*
+	 * Indices 1..n, each made unless the guest has it already (asking
+	 * again is harmless); a rescinded channel the guest has not
+	 * released yet does not count, and its successor's offer waits for
+	 * the release (lib/vmbus/bus.c).
+	 */
+	for (idx = 1; idx <= n && !err; idx++)
+		if (!vmbus_sub_live(dev, idx))
+			err = vmbus_chan_add(dev, idx);
+	/* Out of relids (or memory): the guest gets fewer. */
+	for (idx = 1; vmbus_sub_live(dev, idx); idx++)
+		;
 	mutex_unlock(&vm->lock);
-	return err;
+	return idx - 1;
 }
-EXPORT_SYMBOL_GPL(vmbus_device_add_subchannels);
+EXPORT_SYMBOL_GPL(vmbus_device_enable_subchannels);
 
 unsigned int vmbus_chan_sub_index(const struct vmbus_channel *ch)
 {
@@ -638,20 +665,28 @@ EXPORT_SYMBOL_GPL(vmbus_chan_sub_index);
 void vmbus_device_remove_locked(struct vmbus_device *dev)
 {
 	struct vmbus_vm *vm = dev->vm;
-	unsigned int left = dev->nchannels;
+	unsigned int left = dev->nchannels, pass;
 	u32 relid;
 
 	lockdep_assert_held(&vm->lock);
 	if (vm->dead || dev->removing)
 		return;
 	dev->removing = true;
-	/* Removing the last channel may free dev: count, don't look. */
-	for (relid = 1; relid <= vm->bus.relid_max && left; relid++) {
-		struct vmb_chan *c = vm->bus.chans[relid];
+	/*
+	 * Sub-channels first, then the primary: a Linux guest must see every
+	 * sub-channel's rescind before its primary's (the primary's removal
+	 * frees what its sub-channels hang on). Removing the last channel
+	 * may free dev: count, don't look.
+	 */
+	for (pass = 0; pass < 2 && left; pass++) {
+		for (relid = 1; relid <= vm->bus.relid_max && left; relid++) {
+			struct vmb_chan *c = vm->bus.chans[relid];
 
-		if (c && vmbus_chan_of(c)->dev == dev) {
-			left--;
-			vmb_bus_remove(&vm->bus, c);
+			if (c && vmbus_chan_of(c)->dev == dev &&
+			    !c->sub_index == !!pass) {
+				left--;
+				vmb_bus_remove(&vm->bus, c);
+			}
 		}
 	}
 }

@@ -334,6 +334,28 @@ static struct vmb_chan *vmb_chan_of(struct vmb_bus *bus, u32 relid)
 	return c;
 }
 
+static bool vmb_same_device(const struct vmb_chan *a, const struct vmb_chan *b)
+{
+	return !memcmp(&a->if_type, &b->if_type, sizeof(a->if_type)) &&
+	       !memcmp(&a->if_instance, &b->if_instance,
+		       sizeof(a->if_instance));
+}
+
+/* A rescinded channel the guest still holds, with c's type, instance, index. */
+static bool vmb_twin_held(struct vmb_bus *bus, const struct vmb_chan *c)
+{
+	u32 relid;
+
+	for (relid = 1; relid <= bus->relid_max; relid++) {
+		const struct vmb_chan *d = bus->chans[relid];
+
+		if (d && d != c && d->state == VMB_CHAN_RESCINDED &&
+		    d->sub_index == c->sub_index && vmb_same_device(c, d))
+			return true;
+	}
+	return false;
+}
+
 static void vmb_gpadl_header(struct vmb_bus *bus, const void *msg, u32 len)
 {
 	const struct vmb_msg_gpadl_header *m = msg;
@@ -439,6 +461,24 @@ static void vmb_chan_drop_gpadls(struct vmb_bus *bus, u32 relid)
 	}
 }
 
+static void vmb_rescind_subs(struct vmb_bus *bus, struct vmb_chan *primary);
+
+/*
+ * The guest closed c (CLOSECHANNEL, or the ring's GPADL torn down, or the
+ * relid released while open). A primary's sub-channels are rescinded
+ * then: Linux never opens them again, it asks for new ones (netvsc after
+ * an MTU or channel-count change), and its hibernation waits for every
+ * sub-channel's rescind (vmbus_bus_suspend).
+ */
+static void vmb_chan_guest_closed(struct vmb_bus *bus, struct vmb_chan *c)
+{
+	bool was_open = c->state == VMB_CHAN_OPEN;
+
+	vmb_chan_close(bus, c);
+	if (was_open && !c->sub_index)
+		vmb_rescind_subs(bus, c);
+}
+
 static void vmb_gpadl_teardown(struct vmb_bus *bus, const void *msg)
 {
 	const struct vmb_msg_gpadl_teardown *m = msg;
@@ -456,7 +496,7 @@ static void vmb_gpadl_teardown(struct vmb_bus *bus, const void *msg)
 			vmb_fault(bus, "gpadl teardown: rings of an open channel",
 				  m->child_relid, m->gpadl);
 			if (c)
-				vmb_chan_close(bus, c);
+				vmb_chan_guest_closed(bus, c);
 		}
 		vmb_gpadl_free(bus, g);
 	}
@@ -537,7 +577,7 @@ static void vmb_close(struct vmb_bus *bus, const void *msg)
 				  m->child_relid, 0);
 		return;
 	}
-	vmb_chan_close(bus, c);
+	vmb_chan_guest_closed(bus, c);
 }
 
 static void vmb_modify(struct vmb_bus *bus, const void *msg)
@@ -608,7 +648,7 @@ static void vmb_request_offers(struct vmb_bus *bus)
 		for (relid = 1; relid <= bus->relid_max; relid++) {
 			struct vmb_chan *c = bus->chans[relid];
 
-			if (c && c->state != VMB_CHAN_RESCINDED &&
+			if (c && c->state != VMB_CHAN_RESCINDED && !c->held &&
 			    !c->offered && !c->sub_index == !pass)
 				vmb_offer(bus, c);
 		}
@@ -619,9 +659,26 @@ static void vmb_request_offers(struct vmb_bus *bus)
 
 static void vmb_chan_free(struct vmb_bus *bus, struct vmb_chan *c)
 {
+	struct vmb_chan twin = *c;	/* c may be freed by chan_gone */
+	bool rescinded = c->state == VMB_CHAN_RESCINDED;
+	u32 relid;
+
 	bus->chans[c->relid] = NULL;
 	if (bus->ops->chan_gone)
 		bus->ops->chan_gone(bus, c);
+	if (!rescinded)
+		return;
+	/* Its key is free again: a new channel waiting for it is offered. */
+	for (relid = 1; relid <= bus->relid_max; relid++) {
+		struct vmb_chan *d = bus->chans[relid];
+
+		if (d && d->held && d->sub_index == twin.sub_index &&
+		    vmb_same_device(d, &twin) && !vmb_twin_held(bus, d)) {
+			d->held = false;
+			if (bus->connected && bus->offers_requested)
+				vmb_offer(bus, d);
+		}
+	}
 }
 
 static void vmb_relid_released(struct vmb_bus *bus, const void *msg)
@@ -641,14 +698,18 @@ static void vmb_relid_released(struct vmb_bus *bus, const void *msg)
 		return;
 	}
 	/* The guest gave up a channel it could not set up. */
-	vmb_chan_close(bus, c);
+	vmb_chan_guest_closed(bus, c);
 	vmb_chan_drop_gpadls(bus, c->relid);
 	c->released = true;
 }
 
-/* Close every channel and drop every GPADL; channels stay, unoffered. */
+/*
+ * Close every channel and drop every GPADL; primaries stay, unoffered,
+ * and so do sub-channels the host made before any guest connected.
+ */
 static void vmb_disconnect(struct vmb_bus *bus)
 {
+	bool was = bus->connected;
 	u32 relid;
 
 	for (relid = 1; relid <= bus->relid_max; relid++) {
@@ -657,13 +718,19 @@ static void vmb_disconnect(struct vmb_bus *bus)
 		if (!c)
 			continue;
 		vmb_chan_close(bus, c);
-		if (c->state == VMB_CHAN_RESCINDED) {
+		/*
+		 * Sub-channels go with the connection: the next one's guest
+		 * asks for its own, and must not find stale ones offered.
+		 */
+		if (c->state == VMB_CHAN_RESCINDED || (c->sub_index && was)) {
 			vmb_chan_drop_gpadls(bus, relid);
+			c->state = VMB_CHAN_CLOSED;
 			vmb_chan_free(bus, c);
 			continue;
 		}
 		c->offered = false;
 		c->released = false;
+		c->held = false;
 	}
 	while (bus->gpadls)
 		vmb_gpadl_free(bus, bus->gpadls);
@@ -892,8 +959,9 @@ int vmb_bus_add(struct vmb_bus *bus, struct vmb_chan *c)
 	c->state = VMB_CHAN_CLOSED;
 	c->offered = false;
 	c->released = false;
+	c->held = vmb_twin_held(bus, c);
 	bus->chans[relid] = c;
-	if (bus->connected && bus->offers_requested)
+	if (bus->connected && bus->offers_requested && !c->held)
 		vmb_offer(bus, c);
 	return 0;
 }
@@ -919,6 +987,20 @@ void vmb_bus_remove(struct vmb_bus *bus, struct vmb_chan *c)
 	c->state = VMB_CHAN_RESCINDED;
 	vmb_hdr(&m.hdr, VMB_MSG_RESCIND_CHANNELOFFER);
 	vmb_post(bus, &m, sizeof(m));
+}
+
+/* Rescind the sub-channels of primary that the guest still has. */
+static void vmb_rescind_subs(struct vmb_bus *bus, struct vmb_chan *primary)
+{
+	u32 relid;
+
+	for (relid = 1; relid <= bus->relid_max; relid++) {
+		struct vmb_chan *d = bus->chans[relid];
+
+		if (d && d->sub_index && d->state != VMB_CHAN_RESCINDED &&
+		    vmb_same_device(d, primary))
+			vmb_bus_remove(bus, d);
+	}
 }
 
 void vmb_bus_reset(struct vmb_bus *bus)

@@ -239,10 +239,11 @@ static const struct vmb_guid guid_hb = VMB_GUID_HEARTBEAT;
 static struct vmb_chan *mkchan(struct fake *f, int i, int primary, u16 sub)
 {
 	struct vmb_chan *c = &f->chans[i];
+	int d = primary < 0 ? i : primary;	/* the device's */
 
 	memset(c, 0, sizeof(*c));
-	c->if_type = i == 4 ? guid_hb : i % 2 ? guid_nic : guid_scsi;
-	memset(c->if_instance.b, 0x10 + (primary < 0 ? i : primary), 16);
+	c->if_type = d == 4 ? guid_hb : d % 2 ? guid_nic : guid_scsi;
+	memset(c->if_instance.b, 0x10 + d, 16);
 	c->sub_index = sub;
 	c->chn_flags = i == 3 ? VMB_CHN_FLAG_NAMED_PIPE_MODE : 0;
 	c->mmio_megabytes = i == 3 ? 8 : 0;
@@ -1878,6 +1879,129 @@ TEST_F(chan, busy_guest_queue_bounded)
 	EXPECT_TRUE(vmb_bus_flush(&f->bus));
 	EXPECT_EQ(VMB_OUTQ_MAX, pending(f));
 	f->seen = f->nout;
+}
+
+/* ---- sub-channels: what Linux's netvsc and hibernation rely on ---- */
+
+/* Primary 0 connected and offered; sub-channels 1..n of it offered too. */
+static void boot_subs(struct fake *f, struct guest *g, int n)
+{
+	int i;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	for (i = 1; i <= n; i++)
+		if (vmb_bus_add(&f->bus, mkchan(f, i, 0, i)))
+			abort();
+	f->seen = f->nout;
+}
+
+/*
+ * The guest closes a primary (netvsc after an MTU change): its open
+ * sub-channels are closed and rescinded, and go when the guest releases
+ * them; the primary stays.
+ */
+TEST_F(chan, subs_rescinded_when_primary_closes)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	struct posted *p;
+	int i;
+
+	boot_subs(f, g, 2);
+	for (i = 1; i <= 3; i++)
+		open_ring(f, g, i, 8, 0);
+	close_chan(f, g, 1);
+	EXPECT_EQ(0, f->is_open[0]);
+	for (i = 1; i <= 2; i++) {
+		p = next(f);
+		ASSERT_TRUE(is_type(p, VMB_MSG_RESCIND_CHANNELOFFER));
+		EXPECT_EQ(i + 1, rd32(p->b, 8));
+		EXPECT_EQ(0, f->is_open[i]);
+		EXPECT_EQ(VMB_CHAN_RESCINDED, f->chans[i].state);
+	}
+	EXPECT_EQ(0, pending(f));
+	/* the primary is still there, closed; the guest may open it again */
+	EXPECT_EQ(VMB_CHAN_CLOSED, f->chans[0].state);
+	relid_released(f, g, 2);
+	relid_released(f, g, 3);
+	EXPECT_EQ(1, f->gone[1]);
+	EXPECT_EQ(1, f->gone[2]);
+	EXPECT_EQ(0, f->gone[0]);
+	EXPECT_EQ(0, f->nfaults);
+}
+
+/*
+ * A new sub-channel with the index of a rescinded one the guest has not
+ * released yet is offered only once it is: Linux would take both as one.
+ */
+TEST_F(chan, sub_offer_waits_for_twin)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	struct posted *p;
+
+	boot_subs(f, g, 1);
+	vmb_bus_remove(&f->bus, &f->chans[1]);
+	EXPECT_TRUE(is_type(next(f), VMB_MSG_RESCIND_CHANNELOFFER));
+	/* the new index 1, and an index 2 that has no twin */
+	ASSERT_EQ(0, vmb_bus_add(&f->bus, mkchan(f, 2, 0, 1)));
+	EXPECT_TRUE(f->chans[2].held);
+	EXPECT_EQ(0, pending(f));
+	ASSERT_EQ(0, vmb_bus_add(&f->bus, mkchan(f, 3, 0, 2)));
+	check_offer(_metadata, next(f), &f->chans[3]);
+	relid_released(f, g, 2);
+	EXPECT_EQ(1, f->gone[1]);
+	p = next(f);
+	check_offer(_metadata, p, &f->chans[2]);
+	EXPECT_FALSE(f->chans[2].held);
+	EXPECT_EQ(0, pending(f));
+}
+
+/*
+ * UNLOAD, and a new kernel's INITIATE_CONTACT (kexec), end the
+ * connection: sub-channels go without a rescind and are never offered
+ * to the next guest, which asks for its own; primaries are offered again.
+ */
+TEST_F(chan, subs_dropped_with_the_connection)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u8 m[40];
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		memset(f->gone, 0, sizeof(f->gone));
+		if (round == 0) {
+			boot_subs(f, g, 2);
+		} else {
+			ASSERT_EQ(0, vmb_bus_add(&f->bus, mkchan(f, 1, 0, 1)));
+			ASSERT_EQ(0, vmb_bus_add(&f->bus, mkchan(f, 2, 0, 2)));
+			f->seen = f->nout;
+		}
+		open_ring(f, g, 2, 8, 0);
+		if (round == 0) {
+			memset(m, 0, 8);
+			wr32(m, 0, VMB_MSG_UNLOAD);
+			send(f, g, m, 8);
+			EXPECT_TRUE(is_type(next(f), VMB_MSG_UNLOAD_RESPONSE));
+			ASSERT_EQ(VMB_VERSION_WS2022,
+				  gconnect(f, g, VMB_VERSION_WS2022));
+		} else {
+			/* a new kernel, with no UNLOAD before it */
+			mk_contact(m, VMB_VERSION_WS2022, 0);
+			gpost(f, contact_conn(VMB_VERSION_WS2022), m, 40);
+			EXPECT_TRUE(is_type(next(f), VMB_MSG_VERSION_RESPONSE));
+		}
+		EXPECT_EQ(0, pending(f)) TH_LOG("no rescind goes out");
+		EXPECT_EQ(1, f->gone[1]);
+		EXPECT_EQ(1, f->gone[2]);
+		EXPECT_EQ(0, f->gone[0]);
+		EXPECT_EQ(0, f->is_open[1]);
+		request_offers(f, g);
+		check_offer(_metadata, next(f), &f->chans[0]);
+		EXPECT_TRUE(is_type(next(f), VMB_MSG_ALLOFFERS_DELIVERED));
+		EXPECT_EQ(0, pending(f));
+	}
 }
 
 TEST(names)
