@@ -363,6 +363,17 @@ static int request_offers(const char *step)
 		} else if (o->hdr.msgtype == VMB_MSG_OFFERCHANNEL && n >= (int)sizeof(*o)) {
 			note(step, "offer relid %u conn %#x class %s sub %u", o->child_relid,
 			     o->connection_id, class_name(&o->if_type), o->sub_channel_index);
+			/* The ICs: message-mode pipes, as Hyper-V offers them. */
+			if (o->sub_channel_index == 0 &&
+			    strcmp(class_name(&o->if_type), "other") &&
+			    strcmp(class_name(&o->if_type), "scsi") &&
+			    strcmp(class_name(&o->if_type), "nic"))
+				check(o->chn_flags == (VMB_CHN_FLAG_ENUMERATE_DEVICE_INTERFACE |
+						       VMB_CHN_FLAG_NAMED_PIPE_MODE) &&
+				      o->user_def[0] == VMB_PIPE_MODE_MESSAGE &&
+				      !o->user_def[1] && !o->user_def[2] && !o->user_def[3],
+				      step, "offer of %s: flags %#x, pipe mode %u",
+				      class_name(&o->if_type), o->chn_flags, o->user_def[0]);
 			if (h.noffers < OFFERS_MAX) {
 				h.offers[h.noffers].relid = o->child_relid;
 				h.offers[h.noffers].conn_id = o->connection_id;

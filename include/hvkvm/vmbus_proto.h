@@ -112,6 +112,13 @@ struct vmb_msg_version_response {
 #define VMB_CHN_FLAG_NAMED_PIPE_MODE		0x0010
 #define VMB_CHN_FLAG_TLNPI_PROVIDER		0x2000
 
+/* OPENCHANNEL's target_vp: "never interrupt me", the guest polls. */
+#define VMB_VP_NO_INTERRUPT			0xffffffffu
+
+/* A pipe channel's user-defined bytes 0..3 (little-endian): its mode. */
+#define VMB_PIPE_MODE_BYTE			0
+#define VMB_PIPE_MODE_MESSAGE			4
+
 struct vmb_msg_offer {
 	struct vmb_msg_hdr hdr;
 	struct vmb_guid if_type;

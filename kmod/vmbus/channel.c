@@ -114,10 +114,13 @@ static void vmbus_op_connection(struct vmb_bus *bus, u32 version)
 /* Interrupt the guest for ch. Under send_lock, so the VM is there. */
 static void vmbus_chan_signal(struct vmbus_channel *ch)
 {
+	u32 vp = READ_ONCE(ch->c.target_vp);
 	int err;
 
-	err = vid_signal_event(ch->vm->p, READ_ONCE(ch->c.target_vp),
-			       VMB_MESSAGE_SINT, ch->c.relid);
+	/* Opened with no target: the guest polls, and wants no interrupt. */
+	if (vp == VMB_VP_NO_INTERRUPT)
+		return;
+	err = vid_signal_event(ch->vm->p, vp, VMB_MESSAGE_SINT, ch->c.relid);
 	if (!err)
 		atomic64_inc(&ch->signals_out);
 }

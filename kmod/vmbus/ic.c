@@ -902,6 +902,15 @@ int __init vmbus_ics_init(void)
 		cls->name = vmbus_ic_types[i].name;
 		cls->if_type = vmbus_ic_if_types[i];
 		cls->owner = NULL;	/* ours: no reference on ourselves */
+		/*
+		 * Message-mode pipes, as Hyper-V's ICs are offered (OpenVMM's
+		 * hyperv_ic: flags 0x11, pipe mode 4 in the first user-defined
+		 * bytes). Linux binds by interface type alone and ignores
+		 * both; Windows' ICs look at them.
+		 */
+		cls->chn_flags = VMB_CHN_FLAG_ENUMERATE_DEVICE_INTERFACE |
+				 VMB_CHN_FLAG_NAMED_PIPE_MODE;
+		cls->user_def[0] = VMB_PIPE_MODE_MESSAGE;
 		cls->ring_min = VMB_PAGE_SIZE;
 		cls->ring_max = 1 << 20;
 		cls->max_pkt = vmbus_ic_max_pkt(i);

@@ -81,7 +81,8 @@ static int vmbus_fill_channel(struct sk_buff *skb, struct vmbus_channel *ch)
 	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_RELID, ch->c.relid) ||
 	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_CONN_ID, ch->c.conn_id) ||
 	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_STATE, vmbus_chan_state(ch)) ||
-	    (open && (nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_TARGET_VP, ch->c.target_vp) ||
+	    (open && ((ch->c.target_vp != VMB_VP_NO_INTERRUPT &&
+		       nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_TARGET_VP, ch->c.target_vp)) ||
 		      nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_RING_IN, ch->in.size) ||
 		      nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_RING_OUT, ch->out.size))) ||
 	    nla_put_u64_64bit(skb, HVKVM_VMBUS_CHANNEL_A_PKTS_IN,

@@ -544,7 +544,8 @@ static void vmb_open(struct vmb_bus *bus, const void *msg)
 			  m->downstream_offset);
 		goto refuse;
 	}
-	if (m->target_vp >= bus->nvps) {
+	/* No VP at all: no interrupts (OpenVMM's VP_INDEX_DISABLE_INTERRUPT). */
+	if (m->target_vp >= bus->nvps && m->target_vp != VMB_VP_NO_INTERRUPT) {
 		vmb_fault(bus, "open: no such vp", m->child_relid,
 			  m->target_vp);
 		goto refuse;
@@ -600,6 +601,9 @@ static void vmb_modify(struct vmb_bus *bus, const void *msg)
 	else if (m->target_vp >= bus->nvps)
 		vmb_fault(bus, "modify: no such vp", m->child_relid,
 			  m->target_vp);
+	else if (c->target_vp == VMB_VP_NO_INTERRUPT)
+		vmb_fault(bus, "modify: opened without interrupts",
+			  m->child_relid, m->target_vp);
 	else if (!bus->ops->chan_retarget(bus, c, m->target_vp))
 		r.status = 0;
 	if (!r.status)

@@ -132,7 +132,7 @@ static int op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 	check(vf_alloc_live(g) && g->complete && !g->ring);
 	check(g->relid == c->relid && g->handle == c->ring_gpadl);
 	check(c->downstream >= 2 && c->downstream + 2 <= g->npfns);
-	check(c->target_vp < NVPS);
+	check(c->target_vp < NVPS || c->target_vp == VMB_VP_NO_INTERRUPT);
 	if (F.fail_open)
 		return -EINVAL;
 	F.open[s] = true;

@@ -1171,8 +1171,9 @@ TEST_F(chan, open_refused)
 	EXPECT_TRUE(is_open_result(next(f), 1, 0));
 	gopen(f, g, 1, h1, NVPS, 4);			/* no such VP */
 	EXPECT_TRUE(is_open_result(next(f), 1, 0));
-	gopen(f, g, 1, h1, 0xffffffff, 4);
+	gopen(f, g, 1, h1, 0xfffffffe, 4);
 	EXPECT_TRUE(is_open_result(next(f), 1, 0));
+	/* (0xffffffff: no interrupts, see open_without_interrupts) */
 	f->fail_open = 1;				/* the host says no */
 	gopen(f, g, 1, h1, 0, 4);
 	EXPECT_TRUE(is_open_result(next(f), 1, 0));
@@ -1879,6 +1880,40 @@ TEST_F(chan, busy_guest_queue_bounded)
 	EXPECT_TRUE(vmb_bus_flush(&f->bus));
 	EXPECT_EQ(VMB_OUTQ_MAX, pending(f));
 	f->seen = f->nout;
+}
+
+/*
+ * target_vp 0xffffffff opens a channel that is never interrupted (a
+ * polling guest: OpenVMM's own client does it); MODIFYCHANNEL can move
+ * no channel there, nor move such a channel.
+ */
+TEST_F(chan, open_without_interrupts)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	struct posted *p;
+	u32 h;
+
+	boot(f, g, VMB_VERSION_WS2022, 2);
+	h = gpadl(f, g, 1, 8, 0x1000);
+	ASSERT_TRUE(is_created(next(f), 1, h, 1));
+	gopen(f, g, 1, h, VMB_VP_NO_INTERRUPT, 4);
+	ASSERT_TRUE(is_open_result(next(f), 1, 1));
+	EXPECT_EQ(VMB_VP_NO_INTERRUPT, f->chans[0].target_vp);
+	EXPECT_EQ(0, f->nfaults);
+	modify(f, g, 1, 1);
+	p = next(f);
+	ASSERT_TRUE(is_type(p, VMB_MSG_MODIFYCHANNEL_RESPONSE));
+	EXPECT_NE(0, rd32(p->b, 12));
+	EXPECT_EQ(VMB_VP_NO_INTERRUPT, f->chans[0].target_vp);
+	open_ring(f, g, 2, 8, 0);
+	modify(f, g, 2, VMB_VP_NO_INTERRUPT);
+	p = next(f);
+	ASSERT_TRUE(is_type(p, VMB_MSG_MODIFYCHANNEL_RESPONSE));
+	EXPECT_NE(0, rd32(p->b, 12));
+	EXPECT_EQ(0, f->chans[1].target_vp);
+	EXPECT_EQ(0, f->nretarget);
+	EXPECT_EQ(2, f->nfaults);
 }
 
 /* ---- sub-channels: what Linux's netvsc and hibernation rely on ---- */
