@@ -18,6 +18,7 @@ tests=(
 	worker/run.sh
 	worker/vid.sh
 	vmbus/run.sh
+	vmbus/guest612.sh
 	vmbus/hostile.sh
 )
 

@@ -378,5 +378,6 @@ build_initramfs -m hv_vmbus -m hv_utils \
 	-f /lib64/ld-linux-x86-64.so.2:/lib64/ld-linux-x86-64.so.2 \
 	"$here/guest-init" "$initrd"
 
+echo "# guest kernel: $KVER"
 run_tests "$@"
 [ "$failed" = 0 ]
