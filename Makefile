@@ -5,6 +5,7 @@
 # make demo       set up, build, and run the main job in the lab
 # make check-debug  the lab suites on the debug lab kernel (KASAN, lockdep,
 #                 kmemleak, ...; built once, about an hour, then cached)
+# make bench      benchmarks (not part of make check): the ring code natively
 # make clean      remove everything built
 
 SHELL	:= /bin/bash
@@ -18,7 +19,7 @@ export TOP BUILD
 
 .PHONY: all modules tools selftests kselftest-headers setup check \
 	check-native check-hvlab check-lab demo checkpatch clean \
-	debug-kernel modules-debug check-debug check-lab-debug
+	debug-kernel modules-debug check-debug check-lab-debug bench
 
 all: modules tools selftests
 
@@ -107,6 +108,13 @@ demo: setup
 # include/hvkvm/shim.h is left out: its native half defines for user space
 # what the kernel has (READ_ONCE, barriers), which checkpatch rightly flags.
 CHECKPATCH_DIR := $(BUILD)/checkpatch
+# Benchmarks print what they measure; nothing here passes or fails on a
+# number. The lab's device benchmarks join this target as they come.
+bench: tools
+	$(MAKE) -C tools/bench
+	@echo "# ==== ring_bench: lib/vmbus/ring.c natively, against memcpy"
+	$(TOP)/tools/bench/ring_bench 1
+
 checkpatch:
 	@test -x $(CHECKPATCH_DIR)/scripts/checkpatch.pl || { \
 		mkdir -p $(CHECKPATCH_DIR) && tar -xJf $(LINUX_SRC_TAR) -C $(CHECKPATCH_DIR) \

@@ -97,7 +97,8 @@ static double bench_memcpy(u8 *data, u32 size, const u8 *pkt, u32 total,
 
 int main(int argc, char **argv)
 {
-	static const u32 sizes[] = { 24, 64, 256, 1024, 4096, 16384, 65536 };
+	static const u32 sizes[] = { 24, 64, 256, 1024, 1500, 4096, 16384,
+				     65536 };
 	double secs = argc > 1 ? atof(argv[1]) : 0.5, t1, t2, b1, b2;
 	u32 size = (argc > 2 ? atoi(argv[2]) : 256) * 1024;
 	struct vmb_pkt_desc d;
@@ -120,17 +121,18 @@ int main(int argc, char **argv)
 
 	printf("# ring of %u KiB, %.2f s per case; MB/s of packet bytes\n",
 	       size / 1024, secs);
-	printf("# %8s %12s %12s %8s %10s\n", "packet", "ring", "memcpy x2",
-	       "ratio", "ns/packet");
+	printf("# %8s %12s %12s %8s %10s %10s\n", "packet", "ring", "memcpy x2",
+	       "ratio", "ns/packet", "Mpkt/s");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		vmb_pkt_init(&d, VMB_PKT_DATA_INBAND, 0, i, sizeof(d),
 			     sizes[i]);
 		memcpy(pkt, &d, sizeof(d));
 		b1 = bench_ring(data, size, pkt, sizes[i], buf, secs, &t1);
 		b2 = bench_memcpy(data, size, pkt, sizes[i], buf, secs, &t2);
-		printf("  %8u %12.0f %12.0f %8.2f %10.1f\n", sizes[i],
+		printf("  %8u %12.0f %12.0f %8.2f %10.1f %10.2f\n", sizes[i],
 		       b1 / t1 / 1e6, b2 / t2 / 1e6, (b1 / t1) / (b2 / t2),
-		       t1 / (b1 / sizes[i]) * 1e9);
+		       t1 / (b1 / sizes[i]) * 1e9,
+		       b1 / sizes[i] / t1 / 1e6);
 	}
 	free(data);
 	free(pkt);
