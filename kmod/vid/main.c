@@ -11,6 +11,8 @@
 
 #include "vid.h"
 
+struct workqueue_struct *vid_wq;
+
 unsigned int vid_max_vms = HVKVM_VID_MAX_VMS;
 module_param_named(max_vms, vid_max_vms, uint, 0444);
 MODULE_PARM_DESC(max_vms, "maximum number of partitions (1-"
@@ -26,9 +28,12 @@ static int __init vid_init(void)
 		return -EINVAL;
 	}
 
+	vid_wq = alloc_workqueue("hvkvm_vid", WQ_UNBOUND, 0);
+	if (!vid_wq)
+		return -ENOMEM;
 	err = vid_lifecycle_init();
 	if (err)
-		return err;
+		goto err_wq;
 	err = vid_netlink_init();
 	if (err)
 		goto err_lifecycle;
@@ -38,6 +43,8 @@ static int __init vid_init(void)
 
 err_lifecycle:
 	vid_lifecycle_exit();
+err_wq:
+	destroy_workqueue(vid_wq);
 	return err;
 }
 
@@ -51,6 +58,8 @@ static void __exit vid_exit(void)
 	vid_lifecycle_exit();
 	vid_partitions_destroy();
 	vid_synic_reap_wait();
+	/* Waits for the last unpinning a put queued. */
+	destroy_workqueue(vid_wq);
 }
 
 module_init(vid_init);

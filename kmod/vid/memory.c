@@ -34,9 +34,9 @@ const struct nla_policy vid_memory_map_policy[HVKVM_VID_MEM_A_MAX + 1] = {
 
 #define VID_UNPIN_BATCH 1024
 
-static void vid_memory_release(struct kref *kref)
+/* Unpin and free, in process context: GiBs of pages, a batch at a time. */
+static void vid_memory_free(struct vid_memory *mem)
 {
-	struct vid_memory *mem = container_of(kref, struct vid_memory, ref);
 	unsigned int i;
 
 	for (i = 0; i < mem->nregions; i++) {
@@ -58,6 +58,23 @@ static void vid_memory_release(struct kref *kref)
 	kfree_rcu(mem, rcu);
 }
 
+static void vid_memory_free_work(struct work_struct *work)
+{
+	vid_memory_free(container_of(work, struct vid_memory, free_work));
+}
+
+/*
+ * The last reference may go anywhere: in a VSP's completion (softirq),
+ * under vid_lock. The unpinning runs on VID's workqueue.
+ */
+static void vid_memory_release(struct kref *kref)
+{
+	struct vid_memory *mem = container_of(kref, struct vid_memory, ref);
+
+	INIT_WORK(&mem->free_work, vid_memory_free_work);
+	queue_work(vid_wq, &mem->free_work);
+}
+
 /*
  * The worker let go of the table (detach): its pages no longer count
  * against the worker's RLIMIT_MEMLOCK, even while a reference kept for
@@ -72,7 +89,6 @@ void vid_memory_unaccount(struct vid_memory *mem)
 	mem->pinned = 0;
 }
 
-/* Drop a reference; the last one unpins, so this may sleep. */
 void vid_memory_put(struct vid_memory *mem)
 {
 	if (mem)
@@ -93,6 +109,22 @@ struct vid_memory *vid_memory_get(struct vid_partition *p)
 	return mem;
 }
 EXPORT_SYMBOL_GPL(vid_memory_get);
+
+int vid_memory_pages(const struct vid_memory *mem, u64 gpn, u32 n,
+		     struct page **pages)
+{
+	u32 i;
+
+	if (gpn + n < gpn)
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
+		pages[i] = vid_memory_page(mem, gpn + i);
+		if (!pages[i])
+			return -EFAULT;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vid_memory_pages);
 
 /* The page behind a guest page number, or NULL outside guest memory. */
 struct page *vid_memory_page(const struct vid_memory *mem, u64 gpn)
@@ -280,6 +312,6 @@ int vid_memory_pin(u64 memory, struct nlattr *map, struct vid_memory **out,
 	*out = mem;
 	return 0;
 err:
-	vid_memory_release(&mem->ref);
+	vid_memory_free(mem);
 	return err;
 }

@@ -494,6 +494,30 @@ EXPORT_SYMBOL_GPL(vid_set_space_handler);
 
 /* ---- the client (VMBus) ---- */
 
+void vid_partition_info(const struct vid_partition *p,
+			struct vid_partition_info *info)
+{
+	info->name = p->name;
+	info->vcpus = p->cfg.vcpus;
+	info->worker_pid = p->worker_pid;
+	info->worker = p->worker_tgid;
+	info->has_clock = p->has_clock;
+	info->clock_offset = p->clock_offset;
+}
+EXPORT_SYMBOL_GPL(vid_partition_info);
+
+void *vid_client_data(const struct vid_partition *p)
+{
+	return p->client;
+}
+EXPORT_SYMBOL_GPL(vid_client_data);
+
+void vid_set_client_data(struct vid_partition *p, void *data)
+{
+	p->client = data;
+}
+EXPORT_SYMBOL_GPL(vid_set_client_data);
+
 int vid_register_client(const struct vid_client_ops *ops)
 {
 	struct vid_partition *p;
@@ -668,7 +692,7 @@ void vid_synic_retire(struct vid_synic *synic)
 	spin_lock(&vid_reap_lock);
 	list_add_tail(&synic->reap, &vid_reap_list);
 	spin_unlock(&vid_reap_lock);
-	queue_work(system_unbound_wq, &vid_reap_work);
+	queue_work(vid_wq, &vid_reap_work);
 }
 
 /* Wait until what was retired is freed (module exit, a re-attach). */

@@ -12,6 +12,7 @@
 #include <net/netlink.h>
 #include <linux/types.h>
 #include <linux/hvkvm_vid.h>
+#include <hvkvm/vid_client.h>
 
 /* What a user may set on a partition; checked whole before it is applied. */
 struct vid_config {
@@ -44,6 +45,7 @@ struct vid_mem_region {
 struct vid_memory {
 	struct kref ref;
 	struct rcu_head rcu;
+	struct work_struct free_work;	/* the last put's unpinning */
 	struct mm_struct *mm;		/* charged with pinned pages */
 	unsigned long pinned;		/* pages charged */
 	unsigned int nregions;
@@ -78,40 +80,12 @@ struct vid_partition {
 struct vid_synic;
 
 /*
- * The module above VID (VMBus) that takes the guests' messages. Called
- * with vid_lock held: it may post messages and signal events, nothing
- * else of VID's.
- */
-struct vid_client_ops {
-	struct module *owner;
-	/*
-	 * A worker attached p (its memory and SynIC are there): the client
-	 * may keep its state in p->client. Also called at registration for
-	 * every partition attached then.
-	 */
-	void (*attach)(struct vid_partition *p);
-	/* HvPostMessage from @vp on @conn_id: returns an HV_STATUS_* code. */
-	u16 (*post_message)(struct vid_partition *p, u32 vp, u32 conn_id,
-			    u32 type, const void *payload, u32 len);
-	/*
-	 * A graceful stop was asked for p (the worker presses the guest's
-	 * power button too): the client may ask the guest its own way. Must
-	 * not wait.
-	 */
-	void (*shutdown)(struct vid_partition *p);
-	/*
-	 * The worker is gone, or the client unregisters: forget everything
-	 * about p, touch none of it after returning, clear p->client.
-	 */
-	void (*detach)(struct vid_partition *p);
-};
-
-/*
  * The registry. vid_lock serialises every change and every walk; it is
  * held while a notification is built and sent, so events leave in the
  * order the changes were made. vid_generation counts changes, for dumps.
  */
 extern struct mutex vid_lock;
+extern struct workqueue_struct *vid_wq;	/* unpinning, SynIC teardown */
 extern unsigned long vid_generation;
 extern unsigned int vid_max_vms;
 
@@ -150,27 +124,11 @@ void vid_netlink_exit(void);
 extern const struct nla_policy vid_memory_map_policy[HVKVM_VID_MEM_A_MAX + 1];
 int vid_memory_pin(u64 memory, struct nlattr *map, struct vid_memory **out,
 		   struct netlink_ext_ack *extack);
-struct vid_memory *vid_memory_get(struct vid_partition *p);
-void vid_memory_put(struct vid_memory *mem);
 void vid_memory_unaccount(struct vid_memory *mem);
-struct page *vid_memory_page(const struct vid_memory *mem, u64 gpn);
-int vid_memory_read(const struct vid_memory *mem, u64 gpa, void *buf,
-		    size_t len);
-int vid_memory_write(const struct vid_memory *mem, u64 gpa, const void *buf,
-		     size_t len);
 
 /* synic.c: SynIC delivery, for VID and the modules above it. */
 extern const struct nla_policy vid_routes_policy[HVKVM_VID_SINT_A_MAX + 1];
 extern const struct nla_policy vid_ports_policy[HVKVM_VID_PORT_A_MAX + 1];
-int vid_register_client(const struct vid_client_ops *ops);
-void vid_unregister_client(const struct vid_client_ops *ops);
-int vid_post_message(struct vid_partition *p, u32 vp, u32 sint, u32 type,
-		     const void *payload, u32 len);
-int vid_signal_event(struct vid_partition *p, u32 vp, u32 sint, u32 flag);
-int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
-			 void (*handler)(void *data), void *data);
-int vid_set_space_handler(struct vid_partition *p, void (*fn)(void *data),
-			  void *data);
 int vid_synic_create(struct vid_partition *p, struct vid_memory *mem,
 		     struct nlattr *routes, struct nlattr *ports,
 		     struct vid_synic **out, struct netlink_ext_ack *extack);

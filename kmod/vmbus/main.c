@@ -126,7 +126,7 @@ static void vmbus_msg_space(void *data)
 static u16 vmbus_post_message(struct vid_partition *p, u32 vp, u32 conn_id,
 			      u32 type, const void *payload, u32 len)
 {
-	struct vmbus_vm *vm = p->client;
+	struct vmbus_vm *vm = vid_client_data(p);
 	struct vmbus_msg *m;
 	u16 status = HV_STATUS_SUCCESS;
 
@@ -163,16 +163,17 @@ static u16 vmbus_post_message(struct vid_partition *p, u32 vp, u32 conn_id,
  * what the guest makes the host do is charged to it, as vhost charges
  * its workers to the VMM's cgroups.
  */
-static struct kthread_worker *vmbus_kworker_create(struct vid_partition *p)
+static struct kthread_worker *
+vmbus_kworker_create(const struct vid_partition_info *info)
 {
 	struct kthread_worker *kw;
 	struct task_struct *owner;
 	int err;
 
-	kw = kthread_create_worker(0, "hvvmbus-%d", p->worker_pid);
+	kw = kthread_create_worker(0, "hvvmbus-%d", info->worker_pid);
 	if (IS_ERR(kw))
 		return kw;
-	owner = get_pid_task(p->worker_tgid, PIDTYPE_PID);
+	owner = get_pid_task(info->worker, PIDTYPE_PID);
 	err = owner ? cgroup_attach_task_all(owner, kw->task) : -ESRCH;
 	if (owner)
 		put_task_struct(owner);
@@ -185,6 +186,7 @@ static struct kthread_worker *vmbus_kworker_create(struct vid_partition *p)
 
 static void vmbus_attach(struct vid_partition *p)
 {
+	struct vid_partition_info info;
 	struct vmbus_vm *vm;
 
 	/* Without it the guest's messages are refused (no connection). */
@@ -192,13 +194,14 @@ static void vmbus_attach(struct vid_partition *p)
 	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return;
+	vid_partition_info(p, &info);
 	kref_init(&vm->ref);
-	strscpy(vm->name, p->name, sizeof(vm->name));
+	strscpy(vm->name, info.name, sizeof(vm->name));
 	vm->p = p;
 	vm->mem = vid_memory_get(p);
-	vm->nvps = p->cfg.vcpus;
-	vm->has_clock = p->has_clock;
-	vm->clock_offset = p->clock_offset;
+	vm->nvps = info.vcpus;
+	vm->has_clock = info.has_clock;
+	vm->clock_offset = info.clock_offset;
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->devices);
 	spin_lock_init(&vm->msg_lock);
@@ -206,9 +209,9 @@ static void vmbus_attach(struct vid_partition *p)
 	kthread_init_work(&vm->msg_work, vmbus_msg_work);
 	vmb_bus_init(&vm->bus, &vmbus_bus_ops, vm->nvps, VMBUS_CONN_BASE,
 		     VMBUS_RELID_MAX);
-	vm->kworker = vmbus_kworker_create(p);
+	vm->kworker = vmbus_kworker_create(&info);
 	if (IS_ERR(vm->kworker)) {
-		pr_err("%s: no kernel thread for the VM's bus: %ld\n", p->name,
+		pr_err("%s: no kernel thread for the VM's bus: %ld\n", vm->name,
 		       PTR_ERR(vm->kworker));
 		vid_memory_put(vm->mem);
 		kvfree(vm);
@@ -217,7 +220,7 @@ static void vmbus_attach(struct vid_partition *p)
 
 	if (vmbus_ics_attach(vm)) {
 		pr_err("%s: cannot set up the integration components\n",
-		       p->name);
+		       vm->name);
 		mutex_lock(&vm->lock);
 		vmb_bus_destroy(&vm->bus);
 		vm->dead = true;
@@ -232,12 +235,12 @@ static void vmbus_attach(struct vid_partition *p)
 	vmbus_generation++;
 	mutex_unlock(&vmbus_lock);
 	vid_set_space_handler(p, vmbus_msg_space, vm);
-	p->client = vm;
+	vid_set_client_data(p, vm);
 }
 
 static void vmbus_detach(struct vid_partition *p)
 {
-	struct vmbus_vm *vm = p->client;
+	struct vmbus_vm *vm = vid_client_data(p);
 	struct vmbus_msg *m, *tmp;
 
 	if (!vm)
@@ -269,14 +272,14 @@ static void vmbus_detach(struct vid_partition *p)
 	vm->kworker = NULL;
 	vid_memory_put(vm->mem);
 	vm->mem = NULL;
-	p->client = NULL;
+	vid_set_client_data(p, NULL);
 	kref_put(&vm->ref, vmbus_vm_release);
 }
 
 /* A graceful stop: ask through the shutdown IC too, if the guest has it. */
 static void vmbus_shutdown(struct vid_partition *p)
 {
-	struct vmbus_vm *vm = p->client;
+	struct vmbus_vm *vm = vid_client_data(p);
 
 	if (vm)
 		vmbus_ics_shutdown(vm);

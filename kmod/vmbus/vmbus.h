@@ -11,11 +11,12 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <net/netlink.h>
 #include <linux/hvkvm_vid.h>
 #include <linux/hvkvm_vmbus.h>
 #include <hvkvm/vmbus_host.h>
 
-#include "../vid/vid.h"
+#include <hvkvm/vid_client.h>
 #include <hvkvm/vmbus_bus.h>
 #include <hvkvm/vmbus_ring.h>
 #include <hvkvm/ic_msg.h>
