@@ -23,6 +23,7 @@ struct vmb_gpadl {
 	u32 relid;			/* the channel it was made for */
 	bool complete;			/* every page has arrived */
 	bool ring;			/* in use as an open channel's rings */
+	bool tearing;			/* torn down; TORNDOWN when the host lets go */
 	u16 rangecount;
 	u16 buflen;			/* bytes of range area expected */
 	u16 have;			/* and received */
@@ -79,6 +80,12 @@ struct vmb_ops {
 	 */
 	int (*gpadl_create)(struct vmb_bus *bus, struct vmb_gpadl *g);
 	void (*gpadl_destroy)(struct vmb_bus *bus, struct vmb_gpadl *g);
+	/*
+	 * Optional: the guest tore g down. 0: the host holds none of its
+	 * pages, GPADL_TORNDOWN goes now; -EBUSY: a device still uses them,
+	 * and the host calls vmb_bus_gpadl_done() when it lets go.
+	 */
+	int (*gpadl_teardown)(struct vmb_bus *bus, struct vmb_gpadl *g);
 	/*
 	 * Open: the rings are pages [0, c->downstream) (guest -> host) and
 	 * [c->downstream, npfns) (host -> guest) of g. Returns 0, or <0 to
@@ -176,6 +183,21 @@ int vmb_bus_add(struct vmb_bus *bus, struct vmb_chan *c);
  * the relid; otherwise chan_gone is called at once.
  */
 void vmb_bus_remove(struct vmb_bus *bus, struct vmb_chan *c);
+/*
+ * A complete GPADL of c's device (made on any of its channels: netvsc
+ * makes its buffers on the primary and uses them from sub-channels), not
+ * being torn down; NULL otherwise.
+ */
+struct vmb_gpadl *vmb_bus_gpadl(struct vmb_bus *bus, const struct vmb_chan *c,
+				u32 handle);
+/*
+ * The host let go of GPADL handle, which the guest tore down
+ * (gpadl_teardown said -EBUSY): GPADL_TORNDOWN goes, the GPADL is freed.
+ * Nothing if no such GPADL waits (the connection went meanwhile, and
+ * with it the GPADL: gpadl_destroy came instead).
+ */
+void vmb_bus_gpadl_done(struct vmb_bus *bus, u32 handle);
+
 /*
  * Post what waits, in order, until the guest is busy again. True when
  * nothing waits any more: only then should the caller hand the bus the

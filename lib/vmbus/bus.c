@@ -479,29 +479,78 @@ static void vmb_chan_guest_closed(struct vmb_bus *bus, struct vmb_chan *c)
 		vmb_rescind_subs(bus, c);
 }
 
+static void vmb_torndown(struct vmb_bus *bus, u32 handle)
+{
+	struct vmb_msg_gpadl_torndown r = { .gpadl = handle };
+
+	vmb_hdr(&r.hdr, VMB_MSG_GPADL_TORNDOWN);
+	vmb_post(bus, &r, sizeof(r));
+}
+
+/*
+ * GPADL_TORNDOWN says the host holds none of the buffer's pages any more:
+ * the guest frees them then. So when a device still uses them (I/O in
+ * flight), the answer waits for the device to let go (as OpenVMM's
+ * TearingDown state does); Linux waits for it with no time-out.
+ */
 static void vmb_gpadl_teardown(struct vmb_bus *bus, const void *msg)
 {
 	const struct vmb_msg_gpadl_teardown *m = msg;
-	struct vmb_msg_gpadl_torndown r = { .gpadl = m->gpadl };
 	struct vmb_gpadl *g = vmb_gpadl_find(bus, m->gpadl);
 
+	if (g && g->tearing) {
+		/* Its TORNDOWN comes when the host lets go: once. */
+		vmb_fault(bus, "gpadl teardown: torn down already",
+			  m->child_relid, m->gpadl);
+		return;
+	}
 	if (!g || g->relid != m->child_relid) {
 		vmb_fault(bus, "gpadl teardown: no such gpadl", m->child_relid,
 			  m->gpadl);
-	} else {
-		if (g->ring) {
-			/* Its channel is still open: close it first. */
-			struct vmb_chan *c = bus->chans[g->relid];
-
-			vmb_fault(bus, "gpadl teardown: rings of an open channel",
-				  m->child_relid, m->gpadl);
-			if (c)
-				vmb_chan_guest_closed(bus, c);
-		}
-		vmb_gpadl_free(bus, g);
+		vmb_torndown(bus, m->gpadl);
+		return;
 	}
-	vmb_hdr(&r.hdr, VMB_MSG_GPADL_TORNDOWN);
-	vmb_post(bus, &r, sizeof(r));
+	if (g->ring) {
+		/* Its channel is still open: close it first. */
+		struct vmb_chan *c = bus->chans[g->relid];
+
+		vmb_fault(bus, "gpadl teardown: rings of an open channel",
+			  m->child_relid, m->gpadl);
+		if (c)
+			vmb_chan_guest_closed(bus, c);
+	}
+	if (g->complete && bus->ops->gpadl_teardown &&
+	    bus->ops->gpadl_teardown(bus, g) == -EBUSY) {
+		g->tearing = true;
+		return;
+	}
+	vmb_gpadl_free(bus, g);
+	vmb_torndown(bus, m->gpadl);
+}
+
+struct vmb_gpadl *vmb_bus_gpadl(struct vmb_bus *bus, const struct vmb_chan *c,
+				u32 handle)
+{
+	struct vmb_gpadl *g = vmb_gpadl_find(bus, handle);
+	struct vmb_chan *owner;
+
+	if (!g || !g->complete || g->tearing || !c->relid ||
+	    c->state == VMB_CHAN_RESCINDED)
+		return NULL;
+	owner = g->relid <= bus->relid_max ? bus->chans[g->relid] : NULL;
+	if (!owner || (owner != c && !vmb_same_device(owner, c)))
+		return NULL;
+	return g;
+}
+
+void vmb_bus_gpadl_done(struct vmb_bus *bus, u32 handle)
+{
+	struct vmb_gpadl *g = vmb_gpadl_find(bus, handle);
+
+	if (!g || !g->tearing)
+		return;
+	vmb_gpadl_free(bus, g);
+	vmb_torndown(bus, handle);
 }
 
 static void vmb_open_result(struct vmb_bus *bus, const struct vmb_msg_open *m,
@@ -531,7 +580,8 @@ static void vmb_open(struct vmb_bus *bus, const void *msg)
 		vmb_fault(bus, "open: the channel is open", m->child_relid, 0);
 		goto refuse;
 	}
-	if (!g || !g->complete || g->relid != c->relid || g->ring) {
+	if (!g || !g->complete || g->tearing || g->relid != c->relid ||
+	    g->ring) {
 		vmb_fault(bus, "open: no such ring gpadl", m->child_relid,
 			  m->ring_gpadl);
 		goto refuse;

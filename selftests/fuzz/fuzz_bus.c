@@ -23,6 +23,10 @@
  *   0xf7:         toggle a busy guest: posts say -ENOBUFS
  *   0xf8:         vmb_bus_flush (it must say true unless the guest is
  *                 busy and something waits)
+ *   0xf9:         toggle a host that holds torn-down GPADLs (-EBUSY)
+ *   0xfa:         u8 n: the host lets go of GPADL 0x100000 + n
+ *                 (vmb_bus_gpadl_done); u8 relid: and looks GPADL
+ *                 0x100000 + n up from channel relid (vmb_bus_gpadl)
  *   others:       nothing
  *
  * Checked after each step: every message posted is one a Linux guest
@@ -56,7 +60,7 @@ enum slot_state { SLOT_FREE, SLOT_ADDED };
 struct fake {
 	struct vmb_bus bus;		/* first: the ops find us by it */
 	struct vf_alloc alloc;
-	bool fail_post, fail_open, fail_retarget, busy, flushing;
+	bool fail_post, fail_open, fail_retarget, busy, flushing, gpadl_busy;
 	struct vmb_chan chans[NSLOTS];
 	enum slot_state slot[NSLOTS];
 	bool open[NSLOTS];
@@ -102,6 +106,12 @@ static int op_post(struct vmb_bus *bus, u32 vp, const void *msg, u32 len)
 static void *op_zalloc(struct vmb_bus *bus, u32 size)
 {
 	return vf_zalloc(&F.alloc, size);
+}
+
+static int op_gpadl_teardown(struct vmb_bus *bus, struct vmb_gpadl *g)
+{
+	check(bus == &F.bus && g->complete && !g->ring && !g->tearing);
+	return F.gpadl_busy ? -EBUSY : 0;
 }
 
 static void op_free(struct vmb_bus *bus, void *p)
@@ -186,6 +196,7 @@ static const struct vmb_ops fake_ops = {
 	.free		= op_free,
 	.gpadl_create	= op_gpadl_create,
 	.gpadl_destroy	= op_gpadl_destroy,
+	.gpadl_teardown	= op_gpadl_teardown,
 	.chan_open	= op_chan_open,
 	.chan_close	= op_chan_close,
 	.chan_retarget	= op_chan_retarget,
@@ -219,6 +230,7 @@ static void check_bus(void)
 			check(vf_alloc_live(g->area) && !g->pfns && !g->ring);
 			check(g->have < g->buflen);
 		}
+		check(!g->tearing || (g->complete && !g->ring));
 		if (g->ring) {
 			struct vmb_chan *c = bus->chans[g->relid];
 
@@ -355,6 +367,21 @@ static void step(struct vf_in *in)
 	case 0xf7:
 		F.busy = !F.busy;
 		break;
+	case 0xf9:
+		F.gpadl_busy = !F.gpadl_busy;
+		break;
+	case 0xfa: {
+		u32 handle = 0x100000 + vf_get(in, 1), relid = vf_get(in, 1);
+		struct vmb_gpadl *g;
+
+		if (relid && relid <= RELID_MAX && F.bus.chans[relid]) {
+			g = vmb_bus_gpadl(&F.bus, F.bus.chans[relid], handle);
+			check(!g || (g->handle == handle && g->complete &&
+				     !g->tearing));
+		}
+		vmb_bus_gpadl_done(&F.bus, handle);
+		break;
+	}
 	case 0xf8: {
 		bool waiting = F.bus.outq;
 

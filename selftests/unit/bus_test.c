@@ -51,6 +51,8 @@ struct fake {
 	u64 mem_pages;
 	int fail_open, fail_retarget, fail_post;
 	bool busy;			/* posts past room say -ENOBUFS */
+	bool gpadl_busy;		/* teardowns wait for the host */
+	u32 nteardown;
 	u32 room;
 	u32 nopen, nclose, nretarget, ncreate, ndestroy, nconnection;
 	struct vmb_chan *open_c;
@@ -217,7 +219,16 @@ static void op_fault(struct vmb_bus *bus, const char *what, u32 a, u32 b)
 	f->fault = what;
 }
 
+static int op_gpadl_teardown(struct vmb_bus *bus, struct vmb_gpadl *g)
+{
+	struct fake *f = fake_of(bus);
+
+	f->nteardown++;
+	return f->gpadl_busy ? -EBUSY : 0;
+}
+
 static const struct vmb_ops fake_ops = {
+	.gpadl_teardown	= op_gpadl_teardown,
 	.post		= op_post,
 	.zalloc		= op_zalloc,
 	.free		= op_free,
@@ -1914,6 +1925,79 @@ TEST_F(chan, open_without_interrupts)
 	EXPECT_EQ(0, f->chans[1].target_vp);
 	EXPECT_EQ(0, f->nretarget);
 	EXPECT_EQ(2, f->nfaults);
+}
+
+/*
+ * A device's GPADL is found from any of its channels (netvsc's buffers:
+ * made on the primary, used from sub-channels), never from another
+ * device's; torn down while the device uses it, its TORNDOWN waits until
+ * the device lets go, and its handle stays taken until then.
+ */
+TEST_F(chan, gpadl_shared_and_teardown_waits)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u8 m[VF_GPADL_MSG_MAX];
+	struct posted *p;
+	u32 h, done = 0;
+
+	boot(f, g, VMB_VERSION_WS2022, 3);	/* scsi 0, nic 1, scsi 2 */
+	ASSERT_EQ(0, vmb_bus_add(&f->bus, mkchan(f, 3, 0, 1)));
+	f->seen = f->nout;
+	h = gpadl(f, g, 1, 64, 0x4000);
+	ASSERT_TRUE(is_created(next(f), 1, h, 1));
+	EXPECT_NE(NULL, vmb_bus_gpadl(&f->bus, &f->chans[0], h));
+	EXPECT_EQ(vmb_bus_gpadl(&f->bus, &f->chans[0], h),
+		  vmb_bus_gpadl(&f->bus, &f->chans[3], h));
+	EXPECT_EQ(NULL, vmb_bus_gpadl(&f->bus, &f->chans[1], h));
+	EXPECT_EQ(NULL, vmb_bus_gpadl(&f->bus, &f->chans[2], h));
+	EXPECT_EQ(NULL, vmb_bus_gpadl(&f->bus, &f->chans[0], h + 1));
+
+	/* torn down while in use: no answer yet, and no use any more */
+	f->gpadl_busy = true;
+	teardown(f, g, 1, h);
+	EXPECT_EQ(1, f->nteardown);
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(NULL, vmb_bus_gpadl(&f->bus, &f->chans[3], h));
+	/* a second teardown is a fault, and gets no second answer */
+	teardown(f, g, 1, h);
+	EXPECT_EQ(0, pending(f));
+	/* the handle is still taken */
+	EXPECT_EQ(h + 1, gpadl(f, g, 1, 4, 0x9000));
+	EXPECT_TRUE(is_created(next(f), 1, h + 1, 1));
+	send(f, g, m, vf_gpadl_msg(m, 1, h, 4, 0x9100, &done));
+	EXPECT_TRUE(is_created(next(f), 1, h, 0));
+	/* the device lets go: now, and only now, TORNDOWN */
+	vmb_bus_gpadl_done(&f->bus, h + 1);	/* not being torn down */
+	EXPECT_EQ(0, pending(f));
+	vmb_bus_gpadl_done(&f->bus, h);
+	p = next(f);
+	ASSERT_TRUE(is_torndown(p, h));
+	EXPECT_EQ(0, pending(f));
+	vmb_bus_gpadl_done(&f->bus, h);		/* once */
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(2, f->nfaults);
+	f->gpadl_busy = false;
+}
+
+/* A connection that goes takes a GPADL being torn down with it, unanswered. */
+TEST_F(chan, gpadl_teardown_waits_then_reset)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u32 h;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	h = gpadl(f, g, 1, 8, 0x4000);
+	ASSERT_TRUE(is_created(next(f), 1, h, 1));
+	f->gpadl_busy = true;
+	teardown(f, g, 1, h);
+	EXPECT_EQ(0, pending(f));
+	vmb_bus_reset(&f->bus);
+	EXPECT_EQ(f->ncreate, f->ndestroy);
+	vmb_bus_gpadl_done(&f->bus, h);
+	EXPECT_EQ(0, pending(f));
+	f->gpadl_busy = false;
 }
 
 /* ---- sub-channels: what Linux's netvsc and hibernation rely on ---- */
