@@ -67,6 +67,8 @@ struct vmbus_ic {
 	/* one request at a time waits for the guest's answer */
 	u64 req_trans;
 	bool req_answered;
+	bool req_async;			/* shutdown: the answer is an event */
+	struct delayed_work req_expire;	/* when an async answer is late */
 	u32 req_status;
 	u8 req_op;
 	struct completion req_done;
@@ -274,6 +276,13 @@ static void vmbus_ic_close(struct vmbus_channel *ch)
 		ic->req_trans = 0;
 		complete(&ic->req_done);
 	}
+	if (ic->req_async) {
+		/* Its answer cannot come any more. */
+		ic->req_async = false;
+		cancel_delayed_work(&ic->req_expire);
+		vmbus_notify_shutdown(ic->ics->vm,
+				      HVKVM_VMBUS_SHUTDOWN_NO_ANSWER, 0);
+	}
 	mutex_unlock(&ic->lock);
 	/* The work may take ic->lock itself; it sees ch NULL and stops. */
 }
@@ -371,8 +380,32 @@ static void vmbus_ic_answer(struct vmbus_ic *ic, u64 trans, const void *p,
 	if (trans && trans == ic->req_trans) {
 		ic->req_answered = true;
 		ic->req_trans = 0;
+		if (ic->req_async) {
+			ic->req_async = false;
+			cancel_delayed_work(&ic->req_expire);
+			vmbus_notify_shutdown(vm, ic->req_status ?
+					      HVKVM_VMBUS_SHUTDOWN_REFUSED :
+					      HVKVM_VMBUS_SHUTDOWN_DONE,
+					      ic->req_status);
+		}
 		complete(&ic->req_done);
 	}
+}
+
+/* An asynchronous request's answer did not come in time. */
+static void vmbus_ic_req_expire(struct work_struct *work)
+{
+	struct vmbus_ic *ic = container_of(to_delayed_work(work),
+					   struct vmbus_ic, req_expire);
+
+	mutex_lock(&ic->lock);
+	if (ic->req_async) {
+		ic->req_async = false;
+		ic->req_trans = 0;
+		vmbus_notify_shutdown(ic->ics->vm,
+				      HVKVM_VMBUS_SHUTDOWN_NO_ANSWER, 0);
+	}
+	mutex_unlock(&ic->lock);
 }
 
 static int vmbus_ic_packet(struct vmbus_channel *ch,
@@ -501,46 +534,48 @@ static const char *vmbus_ic_not_ready(struct vmbus_ic *ic)
 	}
 }
 
+/*
+ * Ask for a shutdown and return at once: a netlink request must not wait
+ * for a guest (it would hold generic netlink's locks meanwhile). The
+ * answer comes as an event (vmbus_notify_shutdown), or NO_ANSWER after
+ * timeout_ms.
+ */
 int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,
-		      u32 *result, u32 *status, struct netlink_ext_ack *extack)
+		      struct netlink_ext_ack *extack)
 {
 	struct vmbus_ic *ic = &vm->ics->ic[VMBUS_IC_SHUTDOWN];
 	int len, err;
 
 	mutex_lock(&ic->lock);
+	if (ic->state != HVKVM_VMBUS_IC_READY || ic->ics->stopped) {
+		if (extack)	/* a static string, as NL_SET_ERR_MSG wants */
+			extack->_msg = vmbus_ic_not_ready(ic);
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (ic->req_trans) {
+		NL_SET_ERR_MSG(extack, "a shutdown request is waiting for the guest already");
+		err = -EBUSY;
+		goto out;
+	}
 	len = vmb_ic_build_shutdown(ic->buf, VMB_IC_MAX_PKT, &ic->neg,
 				    reboot ? VMB_IC_SHUTDOWN_FLAG_RESTART : 0,
 				    reboot ? "hvadm vm shutdown reboot" :
 					     "hvadm vm shutdown");
-	if (ic->state != HVKVM_VMBUS_IC_READY) {
-		if (extack)	/* a static string, as NL_SET_ERR_MSG wants */
-			extack->_msg = vmbus_ic_not_ready(ic);
-		mutex_unlock(&ic->lock);
-		return -ENOTCONN;
-	}
-	mutex_unlock(&ic->lock);
-	err = vmbus_ic_request(ic, len, msecs_to_jiffies(timeout_ms));
-	switch (err) {
-	case 0:
-		*status = ic->req_status;
-		*result = ic->req_status ? HVKVM_VMBUS_SHUTDOWN_REFUSED :
-					   HVKVM_VMBUS_SHUTDOWN_DONE;
-		return 0;
-	case -ETIMEDOUT:
-		*result = HVKVM_VMBUS_SHUTDOWN_NO_ANSWER;
-		return 0;
-	case -EBUSY:
-		NL_SET_ERR_MSG(extack, "a shutdown request is waiting for the guest already");
-		return err;
-	case -ENOSPC:
+	err = vmbus_ic_send(ic, len, &ic->req_trans);
+	if (err == -ENOSPC) {
 		NL_SET_ERR_MSG(extack, "the guest does not read its shutdown channel");
-		return -EBUSY;
-	case -ENOTCONN:
-		NL_SET_ERR_MSG(extack, "the guest's shutdown service went away");
-		return err;
-	default:
-		return err;
+		err = -EBUSY;
 	}
+	if (!err) {
+		ic->req_answered = false;
+		ic->req_async = true;
+		mod_delayed_work(vmbus_wq, &ic->req_expire,
+				 msecs_to_jiffies(timeout_ms));
+	}
+out:
+	mutex_unlock(&ic->lock);
+	return err;
 }
 
 /*
@@ -833,6 +868,7 @@ int vmbus_ics_attach(struct vmbus_vm *vm)
 		ic->kind = i;
 		mutex_init(&ic->lock);
 		init_completion(&ic->req_done);
+		INIT_DELAYED_WORK(&ic->req_expire, vmbus_ic_req_expire);
 		INIT_DELAYED_WORK(&ic->work, vmbus_ic_work);
 		ic->buf = kvzalloc(vmbus_ic_max_pkt(i), GFP_KERNEL);
 		if (!ic->buf)
@@ -864,8 +900,10 @@ void vmbus_ics_stop(struct vmbus_vm *vm)
 		}
 		mutex_unlock(&ic->lock);
 	}
-	for (i = 0; i < VMBUS_IC_COUNT; i++)
+	for (i = 0; i < VMBUS_IC_COUNT; i++) {
 		cancel_delayed_work_sync(&ics->ic[i].work);
+		cancel_delayed_work_sync(&ics->ic[i].req_expire);
+	}
 	cancel_work_sync(&ics->shutdown_work);
 }
 

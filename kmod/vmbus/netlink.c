@@ -203,7 +203,7 @@ static int vmbus_cmd_shutdown(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct vmbus_vm *vm = vmbus_lookup(info);
-	u32 timeout = 30000, result, status = 0;
+	u32 timeout = 30000;
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
@@ -213,7 +213,7 @@ static int vmbus_cmd_shutdown(struct sk_buff *skb, struct genl_info *info)
 	if (tb[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS])
 		timeout = nla_get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS]);
 	err = vmbus_ic_shutdown(vm, nla_get_flag(tb[HVKVM_VMBUS_A_SHUTDOWN_REBOOT]),
-				timeout, &result, &status, info->extack);
+				timeout, info->extack);
 	vmbus_vm_put(vm);
 	if (err)
 		return err;
@@ -222,9 +222,8 @@ static int vmbus_cmd_shutdown(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &vmbus_family, 0,
 				HVKVM_VMBUS_CMD_VM_SHUTDOWN);
-	if (!hdr || nla_put_u32(msg, HVKVM_VMBUS_A_SHUTDOWN_RESULT, result) ||
-	    (result != HVKVM_VMBUS_SHUTDOWN_NO_ANSWER &&
-	     nla_put_u32(msg, HVKVM_VMBUS_A_GUEST_STATUS, status))) {
+	if (!hdr || nla_put_u32(msg, HVKVM_VMBUS_A_SHUTDOWN_RESULT,
+				HVKVM_VMBUS_SHUTDOWN_SENT)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -386,7 +385,8 @@ static struct genl_family vmbus_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(vmbus_mcgrps),
 };
 
-void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version)
+static void vmbus_event(struct vmbus_vm *vm, u32 event, u32 version,
+			bool shutdown, u32 result, u32 status)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -399,12 +399,27 @@ void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version)
 	hdr = genlmsg_put(msg, 0, 0, &vmbus_family, 0, HVKVM_VMBUS_CMD_EVENT);
 	if (!hdr || nla_put_string(msg, HVKVM_VMBUS_A_VM_NAME, vm->name) ||
 	    nla_put_u32(msg, HVKVM_VMBUS_A_EVENT, event) ||
-	    (version && nla_put_u32(msg, HVKVM_VMBUS_A_VERSION, version))) {
+	    (version && nla_put_u32(msg, HVKVM_VMBUS_A_VERSION, version)) ||
+	    (shutdown &&
+	     (nla_put_u32(msg, HVKVM_VMBUS_A_SHUTDOWN_RESULT, result) ||
+	      (result != HVKVM_VMBUS_SHUTDOWN_NO_ANSWER &&
+	       nla_put_u32(msg, HVKVM_VMBUS_A_GUEST_STATUS, status))))) {
 		nlmsg_free(msg);
 		return;
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&vmbus_family, msg, 0, 0, GFP_KERNEL);
+}
+
+void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version)
+{
+	vmbus_event(vm, event, version, false, 0, 0);
+}
+
+void vmbus_notify_shutdown(struct vmbus_vm *vm, u32 result, u32 status)
+{
+	vmbus_event(vm, HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED, 0, true, result,
+		    status);
 }
 
 int __init vmbus_netlink_init(void)

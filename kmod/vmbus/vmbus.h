@@ -142,7 +142,7 @@ void vmbus_ics_shutdown(struct vmbus_vm *vm);
 void vmbus_ics_free(struct vmbus_vm *vm);
 int vmbus_ics_fill(struct sk_buff *skb, struct vmbus_vm *vm);
 int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,
-		      u32 *result, u32 *status, struct netlink_ext_ack *extack);
+		      struct netlink_ext_ack *extack);
 int vmbus_ic_set(struct vmbus_vm *vm, const char *name, bool enabled,
 		 struct netlink_ext_ack *extack);
 int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
@@ -154,5 +154,6 @@ void vmbus_ics_exit(void);
 int vmbus_netlink_init(void);
 void vmbus_netlink_exit(void);
 void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version);
+void vmbus_notify_shutdown(struct vmbus_vm *vm, u32 result, u32 status);
 
 #endif /* _HVKVM_VMBUS_H */

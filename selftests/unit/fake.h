@@ -16,7 +16,7 @@
 /* A socket: datagrams waiting for recvfrom, one byte in the pipe for each. */
 #define QLEN 32
 struct fsock {
-	bool used, joined;
+	bool used, joined, vmbus_joined;
 	int pipefd[2];
 	char queue[QLEN][16384];
 	size_t qlen[QLEN];
@@ -34,6 +34,9 @@ FAKE_HIDDEN void fake_put_genl(struct nlmsghdr *nlh, uint8_t cmd);
 /* An ACK (err 0) or a refusal, with msg as extack message if not NULL. */
 FAKE_HIDDEN void fake_ack(struct fsock *s, const struct nlmsghdr *req, int err,
 			  const char *msg);
+
+/* Every socket, to notify those that joined a group. */
+FAKE_HIDDEN struct fsock *fake_socks(unsigned int *n);
 
 /* hvkvm_vmbus (fakevmbus.c) */
 #define FAKEVMBUS_FAMILY_ID 0x43

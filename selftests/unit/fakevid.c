@@ -181,6 +181,12 @@ static struct nlmsghdr *put_vm(char *at, const struct vm *vm, uint8_t cmd,
 	return nlh;
 }
 
+struct fsock *fake_socks(unsigned int *n)
+{
+	*n = NSOCK;
+	return socks;
+}
+
 /* A notification about vm, to every socket that joined the group. */
 static void notify(const struct vm *vm, uint8_t cmd)
 {
@@ -585,6 +591,7 @@ struct mnl_socket *mnl_socket_open(int bus)
 		return NULL;
 	socks[i].used = true;
 	socks[i].joined = false;
+	socks[i].vmbus_joined = false;
 	socks[i].qhead = socks[i].qtail = 0;
 	return (struct mnl_socket *)&socks[i];
 }
@@ -616,6 +623,7 @@ int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf,
 	if (type != NETLINK_ADD_MEMBERSHIP)
 		return 0;
 	if (*(int *)buf == FAKEVMBUS_GROUP_ID) {
+		s->vmbus_joined = true;
 		fakevmbus_join(s);
 		return 0;
 	}

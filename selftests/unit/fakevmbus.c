@@ -13,7 +13,8 @@
  *			the host offers 5.0
  * FAKEVMBUS_SHUTDOWN=R	how the guest takes a shutdown: done (the default),
  *			refused (status 0x80004005), noanswer, notready (its
- *			IC is closed: -ENOTCONN)
+ *			IC is closed: -ENOTCONN), silent (not even the
+ *			kernel's NO_ANSWER event comes)
  * FAKEVMBUS_KVP_ERROR=MSG  the guest's KVP service does not answer: the
  *			pairs are the host's only, and the dump ends with MSG
  * FAKEVMBUS_KVP_WARN=MSG  a KVP_SET is done, with MSG in its ACK
@@ -298,10 +299,17 @@ static void log_req(const struct nlmsghdr *req, uint8_t cmd, struct req *r)
 	fclose(f);
 }
 
+/*
+ * The kernel answers SENT at once, and the guest's answer comes as an
+ * event to every socket that joined the events (NO_ANSWER, which the
+ * kernel sends at the time-out, comes at once here).
+ */
 static void do_shutdown(struct fsock *s, const struct nlmsghdr *req, struct req *r)
 {
 	const char *how = getenv("FAKEVMBUS_SHUTDOWN") ?: "done";
+	struct fsock *all;
 	struct nlmsghdr *nlh;
+	unsigned int i, n;
 	uint32_t result;
 
 	if (r->has_timeout && (r->timeout < 1 || r->timeout > 600000))
@@ -314,12 +322,24 @@ static void do_shutdown(struct fsock *s, const struct nlmsghdr *req, struct req 
 		 HVKVM_VMBUS_SHUTDOWN_DONE;
 	nlh = fake_put_msg(fake_dgram(s), FAKEVMBUS_FAMILY_ID, 0, req->nlmsg_seq);
 	fake_put_genl(nlh, HVKVM_VMBUS_CMD_VM_SHUTDOWN);
-	mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_SHUTDOWN_RESULT, result);
-	if (result != HVKVM_VMBUS_SHUTDOWN_NO_ANSWER)
-		mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_GUEST_STATUS,
-				 result == HVKVM_VMBUS_SHUTDOWN_REFUSED ? 0x80004005 : 0);
+	mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_SHUTDOWN_RESULT, HVKVM_VMBUS_SHUTDOWN_SENT);
 	fake_push(s, nlh->nlmsg_len);
 	fake_ack(s, req, 0, NULL);
+	if (!strcmp(how, "silent"))
+		return;		/* not even the kernel's NO_ANSWER */
+	all = fake_socks(&n);
+	for (i = 0; i < n; i++) {
+		if (!all[i].used || !all[i].vmbus_joined)
+			continue;
+		nlh = event(fake_dgram(&all[i]), HVKVM_VMBUS_CMD_EVENT,
+			    HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED, 0);
+		mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_SHUTDOWN_RESULT, result);
+		if (result != HVKVM_VMBUS_SHUTDOWN_NO_ANSWER)
+			mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_GUEST_STATUS,
+					 result == HVKVM_VMBUS_SHUTDOWN_REFUSED ?
+					 0x80004005 : 0);
+		fake_push(&all[i], nlh->nlmsg_len);
+	}
 }
 
 static void kvp_set(struct fsock *s, const struct nlmsghdr *req, struct req *r)

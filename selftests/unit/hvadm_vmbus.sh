@@ -214,6 +214,9 @@ test_shutdown_no_answer() {
 	export FAKEVMBUS_SHUTDOWN=noanswer
 	ko 'web: the guest did not answer within 30 s' vm shutdown web
 	ko 'web: the guest did not answer within 7 s' -j vm shutdown web timeout 7
+	# not even the kernel's own NO_ANSWER: hvadm stops waiting itself
+	FAKEVMBUS_SHUTDOWN=silent ko 'web: the guest did not answer within 1 s' \
+		vm shutdown web timeout 1
 }
 
 test_shutdown_errors() {

@@ -92,9 +92,9 @@ int do_monitor(struct hvadm *h, int argc, char **argv)
 		      "Print every VM created (new), changed (set) or deleted (del)\n"
 		      "until interrupted. With hvkvm_vmbus loaded, also a guest's VMBus\n"
 		      "connecting (vmbus-connected, with its version) or going\n"
-		      "(vmbus-disconnected), and its heartbeat lost and regained\n"
-		      "(heartbeat-lost, heartbeat-regained). With -j, one JSON object per\n"
-		      "line.\n", stdout);
+		      "(vmbus-disconnected), its heartbeat lost and regained\n"
+		      "(heartbeat-lost, heartbeat-regained), and its answer to a shutdown\n"
+		      "(shutdown-answered). With -j, one JSON object per line.\n", stdout);
 		return 0;
 	}
 	if (argc)

@@ -10,8 +10,11 @@
 #define _GNU_SOURCE		/* asprintf */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 
@@ -179,6 +182,14 @@ static const char *const events[] = {
 	[HVKVM_VMBUS_EVENT_DISCONNECTED] = "vmbus-disconnected",
 	[HVKVM_VMBUS_EVENT_HEARTBEAT_LOST] = "heartbeat-lost",
 	[HVKVM_VMBUS_EVENT_HEARTBEAT_REGAINED] = "heartbeat-regained",
+	[HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED] = "shutdown-answered",
+};
+
+static const char *const shutdown_results[] = {
+	[HVKVM_VMBUS_SHUTDOWN_DONE] = "accepted",
+	[HVKVM_VMBUS_SHUTDOWN_REFUSED] = "refused",
+	[HVKVM_VMBUS_SHUTDOWN_NO_ANSWER] = "no-answer",
+	[HVKVM_VMBUS_SHUTDOWN_SENT] = "sent",
 };
 
 /* ---- the VMBus side of a VM ---- */
@@ -497,16 +508,13 @@ static char *vmbus_vm(struct hvadm *h, const struct vm_handle *hd)
 /* ---- vm shutdown ---- */
 
 struct shutdown_reply {
+	const char *name;	/* the VM whose answer counts */
 	bool has_result, has_status;
 	uint32_t result, status;
 };
 
-static int shutdown_cb(const struct nlmsghdr *nlh, void *data)
+static void shutdown_take(struct shutdown_reply *r, const struct nlattr **tb)
 {
-	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
-	struct shutdown_reply *r = data;
-
-	parse(nlh, tb);
 	if (tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]) {
 		r->has_result = true;
 		r->result = get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]);
@@ -515,7 +523,77 @@ static int shutdown_cb(const struct nlmsghdr *nlh, void *data)
 		r->has_status = true;
 		r->status = get_u32(tb[HVKVM_VMBUS_A_GUEST_STATUS]);
 	}
+}
+
+static int shutdown_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
+
+	parse(nlh, tb);
+	shutdown_take(data, tb);
 	return MNL_CB_OK;
+}
+
+/* The event with the guest's answer, for r->name: MNL_CB_STOP. */
+static int shutdown_event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
+	struct shutdown_reply *r = data;
+
+	if (g->cmd != HVKVM_VMBUS_CMD_EVENT)
+		return MNL_CB_OK;
+	parse(nlh, tb);
+	if (!tb[HVKVM_VMBUS_A_VM_NAME] || !tb[HVKVM_VMBUS_A_EVENT] ||
+	    strcmp(mnl_attr_get_str(tb[HVKVM_VMBUS_A_VM_NAME]), r->name) ||
+	    get_u32(tb[HVKVM_VMBUS_A_EVENT]) != HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED)
+		return MNL_CB_OK;
+	r->has_result = false;
+	r->has_status = false;
+	shutdown_take(r, tb);
+	return r->has_result ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait on ev (joined to the events) for the answer to a shutdown: the
+ * kernel sends NO_ANSWER itself at the time-out it was given, so this
+ * waits a little longer than secs. 0, or -1 (said).
+ */
+static int shutdown_wait(struct nl *ev, struct shutdown_reply *r,
+			 unsigned int secs)
+{
+	int64_t deadline = mono_ms() + ((int64_t)secs + 5) * 1000, left;
+	struct pollfd pfd = { .fd = nl_fd(ev), .events = POLLIN };
+	int n, err;
+
+	for (;;) {
+		left = deadline - mono_ms();
+		if (left <= 0) {
+			r->has_result = true;
+			r->result = HVKVM_VMBUS_SHUTDOWN_NO_ANSWER;
+			return 0;
+		}
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pr_err("poll: %s", strerror(errno));
+		if (!n)
+			continue;
+		err = nl_recv(ev, shutdown_event_cb, r);
+		if (err == 1)
+			return 0;
+		if (err < 0)
+			return nl_perror(ev, err);
+	}
 }
 
 /* VM [ reboot ] [ timeout SECS ] */
@@ -523,6 +601,7 @@ int vm_shutdown(struct hvadm *h, int argc, char **argv)
 {
 	unsigned int secs = SHUTDOWN_TIMEOUT;
 	struct shutdown_reply r = { 0 };
+	struct nl *ev = NULL;
 	struct vm_handle hd;
 	struct nlmsghdr *nlh;
 	const char *what;
@@ -558,6 +637,21 @@ int vm_shutdown(struct hvadm *h, int argc, char **argv)
 					  HVKVM_VMBUS_A_SHUTDOWN_REBOOT, 0, NULL))
 		h->vmbus->overflow = true;
 	nl_put(h->vmbus, nlh, u32, HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS, secs * 1000);
+	/* The answer comes as an event: listen before asking. */
+	ev = calloc(1, sizeof(*ev));
+	if (!ev) {
+		pr_err("%s", strerror(ENOMEM));
+		goto out;
+	}
+	err = nl_open(ev, HVKVM_VMBUS_GENL_NAME, HVKVM_VMBUS_GENL_VERSION,
+		      HVKVM_VMBUS_MCGRP_EVENTS);
+	if (!err)
+		err = nl_join(ev);
+	if (err) {
+		nl_perror(ev, err);
+		goto out;
+	}
+	r.name = name;
 	err = nl_talk(h->vmbus, nlh, shutdown_cb, &r);
 	if (err) {
 		vmbus_perror(h, err);
@@ -567,6 +661,8 @@ int vm_shutdown(struct hvadm *h, int argc, char **argv)
 		pr_err("%s: the kernel's reply has no result", name);
 		goto out;
 	}
+	if (r.result == HVKVM_VMBUS_SHUTDOWN_SENT && shutdown_wait(ev, &r, secs))
+		goto out;
 	switch (r.result) {
 	case HVKVM_VMBUS_SHUTDOWN_DONE:
 		print_open_object(&h->pr, NULL);
@@ -591,6 +687,10 @@ int vm_shutdown(struct hvadm *h, int argc, char **argv)
 		pr_err("%s: the kernel gave an unknown result %u", name, r.result);
 	}
 out:
+	if (ev) {
+		nl_close(ev);
+		free(ev);
+	}
 	free(name);
 	return ret;
 }
@@ -787,6 +887,13 @@ int vmbus_event_print(struct printer *p, const struct nlmsghdr *nlh)
 	if (tb[HVKVM_VMBUS_A_VERSION])
 		print_string(p, PRINT_ANY, "version", " version %s",
 			     format_version(get_u32(tb[HVKVM_VMBUS_A_VERSION]), vbuf));
+	if (tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT])
+		print_string(p, PRINT_ANY, "result", " result %s",
+			     NAME_OF(shutdown_results,
+				     get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]), buf));
+	if (tb[HVKVM_VMBUS_A_GUEST_STATUS])
+		print_uint(p, PRINT_ANY, "guest_status", " guest-status %u",
+			   get_u32(tb[HVKVM_VMBUS_A_GUEST_STATUS]));
 	print_string(p, PRINT_TEXT, NULL, "%s", "\n");
 	print_close_object(p);
 	print_end(p);

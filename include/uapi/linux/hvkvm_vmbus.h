@@ -27,11 +27,14 @@
  *   number and the age of the guest's last answer).
  *
  * HVKVM_VMBUS_CMD_VM_SHUTDOWN: ask the guest to power off (or, with
- *   SHUTDOWN_REBOOT, to reboot) through the shutdown IC, and wait for its
- *   answer (up to SHUTDOWN_TIMEOUT_MS, default 30 s). The reply carries
- *   SHUTDOWN_RESULT (enum hvkvm_vmbus_shutdown_result) and, when the guest
- *   answered, GUEST_STATUS (its HRESULT). -ENOTCONN when the guest's
- *   shutdown IC is not ready (no VMBus driver or no hv_utils).
+ *   SHUTDOWN_REBOOT, to reboot) through the shutdown IC. The request does
+ *   not wait for the guest: the reply says SHUTDOWN_RESULT SENT, and the
+ *   guest's answer comes as the event SHUTDOWN_ANSWERED (SHUTDOWN_RESULT
+ *   DONE or REFUSED, with GUEST_STATUS, its HRESULT), or NO_ANSWER when
+ *   none came within SHUTDOWN_TIMEOUT_MS (default 30 s) or the guest's
+ *   service went away. Join the events group before asking. -ENOTCONN
+ *   when the guest's shutdown IC is not ready (no VMBus driver or no
+ *   hv_utils), -EBUSY while an earlier request waits for its answer.
  *
  * HVKVM_VMBUS_CMD_KVP_GET: dump the partition's key-value pairs: those the
  *   host set (pool EXTERNAL) and those the guest publishes (pools GUEST
@@ -54,7 +57,9 @@
  *   released by the guest yet; -EINVAL for an unknown service.
  *
  * Notifications (multicast group "events"), command HVKVM_VMBUS_CMD_EVENT:
- *   VM_NAME and EVENT (enum hvkvm_vmbus_event), with VERSION on connect.
+ *   VM_NAME and EVENT (enum hvkvm_vmbus_event), with VERSION on connect,
+ *   and SHUTDOWN_RESULT (and GUEST_STATUS when the guest answered) for
+ *   SHUTDOWN_ANSWERED.
  */
 #ifndef _UAPI_LINUX_HVKVM_VMBUS_H
 #define _UAPI_LINUX_HVKVM_VMBUS_H
@@ -163,7 +168,8 @@ enum hvkvm_vmbus_ic_state {
 enum hvkvm_vmbus_shutdown_result {
 	HVKVM_VMBUS_SHUTDOWN_DONE,	/* the guest accepted; it goes down */
 	HVKVM_VMBUS_SHUTDOWN_REFUSED,	/* it answered with a failure */
-	HVKVM_VMBUS_SHUTDOWN_NO_ANSWER,	/* not in time */
+	HVKVM_VMBUS_SHUTDOWN_NO_ANSWER,	/* not in time, or it went away */
+	HVKVM_VMBUS_SHUTDOWN_SENT,	/* asked: the answer is an event */
 };
 
 enum hvkvm_vmbus_kvp_pool {
@@ -177,6 +183,7 @@ enum hvkvm_vmbus_event {
 	HVKVM_VMBUS_EVENT_DISCONNECTED,
 	HVKVM_VMBUS_EVENT_HEARTBEAT_LOST,
 	HVKVM_VMBUS_EVENT_HEARTBEAT_REGAINED,
+	HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED,	/* SHUTDOWN_RESULT, GUEST_STATUS */
 };
 
 #endif /* _UAPI_LINUX_HVKVM_VMBUS_H */
