@@ -26,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/hvkvm_vid.h>
@@ -348,20 +349,35 @@ static int report_crash(struct vidctl *c, uint32_t kind, const uint64_t *params,
 
 static void put_plumbing(struct vidctl *c, struct nlmsghdr *nlh);
 
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /*
- * The host's CLOCK_REALTIME minus the guest's kvmclock, at one instant
- * (KVM_GET_CLOCK with KVM_CLOCK_REALTIME, Linux 5.16 and later): what
- * VMBus needs to tell the guest its own reference time (time sync 4.0).
- * False when KVM cannot tell.
+ * The host's CLOCK_REALTIME minus the guest's kvmclock, at one instant:
+ * what VMBus needs to tell the guest its own reference time (time sync
+ * 4.0). KVM gives both at once (KVM_CLOCK_REALTIME) only when its master
+ * clock runs (a stable TSC); otherwise the host's time is taken on each
+ * side of KVM_GET_CLOCK, and the midpoint is off by half a system call
+ * at most. False when KVM cannot tell the guest's clock.
  */
 static bool clock_offset(struct vidctl *c, int64_t *offset)
 {
 	struct kvm_clock_data d = { 0 };
+	int64_t before, after;
 
-	if (ioctl(wvm_vm_fd(c->vm), KVM_GET_CLOCK, &d) < 0 ||
-	    !(d.flags & KVM_CLOCK_REALTIME))
+	before = realtime_ns();
+	if (ioctl(wvm_vm_fd(c->vm), KVM_GET_CLOCK, &d) < 0)
 		return false;
-	*offset = (int64_t)(d.realtime - d.clock);
+	after = realtime_ns();
+	if (d.flags & KVM_CLOCK_REALTIME)
+		*offset = (int64_t)(d.realtime - d.clock);
+	else
+		*offset = before + (after - before) / 2 - (int64_t)d.clock;
 	return true;
 }
 
