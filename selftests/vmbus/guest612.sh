@@ -15,5 +15,7 @@ GUEST_KVER=$("$top/tools/kver" 6.12) || {
 	exit 1
 }
 export GUEST_KVER
+# Logs of their own: run.sh's VMs have the same names.
+export HVKVM_RUN_DIR=/run/hvkvm-612
 [ "$#" -gt 0 ] || set -- connect timesync kvp shutdown reload
 exec "$(dirname "$0")/run.sh" "$@"
