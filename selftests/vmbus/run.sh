@@ -374,7 +374,8 @@ test_cgroup() {
 
 # ---- main -------------------------------------------------------------------
 
-build_initramfs -m hv_vmbus -m hv_utils \
+# The modules of the kernel the guest boots (guest612.sh: 6.12's).
+build_initramfs -k "$KVER" -m hv_vmbus -m hv_utils \
 	-f /usr/sbin/hv_kvp_daemon:/usr/sbin/hv_kvp_daemon \
 	-f /lib/x86_64-linux-gnu/libc.so.6:/lib/x86_64-linux-gnu/libc.so.6 \
 	-f /lib64/ld-linux-x86-64.so.2:/lib64/ld-linux-x86-64.so.2 \
