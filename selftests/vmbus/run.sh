@@ -321,17 +321,17 @@ test_reset_loop() {
 	up r2 ics || why+="r2 did not come up; "
 	wait_for r2 '.vmbus.ics[] | select(.name == "kvp") | .state' ready ||
 		why+="r2's KVP not ready; "
-	{ vm_define r1 1 "hvtest=resetloop" && hvadm vm set r1 memory 2G &&
+	{ vm_define r1 1 "hvtest=resetloop" && hvadm vm set r1 memory 1G &&
 		hvadm vm start r1 timeout "$T"; } >/dev/null || why+="r1 did not start; "
 	a=$(heartbeat r2)
 	end=$((SECONDS + T))
-	while [ "$SECONDS" -lt "$end" ] && [ "$n" -lt 4 ]; do
+	while [ "$SECONDS" -lt "$end" ] && [ "$n" -lt 3 ]; do
 		sleep 1
 		n=$(grep -ac '^HVTEST resetting' "$(console_of r1)")
 		age=$(show r2 | jq -r '.[0].vmbus.ics[] | select(.name == "heartbeat") | .heartbeat_age_ms')
 		[[ $age =~ ^[0-9]+$ ]] && [ "$age" -gt "$worst" ] && worst=$age
 	done
-	[ "$n" -ge 4 ] || why+="r1 reset only $n times; "
+	[ "$n" -ge 3 ] || why+="r1 reset only $n times; "
 	[ "$(field r1 state)" = running ] || [ "$(field r1 state)" = starting ] ||
 		why+="r1 is $(field r1 state); "
 	b=$(heartbeat r2)
