@@ -11,7 +11,9 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include <hvkvm/compat.h>
 #include "vid.h"
+
 
 static const struct nla_policy vid_boot_policy[HVKVM_VID_BOOT_A_MAX + 1] = {
 	[HVKVM_VID_BOOT_A_KERNEL]	= { .type = NLA_NUL_STRING },
@@ -67,6 +69,13 @@ static const struct nla_policy vid_hcall_policy[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_VP]		= { .type = NLA_U32 },
 	[HVKVM_VID_A_VM_HCALL_CONTROL]	= { .type = NLA_U64 },
 	[HVKVM_VID_A_VM_HCALL_INPUT]	= { .type = NLA_U64 },
+};
+
+static const struct nla_policy vid_port_bind_policy[HVKVM_VID_A_MAX + 1] = {
+	[HVKVM_VID_A_VM_ID]		= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_NAME]		= { .type = NLA_NUL_STRING },
+	[HVKVM_VID_A_VM_PORT_BIND]	= { .type = NLA_U32 },
+	[HVKVM_VID_A_VM_PORT_FD]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy vid_stop_policy[HVKVM_VID_A_MAX + 1] = {
@@ -139,6 +148,19 @@ static int vid_put_crash(struct sk_buff *skb, const struct vid_crash *c)
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+static int vid_put_port_stats(struct sk_buff *skb, const struct vid_partition *p)
+{
+	u32 bound;
+	u64 slow;
+
+	vid_synic_port_stats(p, &bound, &slow);
+	if (!p->worker_portid)
+		return 0;
+	return nla_put_u32(skb, HVKVM_VID_A_VM_PORTS_BOUND, bound) ||
+	       nla_put_u64_64bit(skb, HVKVM_VID_A_VM_SLOW_SIGNALS, slow,
+				 HVKVM_VID_A_PAD);
 }
 
 static int vid_put_vcpu_stats(struct sk_buff *skb, const struct vid_partition *p)
@@ -231,7 +253,8 @@ static int vid_fill_vm(struct sk_buff *skb, const struct vid_partition *p,
 	     nla_put_string(skb, HVKVM_VID_A_VM_CONSOLE_SOCK, p->console_sock)) ||
 	    (p->error && nla_put_string(skb, HVKVM_VID_A_VM_ERROR, p->error)) ||
 	    (p->crashed && vid_put_crash(skb, &p->crash)) ||
-	    (stats && p->exits && vid_put_vcpu_stats(skb, p)))
+	    (stats && p->exits && vid_put_vcpu_stats(skb, p)) ||
+	    (stats && vid_put_port_stats(skb, p)))
 		goto err;
 
 	genlmsg_end(skb, hdr);
@@ -267,6 +290,9 @@ static size_t vid_vm_msg_size(const struct vid_partition *p, bool stats)
 			nla_total_size(sizeof(p->crash.params)) +
 			(p->crash.message ?
 			 nla_total_size(strlen(p->crash.message) + 1) : 0);
+	if (stats)
+		size += nla_total_size(sizeof(u32)) +
+			nla_total_size_64bit(sizeof(u64));
 	if (stats && p->exits)
 		size += nla_total_size(0) + p->exits_vcpus *
 			(nla_total_size(0) + nla_total_size(sizeof(u32)) +
@@ -323,6 +349,29 @@ int vid_reply_u64(struct genl_info *info, int attr, u64 val)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(skb, info, &vid_family, 0, info->genlhdr->cmd);
 	if (!hdr || nla_put_u64_64bit(skb, attr, val, HVKVM_VID_A_PAD)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+}
+
+/* VM_HCALL's answer: the result, and a port the worker should bind. */
+int vid_reply_hcall(struct genl_info *info, u64 result, bool bind,
+			   u32 conn_id)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(nla_total_size_64bit(sizeof(u64)) +
+			  nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(skb, info, &vid_family, 0, info->genlhdr->cmd);
+	if (!hdr ||
+	    nla_put_u64_64bit(skb, HVKVM_VID_A_VM_HCALL_RESULT, result,
+			      HVKVM_VID_A_PAD) ||
+	    (bind && nla_put_u32(skb, HVKVM_VID_A_VM_PORT_BIND, conn_id))) {
 		nlmsg_free(skb);
 		return -EMSGSIZE;
 	}
@@ -527,7 +576,7 @@ static int vid_dump_start(struct netlink_callback *cb)
 static bool vid_dump_wants(struct netlink_callback *cb,
 			   const struct vid_partition *p)
 {
-	struct nlattr **tb = genl_dumpit_info(cb)->attrs;
+	struct nlattr **tb = hvkvm_dumpit_attrs(cb);
 
 	if (tb[HVKVM_VID_A_VM_ID] && nla_get_u32(tb[HVKVM_VID_A_VM_ID]) != p->id)
 		return false;
@@ -713,6 +762,13 @@ static const struct genl_ops vid_ops[] = {
 		.cmd = HVKVM_VID_CMD_VM_HCALL,
 		.doit = vid_cmd_hcall,
 		.policy = vid_hcall_policy,
+		.maxattr = HVKVM_VID_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VID_CMD_VM_PORT_BIND,
+		.doit = vid_cmd_port_bind,
+		.policy = vid_port_bind_policy,
 		.maxattr = HVKVM_VID_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -13,7 +13,14 @@
  *   message, wakes the queue again. Messages to one VP leave in order.
  * - host -> guest events: a bit set in the VP's SIEF page, and the irqfd.
  * - guest -> host events: HvSignalEvent on a connection id bound to an
- *   eventfd wakes the handler a client (VMBus) set on the port.
+ *   eventfd wakes the handler a client (VMBus) set on the port. Ports are
+ *   bound on demand: a client sets a handler on a connection id (VMBus
+ *   does as a channel opens); the guest's first signal on it, which KVM
+ *   has no eventfd for, reaches VID through the worker (VM_HCALL), runs
+ *   the handler and asks the worker to bind an eventfd (VM_PORT_BIND),
+ *   after which KVM signals it without leaving the kernel. A VM can so
+ *   have as many channels as VMBus allows, with no eventfd for a channel
+ *   that is never opened.
  * - guest -> host messages: HvPostMessage leaves KVM to the worker, which
  *   forwards it here (VM_HCALL): VID reads it from guest memory, checks
  *   it, and hands it to the client.
@@ -28,9 +35,11 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <asm/hyperv-tlfs.h>
 #include <net/genetlink.h>
 
+#include <hvkvm/compat.h>
 #include "vid.h"
 
 #define VID_MSG_QUEUE_MAX	64	/* messages waiting per VP */
@@ -82,19 +91,30 @@ struct vid_vp {
 	struct work_struct work;
 };
 
+/*
+ * A connection id the guest may signal. The handler is called under lock,
+ * from the eventfd's wake-up or from the worker's forwarded hypercall;
+ * the waiter is started once, under vid_lock, and stopped when the SynIC
+ * state goes.
+ */
 struct vid_port {
 	u32 conn_id;
-	struct vid_waiter waiter;
+	spinlock_t lock;		/* handler, data */
 	void (*handler)(void *data);	/* set by the client; atomic context */
 	void *data;
+	struct vid_waiter waiter;	/* once bound */
+	bool bound;			/* under vid_lock */
+	bool binding;			/* the worker was asked to bind it */
 };
 
 struct vid_synic {
 	struct vid_partition *p;
 	struct vid_memory *mem;		/* a reference of its own, or NULL */
 	struct list_head reap;		/* vid_reap_list, once detached */
-	u32 nports;
-	struct vid_port *ports;
+	struct xarray ports;		/* by connection id; lookups under RCU */
+	atomic_t nports;		/* at most HVKVM_VID_PORTS_MAX */
+	u32 nbound;			/* under vid_lock */
+	atomic64_t slow_signals;	/* signals the worker forwarded */
 	u32 nvps;
 	struct vid_vp vps[];
 };
@@ -132,9 +152,9 @@ static int vid_waiter_start(struct vid_waiter *w, int fd,
 	struct fd f = fdget(fd);
 	struct eventfd_ctx *ctx;
 
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
-	ctx = eventfd_ctx_fileget(f.file);
+	ctx = eventfd_ctx_fileget(fd_file(f));
 	if (IS_ERR(ctx)) {
 		fdput(f);
 		return PTR_ERR(ctx);
@@ -143,7 +163,7 @@ static int vid_waiter_start(struct vid_waiter *w, int fd,
 	w->fn = fn;
 	init_waitqueue_func_entry(&w->wait, vid_waiter_wake);
 	init_poll_funcptr(&w->pt, vid_waiter_queue);
-	vfs_poll(f.file, &w->pt);
+	vfs_poll(fd_file(f), &w->pt);
 	fdput(f);
 	return 0;
 }
@@ -236,7 +256,7 @@ static enum vid_deliver vid_msg_deliver(struct vid_vp *vp,
 static void vid_vp_signal(struct vid_vp *vp, u32 sint)
 {
 	if (vp->sint[sint].irq)
-		eventfd_signal(vp->sint[sint].irq, 1);
+		hvkvm_eventfd_signal(vp->sint[sint].irq);
 }
 
 /* Deliver what the queue holds, in order, until a slot is busy. */
@@ -285,7 +305,7 @@ static void vid_eom(struct vid_waiter *w)
 		schedule_work(&vp->work);
 }
 
-static struct vid_synic *vid_synic_of(struct vid_partition *p)
+static struct vid_synic *vid_synic_of(const struct vid_partition *p)
 {
 	return rcu_dereference_protected(p->synic, lockdep_is_held(&vid_lock));
 }
@@ -402,58 +422,117 @@ EXPORT_SYMBOL_GPL(vid_signal_event);
 
 /* ---- guest -> host events ---- */
 
-/* Under the eventfd's queue lock, as vid_port_set_handler relies on. */
-static void vid_port_wake(struct vid_waiter *w)
+/* Run a port's handler, if it has one; from any context. */
+static void vid_port_call(struct vid_port *port)
 {
-	struct vid_port *port = container_of(w, struct vid_port, waiter);
+	unsigned long flags;
 
+	spin_lock_irqsave(&port->lock, flags);
 	if (port->handler)
 		port->handler(port->data);
+	spin_unlock_irqrestore(&port->lock, flags);
+}
+
+static void vid_port_wake(struct vid_waiter *w)
+{
+	vid_port_call(container_of(w, struct vid_port, waiter));
+}
+
+static struct vid_port *vid_port_alloc(u32 conn_id, gfp_t gfp)
+{
+	struct vid_port *port = kzalloc(sizeof(*port), gfp);
+
+	if (port) {
+		port->conn_id = conn_id;
+		spin_lock_init(&port->lock);
+	}
+	return port;
+}
+
+/*
+ * Add @port to @synic's table: 0, -EEXIST if @conn_id has one (*@old
+ * then), -ENOSPC when the table is full, or -ENOMEM.
+ */
+static int vid_port_insert(struct vid_synic *synic, struct vid_port *port,
+			   struct vid_port **old, gfp_t gfp)
+{
+	void *cur;
+
+	if (atomic_inc_return(&synic->nports) > HVKVM_VID_PORTS_MAX) {
+		atomic_dec(&synic->nports);
+		return -ENOSPC;
+	}
+	cur = xa_cmpxchg(&synic->ports, port->conn_id, NULL, port, gfp);
+	if (!cur)
+		return 0;
+	atomic_dec(&synic->nports);
+	if (xa_is_err(cur))
+		return xa_err(cur);
+	*old = cur;
+	return -EEXIST;
 }
 
 /**
  * vid_port_set_handler - call @handler when the guest signals @conn_id
  * @p: the partition
- * @conn_id: a connection id the worker bound to an eventfd
- * @handler: called in atomic context, inside the eventfd's wake-up, with
- *	@data; it must defer what may signal (vid_signal_event); NULL to clear
+ * @conn_id: a connection id (24 bits)
+ * @handler: called in atomic context, with @data, when the guest signals
+ *	@conn_id; it must defer what may signal (vid_signal_event). NULL to
+ *	clear.
  * @data: its argument
  *
- * Once this returns, the previous handler is not running and will not run
- * again. Returns 0, or -ENOENT when the worker bound no eventfd to
- * @conn_id.
+ * The port is bound to an eventfd of the worker's on the guest's first
+ * signal (see the top of this file); until then the signals come through
+ * the worker. Once this returns, the previous handler is not running and
+ * will not run again. Process context (it may allocate). Returns 0,
+ * -ENODEV when no worker is attached, -ERANGE for a bad connection id,
+ * -ENOSPC when the partition has HVKVM_VID_PORTS_MAX ports already, or
+ * -ENOMEM.
  */
 int vid_port_set_handler(struct vid_partition *p, u32 conn_id,
 			 void (*handler)(void *data), void *data)
 {
+	struct vid_port *port, *new = NULL;
 	struct vid_synic *synic;
 	unsigned long flags;
-	int err = -ENOENT;
-	u32 i;
+	int err = 0;
 
+	if (conn_id >> 24)
+		return -ERANGE;
+	if (handler) {
+		new = vid_port_alloc(conn_id, GFP_KERNEL_ACCOUNT);
+		if (!new)
+			return -ENOMEM;
+	}
+	/*
+	 * The SynIC state is freed an RCU grace period after it is
+	 * detached: a port added to it here goes with it.
+	 */
 	rcu_read_lock();
 	synic = rcu_dereference(p->synic);
-	for (i = 0; synic && i < synic->nports; i++) {
-		struct vid_port *port = &synic->ports[i];
-		wait_queue_head_t *wqh = port->waiter.wqh;
-
-		if (port->conn_id != conn_id)
-			continue;
-		/*
-		 * Wake-ups run under the eventfd's queue lock: taking it
-		 * here means that once this returns, no call of the old
-		 * handler is in progress.
-		 */
-		if (wqh)
-			spin_lock_irqsave(&wqh->lock, flags);
+	if (!synic) {
+		err = handler ? -ENODEV : 0;
+		goto out;
+	}
+	port = xa_load(&synic->ports, conn_id);
+	if (!port && new) {
+		err = vid_port_insert(synic, new, &port, GFP_NOWAIT);
+		if (!err) {
+			port = new;
+			new = NULL;
+		} else if (err == -EEXIST) {
+			err = 0;
+		}
+	}
+	if (port) {
+		spin_lock_irqsave(&port->lock, flags);
 		port->handler = handler;
 		port->data = data;
-		if (wqh)
-			spin_unlock_irqrestore(&wqh->lock, flags);
-		err = 0;
-		break;
+		spin_unlock_irqrestore(&port->lock, flags);
 	}
+out:
 	rcu_read_unlock();
+	kfree(new);
 	return err;
 }
 EXPORT_SYMBOL_GPL(vid_port_set_handler);
@@ -571,14 +650,28 @@ EXPORT_SYMBOL_GPL(vid_unregister_client);
  * then do the waiters go, as the client may still clear handlers until
  * it returns. Under vid_lock.
  */
+static void vid_synic_clear_handlers(struct vid_synic *synic)
+{
+	struct vid_port *port;
+	unsigned long id, flags;
+
+	xa_for_each(&synic->ports, id, port) {
+		spin_lock_irqsave(&port->lock, flags);
+		port->handler = NULL;
+		port->data = NULL;
+		spin_unlock_irqrestore(&port->lock, flags);
+	}
+}
+
 void vid_synic_detach_client(struct vid_partition *p)
 {
 	struct vid_synic *synic = vid_synic_of(p);
 	const struct vid_client_ops *client;
-	u32 i;
+	struct vid_port *port;
+	unsigned long id;
 
-	for (i = 0; synic && i < synic->nports; i++)
-		vid_port_set_handler(p, synic->ports[i].conn_id, NULL, NULL);
+	if (synic)
+		vid_synic_clear_handlers(synic);
 
 	client = rcu_dereference_protected(vid_client, lockdep_is_held(&vid_lock));
 	if (client && client->detach)
@@ -586,10 +679,11 @@ void vid_synic_detach_client(struct vid_partition *p)
 	p->client = NULL;
 
 	/* Until detach returned, its work could still open a channel. */
-	for (i = 0; synic && i < synic->nports; i++) {
-		vid_port_set_handler(p, synic->ports[i].conn_id, NULL, NULL);
-		vid_waiter_stop(&synic->ports[i].waiter);
-	}
+	if (!synic)
+		return;
+	vid_synic_clear_handlers(synic);
+	xa_for_each(&synic->ports, id, port)
+		vid_waiter_stop(&port->waiter);
 }
 
 /* A graceful stop of p was asked: tell the client. Under vid_lock. */
@@ -704,12 +798,17 @@ void vid_synic_reap_wait(void)
 void vid_synic_free(struct vid_synic *synic)
 {
 	struct vid_msg *m, *tmp;
+	struct vid_port *port;
+	unsigned long id;
 	u32 i, s;
 
 	if (!synic)
 		return;
-	for (i = 0; i < synic->nports; i++)
-		vid_waiter_stop(&synic->ports[i].waiter);
+	xa_for_each(&synic->ports, id, port) {
+		vid_waiter_stop(&port->waiter);
+		kfree(port);
+	}
+	xa_destroy(&synic->ports);
 	for (i = 0; i < synic->nvps; i++) {
 		struct vid_vp *vp = &synic->vps[i];
 
@@ -723,7 +822,6 @@ void vid_synic_free(struct vid_synic *synic)
 		list_for_each_entry_safe(m, tmp, &vp->queue, node)
 			kfree(m);
 	}
-	kfree(synic->ports);
 	vid_memory_put(synic->mem);
 	kfree(synic);
 }
@@ -777,8 +875,7 @@ static int vid_port_parse(struct vid_synic *synic, struct nlattr *attr,
 			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[HVKVM_VID_PORT_A_MAX + 1];
-	struct vid_port *port = &synic->ports[synic->nports];
-	u32 i;
+	struct vid_port *port, *old;
 	int err;
 
 	err = nla_parse_nested(tb, HVKVM_VID_PORT_A_MAX, attr, vid_port_policy,
@@ -789,21 +886,30 @@ static int vid_port_parse(struct vid_synic *synic, struct nlattr *attr,
 		NL_SET_ERR_MSG_ATTR(extack, attr, "a port needs its conn_id and fd");
 		return -EINVAL;
 	}
-	port->conn_id = nla_get_u32(tb[HVKVM_VID_PORT_A_CONN_ID]);
-	for (i = 0; i < synic->nports; i++) {
-		if (synic->ports[i].conn_id == port->conn_id) {
-			NL_SET_ERR_MSG_ATTR(extack, attr, "a connection id is bound twice");
-			return -EEXIST;
-		}
-	}
+	port = vid_port_alloc(nla_get_u32(tb[HVKVM_VID_PORT_A_CONN_ID]),
+			      GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return -ENOMEM;
 	err = vid_waiter_start(&port->waiter, nla_get_u32(tb[HVKVM_VID_PORT_A_FD]),
 			       vid_port_wake);
 	if (err) {
+		kfree(port);
 		NL_SET_ERR_MSG_ATTR(extack, tb[HVKVM_VID_PORT_A_FD],
 				    "a port's fd is not an eventfd");
 		return err;
 	}
-	synic->nports++;
+	port->bound = true;
+	err = vid_port_insert(synic, port, &old, GFP_KERNEL_ACCOUNT);
+	if (err) {
+		vid_waiter_stop(&port->waiter);
+		kfree(port);
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG_ATTR(extack, attr, "a connection id is bound twice");
+		else if (err == -ENOSPC)
+			NL_SET_ERR_MSG_ATTR(extack, attr, "too many ports");
+		return err;
+	}
+	synic->nbound++;
 	return 0;
 }
 
@@ -821,6 +927,7 @@ int vid_synic_create(struct vid_partition *p, struct vid_memory *mem,
 	if (!synic)
 		return -ENOMEM;
 	synic->p = p;
+	xa_init(&synic->ports);
 	if (mem) {
 		kref_get(&mem->ref);
 		synic->mem = mem;
@@ -839,18 +946,6 @@ int vid_synic_create(struct vid_partition *p, struct vid_memory *mem,
 		INIT_WORK(&vp->work, vid_vp_work);
 	}
 	if (ports) {
-		nla_for_each_nested(attr, ports, rem)
-			n++;
-		if (n > HVKVM_VID_PORTS_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, ports, "too many ports");
-			err = -E2BIG;
-			goto err;
-		}
-		synic->ports = kcalloc(n, sizeof(*synic->ports), GFP_KERNEL);
-		if (!synic->ports) {
-			err = -ENOMEM;
-			goto err;
-		}
 		nla_for_each_nested(attr, ports, rem) {
 			err = vid_port_parse(synic, attr, extack);
 			if (err)
@@ -978,12 +1073,41 @@ static u16 vid_post_from_guest(struct vid_partition *p, u32 vp, u64 gpa)
 	return status;
 }
 
+/*
+ * HvSignalEvent on a connection KVM has no eventfd for: run the port's
+ * handler, and say whether the worker should bind an eventfd to it now
+ * (*bind). The input is the connection id, with the flag number in bits
+ * 32-47 (always 0 for VMBus; KVM refuses any other). Under vid_lock.
+ */
+static u16 vid_signal_from_guest(struct vid_partition *p, u64 input,
+				 bool *bind)
+{
+	struct vid_synic *synic = vid_synic_of(p);
+	struct vid_port *port;
+
+	if (!synic)
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	atomic64_inc(&synic->slow_signals);
+	if (input >> 32)
+		return HV_STATUS_INVALID_PORT_ID;
+	port = xa_load(&synic->ports, (u32)input);
+	if (!port || !READ_ONCE(port->handler))
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	vid_port_call(port);
+	if (!port->bound && !port->binding) {
+		port->binding = true;
+		*bind = true;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
 int vid_cmd_hcall(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct vid_partition *p;
 	struct vid_vp *vp;
 	u64 control, input, result;
+	bool bind = false;
 
 	if (!tb[HVKVM_VID_A_VM_HCALL_CONTROL] || !tb[HVKVM_VID_A_VM_HCALL_INPUT]) {
 		NL_SET_ERR_MSG(info->extack, "give the hypercall's control and input");
@@ -1011,8 +1135,8 @@ int vid_cmd_hcall(struct sk_buff *skb, struct genl_info *info)
 			 vid_post_from_guest(p, vp->index, input);
 		break;
 	case HVCALL_SIGNAL_EVENT:
-		/* KVM found no eventfd for this connection. */
-		result = HV_STATUS_INVALID_CONNECTION_ID;
+		/* KVM found no eventfd: it read a slow call's input already. */
+		result = vid_signal_from_guest(p, input, &bind);
 		break;
 	default:
 		result = HV_STATUS_INVALID_HYPERCALL_CODE;
@@ -1020,7 +1144,66 @@ int vid_cmd_hcall(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_unlock(&vid_lock);
 
-	return vid_reply_u64(info, HVKVM_VID_A_VM_HCALL_RESULT, result);
+	return vid_reply_hcall(info, result, bind, (u32)input);
+}
+
+/*
+ * HVKVM_VID_CMD_VM_PORT_BIND: the worker bound VM_PORT_FD to connection
+ * VM_PORT_BIND with KVM_HYPERV_EVENTFD, as VM_HCALL's reply asked, or is
+ * about to (VID waits on the eventfd from now on, so that no signal is
+ * lost between the two).
+ */
+int vid_cmd_port_bind(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct vid_partition *p;
+	struct vid_synic *synic;
+	struct vid_port *port;
+	int err;
+
+	if (!tb[HVKVM_VID_A_VM_PORT_BIND] || !tb[HVKVM_VID_A_VM_PORT_FD]) {
+		NL_SET_ERR_MSG(info->extack, "give port_bind and port_fd");
+		return -EINVAL;
+	}
+	mutex_lock(&vid_lock);
+	p = vid_worker_lookup(info);
+	if (IS_ERR(p)) {
+		err = PTR_ERR(p);
+		goto out;
+	}
+	synic = vid_synic_of(p);
+	port = synic ? xa_load(&synic->ports,
+			       nla_get_u32(tb[HVKVM_VID_A_VM_PORT_BIND])) : NULL;
+	if (!port || !port->binding) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[HVKVM_VID_A_VM_PORT_BIND],
+				    "VID did not ask to bind this connection id");
+		err = -ENOENT;
+		goto out;
+	}
+	port->binding = false;
+	err = vid_waiter_start(&port->waiter,
+			       nla_get_u32(tb[HVKVM_VID_A_VM_PORT_FD]),
+			       vid_port_wake);
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[HVKVM_VID_A_VM_PORT_FD],
+				    "the port's fd is not an eventfd");
+		goto out;
+	}
+	port->bound = true;
+	synic->nbound++;
+out:
+	mutex_unlock(&vid_lock);
+	return err;
+}
+
+/* Ports bound to eventfds, and signals that came through the worker. */
+void vid_synic_port_stats(const struct vid_partition *p, u32 *bound,
+			  u64 *slow)
+{
+	struct vid_synic *synic = vid_synic_of(p);
+
+	*bound = synic ? synic->nbound : 0;
+	*slow = synic ? atomic64_read(&synic->slow_signals) : 0;
 }
 
 /* ---- diagnostics: what VMBus does, asked for over netlink ---- */

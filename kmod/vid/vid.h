@@ -117,6 +117,8 @@ void vid_notify(const struct vid_partition *p, u8 cmd);
 int vid_reply_vm(struct genl_info *info, const struct vid_partition *p);
 int vid_send_request(const struct vid_partition *p, u32 action);
 int vid_reply_u64(struct genl_info *info, int attr, u64 val);
+int vid_reply_hcall(struct genl_info *info, u64 result, bool bind,
+		    u32 conn_id);
 int vid_netlink_init(void);
 void vid_netlink_exit(void);
 
@@ -140,6 +142,9 @@ void vid_synic_attach_client(struct vid_partition *p);
 void vid_synic_shutdown_client(struct vid_partition *p);
 int vid_cmd_synic(struct sk_buff *skb, struct genl_info *info);
 int vid_cmd_hcall(struct sk_buff *skb, struct genl_info *info);
+int vid_cmd_port_bind(struct sk_buff *skb, struct genl_info *info);
+void vid_synic_port_stats(const struct vid_partition *p, u32 *bound,
+			  u64 *slow);
 int vid_cmd_synic_inject(struct sk_buff *skb, struct genl_info *info);
 
 /* lifecycle.c */

@@ -454,8 +454,8 @@ static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 		goto err_open;
 	err = vid_port_set_handler(vm->p, c->conn_id, vmbus_chan_doorbell, ch);
 	if (err) {
-		pr_warn_ratelimited("%s: no doorbell for connection id %#x: is the worker's port pool smaller?\n",
-			vm->name, c->conn_id);
+		pr_warn_ratelimited("%s: no doorbell for connection id %#x: %d\n",
+				    vm->name, c->conn_id, err);
 		if (cls->close)
 			cls->close(ch);
 		goto err_open;

@@ -273,8 +273,7 @@ static int vmbus_cmd_ic_set(struct sk_buff *skb, struct genl_info *info)
 /* KVP_GET: the pairs are gathered at the dump's start, then sent. */
 static int vmbus_kvp_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct nlattr *attr = info->attrs[HVKVM_VMBUS_A_VM_NAME];
+	struct nlattr *attr = hvkvm_dumpit_attrs(cb)[HVKVM_VMBUS_A_VM_NAME];
 	struct vmbus_kvp_list *list;
 	struct vmbus_vm *vm;
 

@@ -15,6 +15,7 @@
 #include <linux/hvkvm_vid.h>
 #include <linux/hvkvm_vmbus.h>
 #include <hvkvm/vmbus_host.h>
+#include <hvkvm/compat.h>
 
 #include <hvkvm/vid_client.h>
 #include <hvkvm/vmbus_bus.h>
@@ -22,11 +23,12 @@
 #include <hvkvm/ic_msg.h>
 
 /*
- * The worker binds connection ids VMBUS_CONN_BASE + 0 .. + 63 to eventfds;
- * channel relid r signals on VMBUS_CONN_BASE + r.
+ * Channel relid r signals on connection id VMBUS_CONN_BASE + r, a VID
+ * port the worker binds to an eventfd on the guest's first signal. 2047
+ * relids: the bits of a SINT's event flags, as the guest counts them.
  */
 #define VMBUS_CONN_BASE		0x100
-#define VMBUS_RELID_MAX		63
+#define VMBUS_RELID_MAX		VMB_RELID_MAX
 #define VMBUS_MSG_QUEUE_MAX	512	/* guest messages waiting */
 #define VMBUS_CHAN_BUDGET	64	/* packets per run of a channel */
 

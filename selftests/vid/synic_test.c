@@ -24,7 +24,7 @@
 
 /* HV_STATUS_* the guest would see. */
 enum { OK = 0, BAD_CODE = 2, BAD_INPUT = 3, BAD_ALIGN = 4, BAD_PARAM = 5,
-       BAD_CONN = 18 };
+       BAD_PORT = 17, BAD_CONN = 18 };
 
 struct slot {			/* one SIMP slot */
 	uint32_t type;
@@ -247,8 +247,9 @@ TEST_F(synic, event_flag_set_and_sint_raised)
 	EXPECT_EQ(0, signalled(self->irq[0], 100));
 }
 
-static uint64_t hcall(struct genl_test *w, uint32_t vp, uint64_t control,
-		      uint64_t input, int *err)
+/* A forwarded hypercall; *bind: the port VID asked to bind, or 0. */
+static uint64_t hcall_bind(struct genl_test *w, uint32_t vp, uint64_t control,
+			   uint64_t input, int *err, uint32_t *bind)
 {
 	struct nlmsghdr *nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_HCALL, 0);
 	struct genl_msg m;
@@ -263,9 +264,67 @@ static uint64_t hcall(struct genl_test *w, uint32_t vp, uint64_t control,
 		*err = 0;
 		if (m.tb[HVKVM_VID_A_VM_HCALL_RESULT])
 			result = mnl_attr_get_u64(m.tb[HVKVM_VID_A_VM_HCALL_RESULT]);
+		*bind = m.tb[HVKVM_VID_A_VM_PORT_BIND] ?
+			mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_PORT_BIND]) : 0;
 		genl_msg_free(&m);
 	}
 	return result;
+}
+
+static uint64_t hcall(struct genl_test *w, uint32_t vp, uint64_t control,
+		      uint64_t input, int *err)
+{
+	uint32_t bind;
+
+	return hcall_bind(w, vp, control, input, err, &bind);
+}
+
+static int port_bind(struct genl_test *w, uint32_t conn_id, int fd)
+{
+	struct nlmsghdr *nlh = genl_test_msg(w, HVKVM_VID_CMD_VM_PORT_BIND, 0);
+
+	mnl_attr_put_strz(nlh, HVKVM_VID_A_VM_NAME, "syn");
+	mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_PORT_BIND, conn_id);
+	if (fd >= 0)
+		mnl_attr_put_u32(nlh, HVKVM_VID_A_VM_PORT_FD, fd);
+	return genl_test_call(w, nlh, NULL, 0);
+}
+
+/*
+ * Ports are bound on demand, when VID asks (a client listens on the
+ * connection: tested with VMBus in selftests/vmbus/run.sh); a signal
+ * nobody listens on asks for nothing, and the worker cannot bind what
+ * VID did not ask for.
+ */
+TEST_F(synic, port_bound_only_when_asked)
+{
+	uint32_t bind = ~0u;
+	struct genl_msg m;
+	int efd = eventfd(0, EFD_NONBLOCK), err;
+
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(BAD_CONN, hcall_bind(&self->w, 0, 0x5d | (1 << 16), 0x123,
+				       &err, &bind));
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(0, bind);
+	EXPECT_EQ(BAD_PORT, hcall_bind(&self->w, 0, 0x5d | (1 << 16),
+				       CONN | (1ULL << 32), &err, &bind));
+	EXPECT_EQ(0, bind);
+
+	EXPECT_EQ(-ENOENT, port_bind(&self->w, 0x123, efd));
+	EXPECT_STREQ("VID did not ask to bind this connection id", self->w.extack);
+	EXPECT_EQ(-ENOENT, port_bind(&self->w, CONN, efd));
+	EXPECT_EQ(-EINVAL, port_bind(&self->w, 0x123, -1));
+	EXPECT_STREQ("give port_bind and port_fd", self->w.extack);
+
+	/* The attach's port, and the two signals that came through us. */
+	ASSERT_EQ(1, vm_get(&self->g, "syn", &m));
+	ASSERT_NE(NULL, m.tb[HVKVM_VID_A_VM_PORTS_BOUND]);
+	ASSERT_NE(NULL, m.tb[HVKVM_VID_A_VM_SLOW_SIGNALS]);
+	EXPECT_EQ(1, mnl_attr_get_u32(m.tb[HVKVM_VID_A_VM_PORTS_BOUND]));
+	EXPECT_EQ(2, mnl_attr_get_u64(m.tb[HVKVM_VID_A_VM_SLOW_SIGNALS]));
+	genl_msg_free(&m);
+	close(efd);
 }
 
 /* What a guest posts is checked before anyone sees it. */

@@ -96,6 +96,8 @@ static const enum mnl_attr_data_type vm_types[HVKVM_VID_A_MAX + 1] = {
 	[HVKVM_VID_A_VM_VCPU_STATS] = MNL_TYPE_NESTED,
 	[HVKVM_VID_A_VM_PINNED] = MNL_TYPE_U64,
 	[HVKVM_VID_A_VM_STIMER] = MNL_TYPE_U8,
+	[HVKVM_VID_A_VM_PORTS_BOUND] = MNL_TYPE_U32,
+	[HVKVM_VID_A_VM_SLOW_SIGNALS] = MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type boot_types[HVKVM_VID_BOOT_A_MAX + 1] = {
@@ -327,6 +329,13 @@ void vm_print_ext(struct printer *p, const char *key, const struct nlmsghdr *nlh
 		crash_print(p, tb[HVKVM_VID_A_VM_CRASH]);
 	if (tb[HVKVM_VID_A_VM_VCPU_STATS])
 		vcpu_stats_print(p, tb[HVKVM_VID_A_VM_VCPU_STATS]);
+	if (tb[HVKVM_VID_A_VM_PORTS_BOUND] && tb[HVKVM_VID_A_VM_SLOW_SIGNALS]) {
+		print_uint(p, PRINT_ANY, "ports_bound", "\n    ports %u bound",
+			   mnl_attr_get_u32(tb[HVKVM_VID_A_VM_PORTS_BOUND]));
+		print_u64(p, PRINT_ANY, "slow_signals",
+			  ", %" PRIu64 " signals through the worker",
+			  mnl_attr_get_u64(tb[HVKVM_VID_A_VM_SLOW_SIGNALS]));
+	}
 	if (extra && tb[HVKVM_VID_A_VM_NAME])
 		extra(p, mnl_attr_get_str(tb[HVKVM_VID_A_VM_NAME]), data);
 	print_string(p, PRINT_TEXT, NULL, "%s", "\n");

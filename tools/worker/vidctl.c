@@ -46,13 +46,13 @@
 
 /*
  * SynIC plumbing handed to VID: per VP, SINT 2 (VMBus's) routed to GSI
- * VIDCTL_SINT_GSI + VP with an irqfd and its resample fd; and a pool of
- * connection ids bound to eventfds, for the channels VMBus will offer.
+ * VIDCTL_SINT_GSI + VP with an irqfd and its resample fd. Connection ids
+ * are bound to eventfds on demand: when VID, answering a forwarded
+ * HvSignalEvent, asks for one (VM_PORT_BIND), so that a channel costs an
+ * eventfd only once its guest signals it.
  */
 #define VIDCTL_SINT		2
 #define VIDCTL_SINT_GSI		24
-#define VIDCTL_PORT_BASE	0x100
-#define VIDCTL_PORTS		64
 
 /* The counters go to VID as they are: the two lists must agree. */
 _Static_assert((int)HVKVM_VID_EXIT_COUNT == (int)WVM_EXIT_NR &&
@@ -86,7 +86,9 @@ struct vidctl {
 
 	/* SynIC plumbing, see VIDCTL_SINT. */
 	int sint_irq[WVM_MAX_VCPUS], sint_eom[WVM_MAX_VCPUS];
-	int port_fd[VIDCTL_PORTS];
+	pthread_mutex_t port_lock;	/* port_fd, nports */
+	int port_fd[HVKVM_VID_PORTS_MAX];
+	unsigned int nports;
 	/* A socket per vCPU thread, for what it forwards (lazily opened). */
 	struct nl *vcpu_nl[WVM_MAX_VCPUS];
 
@@ -426,16 +428,71 @@ static struct nl *vcpu_socket(struct vidctl *c, unsigned int vcpu)
 	return nl;
 }
 
+struct hcall_answer {
+	uint64_t result;
+	bool bind;
+	uint32_t conn_id;
+};
+
 static int hcall_result_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct hcall_answer *ans = data;
 	const struct nlattr *a;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(a) == HVKVM_VID_A_VM_HCALL_RESULT &&
 		    !mnl_attr_validate(a, MNL_TYPE_U64))
-			*(uint64_t *)data = mnl_attr_get_u64(a);
+			ans->result = mnl_attr_get_u64(a);
+		if (mnl_attr_get_type(a) == HVKVM_VID_A_VM_PORT_BIND &&
+		    !mnl_attr_validate(a, MNL_TYPE_U32)) {
+			ans->bind = true;
+			ans->conn_id = mnl_attr_get_u32(a);
+		}
 	}
 	return MNL_CB_OK;
+}
+
+/*
+ * VID asked for an eventfd on conn_id: VID waits on it first, then KVM
+ * signals it, so that no signal falls between the two (until KVM has it,
+ * the guest's signals still come through us). On failure the connection
+ * keeps working through VM_HCALL, only slower.
+ */
+static void bind_port(struct vidctl *c, struct nl *nl, uint32_t conn_id)
+{
+	struct kvm_hyperv_eventfd hv = { .conn_id = conn_id };
+	struct nlmsghdr *nlh;
+	int fd;
+
+	pthread_mutex_lock(&c->port_lock);
+	if (c->nports >= HVKVM_VID_PORTS_MAX) {
+		pthread_mutex_unlock(&c->port_lock);
+		say_guest(c, "connection 0x%x: no port left to bind", conn_id);
+		return;
+	}
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0) {
+		pthread_mutex_unlock(&c->port_lock);
+		say_guest(c, "connection 0x%x: eventfd: %s", conn_id, strerror(errno));
+		return;
+	}
+	nlh = nl_req(nl, HVKVM_VID_CMD_VM_PORT_BIND, 0);
+	nl_put(nl, nlh, strz, HVKVM_VID_A_VM_NAME, c->name);
+	nl_put(nl, nlh, u32, HVKVM_VID_A_VM_PORT_BIND, conn_id);
+	nl_put(nl, nlh, u32, HVKVM_VID_A_VM_PORT_FD, fd);
+	if (nl_talk(nl, nlh, NULL, NULL)) {
+		pthread_mutex_unlock(&c->port_lock);
+		say_guest(c, "connection 0x%x: binding a port: %s", conn_id, nl->extack);
+		close(fd);
+		return;
+	}
+	/* VID holds the eventfd now: ours is closed with the others. */
+	c->port_fd[c->nports++] = fd;
+	hv.fd = fd;
+	if (ioctl(wvm_vm_fd(c->vm), KVM_HYPERV_EVENTFD, &hv) < 0)
+		say_guest(c, "connection 0x%x: KVM_HYPERV_EVENTFD: %s", conn_id,
+			  strerror(errno));
+	pthread_mutex_unlock(&c->port_lock);
 }
 
 /* A hypercall KVM left to us: VID answers it (HvPostMessage). */
@@ -444,7 +501,8 @@ static uint64_t forward_hcall(struct wvm *w, unsigned int vcpu, uint64_t control
 {
 	struct vidctl *c = opaque;
 	struct nl *nl = vcpu_socket(c, vcpu);
-	uint64_t result = 3;	/* HV_STATUS_INVALID_HYPERCALL_INPUT */
+	/* HV_STATUS_INVALID_HYPERCALL_INPUT unless VID says otherwise */
+	struct hcall_answer ans = { .result = 3 };
 	struct nlmsghdr *nlh;
 
 	(void)w;
@@ -456,10 +514,12 @@ static uint64_t forward_hcall(struct wvm *w, unsigned int vcpu, uint64_t control
 	nl_put(nl, nlh, u32, HVKVM_VID_A_VM_VP, vcpu);
 	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_HCALL_CONTROL, control);
 	nl_put(nl, nlh, u64, HVKVM_VID_A_VM_HCALL_INPUT, in_gpa);
-	if (nl_talk(nl, nlh, hcall_result_cb, &result))
+	if (nl_talk(nl, nlh, hcall_result_cb, &ans))
 		say_guest(c, "hypercall 0x%llx: %s", (unsigned long long)control,
 			  nl->extack);
-	return result;
+	else if (ans.bind)
+		bind_port(c, nl, ans.conn_id);
+	return ans.result;
 }
 
 /* The guest moved its SynIC pages: VID must know before the vCPU goes on. */
@@ -502,16 +562,16 @@ static void close_plumbing(struct vidctl *c)
 			c->vcpu_nl[i] = NULL;
 		}
 	}
-	for (i = 0; i < VIDCTL_PORTS; i++) {
-		if (c->port_fd[i] > 0)
-			close(c->port_fd[i]);
-		c->port_fd[i] = 0;
-	}
+	pthread_mutex_lock(&c->port_lock);
+	for (i = 0; i < c->nports; i++)
+		close(c->port_fd[i]);
+	c->nports = 0;
+	pthread_mutex_unlock(&c->port_lock);
 }
 
 /*
- * Route SINT 2 of every VP to an irqfd with a resample fd, and bind the
- * port pool with KVM_HYPERV_EVENTFD. KVM_SET_GSI_ROUTING replaces the
+ * Route SINT 2 of every VP to an irqfd with a resample fd (ports are
+ * bound later, on demand: bind_port). KVM_SET_GSI_ROUTING replaces the
  * table, so it repeats the irqchip's defaults (KVM's own layout: GSI 0-15
  * to the PICs and the IOAPIC, 16-23 to the IOAPIC).
  */
@@ -567,17 +627,6 @@ static int plumb(struct vidctl *c, char *err, size_t errlen)
 			return -errno;
 		}
 	}
-	for (i = 0; i < VIDCTL_PORTS; i++) {
-		struct kvm_hyperv_eventfd hv = { .conn_id = VIDCTL_PORT_BASE + i };
-
-		c->port_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		hv.fd = c->port_fd[i];
-		if (c->port_fd[i] < 0 || ioctl(vmfd, KVM_HYPERV_EVENTFD, &hv) < 0) {
-			snprintf(err, errlen, "KVM_HYPERV_EVENTFD %u: %s", hv.conn_id,
-				 strerror(errno));
-			return -errno;
-		}
-	}
 	return 0;
 }
 
@@ -593,14 +642,6 @@ static void put_plumbing(struct vidctl *c, struct nlmsghdr *nlh)
 		mnl_attr_put_u32(nlh, HVKVM_VID_SINT_A_SINT, VIDCTL_SINT);
 		mnl_attr_put_u32(nlh, HVKVM_VID_SINT_A_IRQFD, c->sint_irq[i]);
 		mnl_attr_put_u32(nlh, HVKVM_VID_SINT_A_RESAMPLEFD, c->sint_eom[i]);
-		mnl_attr_nest_end(nlh, one);
-	}
-	mnl_attr_nest_end(nlh, all);
-	all = mnl_attr_nest_start(nlh, HVKVM_VID_A_VM_PORTS);
-	for (i = 0; i < VIDCTL_PORTS; i++) {
-		one = mnl_attr_nest_start(nlh, HVKVM_VID_PORT_A_PORT);
-		mnl_attr_put_u32(nlh, HVKVM_VID_PORT_A_CONN_ID, VIDCTL_PORT_BASE + i);
-		mnl_attr_put_u32(nlh, HVKVM_VID_PORT_A_FD, c->port_fd[i]);
 		mnl_attr_nest_end(nlh, one);
 	}
 	mnl_attr_nest_end(nlh, all);
@@ -884,6 +925,7 @@ int vidctl_main(const char *name)
 		return 1;
 	c->name = name;
 	pthread_mutex_init(&c->log_lock, NULL);
+	pthread_mutex_init(&c->port_lock, NULL);
 	c->rl = (struct ratelimit)RATELIMIT_INIT(WVM_LOG_INTERVAL_MS, WVM_LOG_BURST);
 	if (setup_fds(c) || run_dir(c)) {
 		say(c, "cannot set up: %s", strerror(errno));

@@ -112,8 +112,9 @@
  *     HV_SINT route (signalling it raises the SINT in the guest) and its
  *     resample eventfd (KVM signals it when the guest ends a message or
  *     EOIs the SINT's vector);
- *   VM_PORTS: per connection id an eventfd bound with KVM_HYPERV_EVENTFD,
- *     which the guest's HvSignalEvent on that connection signals.
+ *   VM_PORTS (optional): per connection id an eventfd bound with
+ *     KVM_HYPERV_EVENTFD, which the guest's HvSignalEvent on that
+ *     connection signals. Other ports are bound on demand (VM_PORT_BIND).
  * VM_SYNIC and VM_HCALL come from the worker's process, on its attached
  * socket or any other (a vCPU thread may use one of its own).
  * HVKVM_VID_CMD_VM_SYNIC (worker only): the guest wrote SCONTROL, SIEFP or
@@ -122,8 +123,18 @@
  * HVKVM_VID_CMD_VM_HCALL (worker only): a hypercall KVM left to user space
  *   (HvPostMessage, or HvSignalEvent on a connection without an eventfd):
  *   VM_VP, VM_HCALL_CONTROL (the control word) and VM_HCALL_INPUT (the
- *   input GPA, or the fast input). The reply carries VM_HCALL_RESULT, the
- *   value for the guest's RAX (an HV_STATUS_* code).
+ *   input GPA, or the fast input; for HvSignalEvent the connection id KVM
+ *   read). The reply carries VM_HCALL_RESULT, the value for the guest's
+ *   RAX (an HV_STATUS_* code), and VM_PORT_BIND (u32) when the signal
+ *   was for a connection a client (VMBus) listens on: VID ran the
+ *   client's handler, and asks the worker to bind an eventfd of its own
+ *   to that connection id, once: VM_PORT_BIND, then KVM_HYPERV_EVENTFD.
+ * HVKVM_VID_CMD_VM_PORT_BIND (worker only): VM_PORT_BIND (u32, the
+ *   connection id VM_HCALL's reply named) and VM_PORT_FD (u32, an
+ *   eventfd): VID waits on it from now on; the worker then binds it with
+ *   KVM_HYPERV_EVENTFD (in that order, so that no signal is lost).
+ *   -ENOENT when VID did not ask for that connection id. A partition has
+ *   at most HVKVM_VID_PORTS_MAX ports.
  * HVKVM_VID_CMD_VM_SYNIC_POST (diagnostics): post a message to a running
  *   partition's VM_VP on VM_SINT: VM_MSG_TYPE and VM_MSG_PAYLOAD (at most
  *   240 bytes), queued and delivered as VMBus's own messages are.
@@ -194,6 +205,10 @@
  *   array of u64 indexed by enum hvkvm_vid_exit, HVKVM_VID_EXIT_COUNT
  *   long)): exits per vCPU by reason, as the worker last reported them.
  *   Sent in VM_GET replies to a handle only, not in dumps or events.
+ * VM_PORTS_BOUND (u32), VM_SLOW_SIGNALS (u64): ports bound to eventfds,
+ *   and guest signals that came through the worker instead (a port's
+ *   first signal, or one VMBus does not listen on); in VM_GET replies to
+ *   a handle, while a worker is attached.
  * VM_STIMER (u8, 0 or 1; 2 and above are refused): whether the guest is
  *   offered the Hyper-V synthetic timers (direct mode). 1, the default
  *   when VM_NEW leaves it out, offers them, as Hyper-V does; 0 clears
@@ -287,6 +302,7 @@ enum hvkvm_vid_cmd {
 	HVKVM_VID_CMD_VM_HCALL,
 	HVKVM_VID_CMD_VM_SYNIC_POST,
 	HVKVM_VID_CMD_VM_SYNIC_SIGNAL,
+	HVKVM_VID_CMD_VM_PORT_BIND,
 	__HVKVM_VID_CMD_MAX
 };
 #define HVKVM_VID_CMD_MAX (__HVKVM_VID_CMD_MAX - 1)
@@ -326,6 +342,10 @@ enum hvkvm_vid_attr {
 	HVKVM_VID_A_VM_FLAG,
 	HVKVM_VID_A_VM_STIMER,
 	HVKVM_VID_A_VM_CLOCK_OFFSET,
+	HVKVM_VID_A_VM_PORT_BIND,
+	HVKVM_VID_A_VM_PORT_FD,
+	HVKVM_VID_A_VM_PORTS_BOUND,
+	HVKVM_VID_A_VM_SLOW_SIGNALS,
 	__HVKVM_VID_A_MAX
 };
 #define HVKVM_VID_A_MAX (__HVKVM_VID_A_MAX - 1)
@@ -392,6 +412,6 @@ enum hvkvm_vid_port_attr {
 	__HVKVM_VID_PORT_A_MAX
 };
 #define HVKVM_VID_PORT_A_MAX (__HVKVM_VID_PORT_A_MAX - 1)
-#define HVKVM_VID_PORTS_MAX		256
+#define HVKVM_VID_PORTS_MAX		2048	/* per partition */
 
 #endif /* _UAPI_LINUX_HVKVM_VID_H */
