@@ -11,7 +11,7 @@
  * failure), stays silent where it must, and keeps serving the bus.
  *
  * scenario=msgs   garbage messages before and after contact, unknown ids,
- *                 a flood of posts
+ *                 a flood of posts, signals on every unopened connection
  * scenario=gpadl  GPADLs that lie: foreign pages, too many pages, unknown
  *                 and duplicate handles
  * scenario=ring   an IC channel opened properly, then lying ring indices
@@ -751,7 +751,26 @@ static void scenario_msgs(void)
 	check(teardown(5, 0x54322), "msgs/unread-after",
 	      "the bus answers after the unread answers (TORNDOWN)");
 
-	/* 8. A new contact resets the bus; it must serve again. */
+	/*
+	 * 8. Signals on every connection id a channel could have, none open:
+	 * each is refused, and none may cost the host a port (hostile.sh
+	 * checks its count); a flag number is refused too.
+	 */
+	ok_st = 0;
+	other_st = 0;
+	for (i = 0; i < 2048; i++) {
+		st = signal_event(0x100 + i);
+		if (st == HV_STATUS_INVALID_CONNECTION_ID)
+			ok_st++;
+		else
+			other_st++;
+	}
+	st = signal_event(0x101 | (1ULL << 32));
+	check(ok_st == 2048 && st == HV_STATUS_INVALID_PORT_ID, "msgs/signal-unknown",
+	      "2048 signals on unopened connections: %u refused, %u other; with a flag number: status %u",
+	      ok_st, other_st, st);
+
+	/* 9. A new contact resets the bus; it must serve again. */
 	if (!connect_bus("msgs/recontact"))
 		unload_bus("msgs/unload");
 	else
