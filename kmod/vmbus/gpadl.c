@@ -292,3 +292,6 @@ struct vid_memory *vmbus_chan_memory(struct vmbus_channel *ch)
 	return p ? vid_memory_get(p) : NULL;
 }
 EXPORT_SYMBOL_GPL(vmbus_chan_memory);
+
+/* The portable parser of GPA-direct packets (lib/vmbus/ring.c), for VSPs. */
+EXPORT_SYMBOL_GPL(vmb_pkt_gpa_ranges);
