@@ -13,6 +13,9 @@
  *   HVTEST loop <scenario> FAIL <why>
  *   HVTEST loop done: N ok, M failed
  *
+ * (The scenario "hold" is not in the default list: it leaves GPADLs
+ * held by the host, for the host's tests of removal and the VM's end.)
+ *
  * It stays loaded: every device probed later (hot add) is checked with
  * an echo ("HVTEST loop probe <device> ok|FAIL <why>"), and a device
  * that goes (hot remove) says "HVTEST loop remove <device>".
@@ -47,6 +50,10 @@ MODULE_PARM_DESC(timeout_ms, "how long to wait for the host, each time");
 static unsigned int hold_ms = 3000;
 module_param(hold_ms, uint, 0444);
 MODULE_PARM_DESC(hold_ms, "gpadl: how long the host holds the GPADL being torn down");
+
+static unsigned int hold_long_ms = 45000;
+module_param(hold_long_ms, uint, 0444);
+MODULE_PARM_DESC(hold_long_ms, "hold: how long the host holds each device's GPADL");
 
 #define LOOP_RING		(64 * 1024)	/* primary, each way */
 #define LOOP_SUB_RING		(16 * 1024)
@@ -288,7 +295,7 @@ static bool scen_fill_h2g(struct scen *s, struct loop_dev *a,
 		.arg = { LOOP_FILL_COUNT, LOOP_FILL_LEN },
 	}, *r;
 	struct hv_ring_buffer_info *in = &lc->ch->inbound;
-	u32 len, i, j, pending, avail;
+	u32 len, i, j, pending = 0, avail = 0;
 	u64 id = ++lc->next_id, rid;
 	u8 *d;
 	int err;
@@ -297,10 +304,14 @@ static bool scen_fill_h2g(struct scen *s, struct loop_dev *a,
 	err = loop_send(lc, lc->tx, sizeof(m), id, timeout_ms);
 	if (err)
 		return fail(s, "send: %d", err);
-	/* Not reading: the host fills the ring, then waits. */
-	msleep(3000);
-	avail = hv_get_bytes_to_read(in);
-	pending = READ_ONCE(in->ring_buffer->pending_send_sz);
+	/* Not reading: the host fills the ring, then waits for room. */
+	for (i = 0; i < timeout_ms / 100; i++) {
+		avail = hv_get_bytes_to_read(in);
+		pending = READ_ONCE(in->ring_buffer->pending_send_sz);
+		if (avail + 2 * 1100 > in->ring_datasize && pending)
+			break;
+		msleep(100);
+	}
 	if (!CHECK(s, avail + 2 * 1100 > in->ring_datasize && pending,
 		   "the ring holds %u of %u bytes, pending_send_sz %u: the host did not fill it and wait",
 		   avail, in->ring_datasize, pending))
@@ -686,6 +697,46 @@ static bool scen_otherdev(struct scen *s, struct loop_dev *a,
 	return ok;
 }
 
+/*
+ * For the host's races (loopback.sh): a GPADL of each device, held by
+ * the host for hold_long_ms and not torn down: meanwhile the test
+ * removes the second device and stops the VM. The buffers are never
+ * freed: the host writes them when it lets go.
+ */
+static bool scen_hold(struct scen *s, struct loop_dev *a, struct loop_dev *b)
+{
+	struct loop_dev *d[2] = { a, b };
+	struct vmbus_gpadl gpadl;
+	struct hvloop_msg r;
+	unsigned int i;
+	u8 *buf;
+	int err;
+
+	if (!CHECK(s, b, "needs a second device (devices=2)"))
+		return false;
+	for (i = 0; i < 2; i++) {
+		buf = vzalloc(4 * PAGE_SIZE);
+		if (!buf)
+			return fail(s, "no memory");
+		memset(&gpadl, 0, sizeof(gpadl));
+		err = vmbus_establish_gpadl(d[i]->primary.ch, buf,
+					    4 * PAGE_SIZE, &gpadl);
+		if (err) {
+			vfree(buf);
+			return fail(s, "establish: %d", err);
+		}
+		if (!loop_gpadl_op(s, &d[i]->primary, HVLOOP_OP_GPADL_HOLD,
+				   gpadl.gpadl_handle, hold_long_ms,
+				   LOOP_HOLD_MARKER, &r))
+			return false;
+		if (!CHECK(s, !r.status, "hold: status %u", r.status))
+			return false;
+		pr_info("HVTEST loop hold: device %u gpadl %#x held %u ms\n", i,
+			gpadl.gpadl_handle, hold_long_ms);
+	}
+	return true;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(struct scen *s, struct loop_dev *a, struct loop_dev *b);
@@ -699,6 +750,7 @@ static const struct {
 	{ "subchannels",	scen_subchannels },
 	{ "gpadl",		scen_gpadl },
 	{ "otherdev",		scen_otherdev },
+	{ "hold",		scen_hold },
 };
 
 static bool loop_run(const char *name, struct loop_dev *a, struct loop_dev *b)

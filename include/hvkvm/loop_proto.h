@@ -23,7 +23,7 @@
  *              answer (arg0: how many were sent)
  * DEFER        the host reserves room for the answer in the guest's ring
  *              (vmbus_chan_reserve) and sends it only arg0 ms after the
- *              first answer it holds (at most 10 s): when the guest's
+ *              first answer it holds (at most 60 s): when the guest's
  *              ring has no room left for more answers, the host stops
  *              reading requests until the guest reads answers. The answer
  *              carries HVLOOP_DEFER_DATA bytes of data.
@@ -34,7 +34,7 @@
  *              hvloop_pattern(arg1, i); arg0: bytes written
  * GPADL_SUM    arg0: hvloop_sum() of the buffer, arg1: its length
  * GPADL_HOLD   the host takes a reference on GPADL arg0 and answers at
- *              once; arg1 ms later (at most 10 s), from a timer, it writes
+ *              once; arg1 ms later (at most 60 s), from a timer, it writes
  *              arg2 (u32, little-endian) at the start of the buffer and
  *              lets go: a guest's teardown meanwhile must not complete
  *              before then
@@ -89,7 +89,7 @@ static_assert_size(struct hvloop_msg, 32);
 #define HVLOOP_FILL_MAX		4096
 #define HVLOOP_FILL_DATA_MAX	2048
 #define HVLOOP_DEFER_DATA	1024
-#define HVLOOP_HOLD_MS_MAX	10000
+#define HVLOOP_HOLD_MS_MAX	60000
 
 /* The test pattern: byte i of a buffer filled with seed. */
 static inline u8 hvloop_pattern(u32 seed, u32 i)

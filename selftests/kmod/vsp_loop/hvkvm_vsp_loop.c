@@ -206,9 +206,12 @@ struct loop_hold {
 static void loop_hold_end(struct timer_list *t)
 {
 	struct loop_hold *hold = from_timer(hold, t, timer);
+	u32 handle = vmbus_gpadl_handle(hold->gpadl);
 
 	memcpy(hold->buf, &hold->marker, sizeof(hold->marker));
 	vmbus_gpadl_put(hold->gpadl);
+	/* For the test's log: after the device's removal, the VM's end. */
+	pr_info_ratelimited("gpadl %#x let go\n", handle);
 	kfree(hold);
 	if (atomic_dec_and_test(&loop_holds))
 		wake_up(&loop_holds_wq);
