@@ -547,12 +547,12 @@ static int loop_remove(const char *name, unsigned int index)
 
 static int loop_param_add(const char *val, const struct kernel_param *kp)
 {
-	char name[LOOP_NAME_MAX];
+	char buf[LOOP_NAME_MAX], *name;
 	int err;
 
-	if (strscpy(name, val, sizeof(name)) < 0)
+	if (strscpy(buf, val, sizeof(buf)) < 0)
 		return -EINVAL;
-	strim(name);
+	name = strim(buf);
 	if (!*name)
 		return -EINVAL;
 	mutex_lock(&loop_cfg_lock);
