@@ -109,7 +109,7 @@ ok "the loopback VSP loads, the guest initramfs is built"
 
 # 2. Two devices added to a running VM whose guest waits for them.
 why=
-vm_define lo1 2 "loop=$(IFS=,; echo "${SCENARIOS[*]}") loop_devices=2" ||
+vm_define lo1 2 "hvloop=$(IFS=,; echo "${SCENARIOS[*]}") hvloop_devices=2" ||
 	why+="define failed; "
 hvadm vm start lo1 timeout "$T" || why+="start failed; "
 wait_line lo1 '^HVTEST loop waiting' || why+="the guest did not get to the module; "
@@ -173,12 +173,17 @@ wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device 2 released"' ||
 	why+="the host did not release it; "
 wait_chans lo1 '.sub_index == 0' 2 || why+="the host still has its channel; "
 out=$(loop_remove lo1 2 2>&1) && why+="removed twice; "
-# Device 0, with its open sub-channels: they go first, then it.
-loop_remove lo1 0 || why+="removing device 0 failed; "
-wait_line lo1 "^HVTEST loop remove $(devname 0)" || why+="the guest did not remove device 0; "
-wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device 0 released"' ||
-	why+="the host did not release device 0; "
-wait_chans lo1 'true' 1 || why+="the host keeps device 0's channels; "
+# The device the scenarios ran on, with its open sub-channels: they go
+# first, then it.
+inst=$(loop_chans lo1 | jq -r '[.[] | select(.sub_index > 0)][0].instance')
+d=0
+[[ $inst =~ [0-9a-f]{2}$ ]] && d=$((16#${inst: -2}))
+loop_remove lo1 "$d" || why+="removing device $d ($inst) failed; "
+wait_line lo1 "^HVTEST loop remove $(devname "$d")" ||
+	why+="the guest did not remove device $d; "
+wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device $d released"' ||
+	why+="the host did not release device $d; "
+wait_chans lo1 'true' 1 || why+="the host keeps device $d's channels; "
 n1=$(count lo1 '^HVTEST tick')
 wait_count lo1 '^HVTEST tick' $((n1 + 2)) 60 || why+="the guest stopped ticking; "
 [ "$(show lo1 | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
@@ -198,7 +203,7 @@ wait_until "$T" "$wait_poll" eval '! listed lo1' ||
 why=
 mark_off=
 echo "loopback.sh: lo2" >/dev/kmsg
-vm_define lo2 1 "loop=hold loop_devices=2 loop_hold=$HOLD_MS" || why+="define failed; "
+vm_define lo2 1 "hvloop=hold hvloop_devices=2 hvloop_hold=$HOLD_MS" || why+="define failed; "
 hvadm vm start lo2 timeout "$T" || why+="start failed; "
 wait_line lo2 '^HVTEST loop waiting' || why+="the guest did not get to the module; "
 loop_add lo2 && loop_add lo2 || why+="adding devices failed; "
