@@ -126,14 +126,19 @@ int vmbus_op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *bg)
 	g->byte_count = bg->byte_count;
 	g->npages = bg->npfns;
 	g->on_bus = true;
+	g->vm = vm;
 	kthread_init_work(&g->done, vmbus_gpadl_done_work);
 	INIT_WORK(&g->free, vmbus_gpadl_free_work);
-	/* The bus refuses a handle in use: the slot is free. */
-	err = xa_insert_irq(&vm->gpadls, g->handle, g, GFP_KERNEL_ACCOUNT);
-	if (err)
-		goto err;
+	/*
+	 * Complete before it is published: a lookup may find it at once.
+	 * The bus refuses a handle in use, so the slot is free.
+	 */
 	kref_get(&vm->ref);
-	g->vm = vm;
+	err = xa_insert_irq(&vm->gpadls, g->handle, g, GFP_KERNEL_ACCOUNT);
+	if (err) {
+		vmbus_vm_put(vm);	/* not the last: the VM is attached */
+		goto err;
+	}
 	bg->host = g;
 	return 0;
 err:
