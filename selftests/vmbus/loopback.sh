@@ -37,7 +37,7 @@ gko=$top/guest/loopback/hvkvm_loop.ko
 vsp=${HVLAB_MODROOT:-$top}/selftests/kmod/vsp_loop/hvkvm_vsp_loop.ko
 param=/sys/module/hvkvm_vsp_loop/parameters
 T=${HVKVM_TEST_TIMEOUT:-300}
-LONG=1200		# the scenarios, under emulation
+LONG=900		# the scenarios, under emulation
 HOLD_MS=45000		# lo2: how long the host holds its GPADLs
 SCENARIOS=(echo who largest fill_h2g fill_g2h gpa subchannels gpadl otherdev)
 NTESTS=$((${#SCENARIOS[@]} + 8))
@@ -53,6 +53,8 @@ loop_chans() {
 nchans_is() { [ "$(loop_chans "$1" | jq "map(select($2)) | length")" = "$3" ]; }
 # wait_chans VM JQ-CONDITION N: N loopback channels satisfy it.
 wait_chans() { wait_until "$T" "$wait_poll" nchans_is "$1" "$2" "$3"; }
+# The guest module's lines (printk: after a time stamp), from HVTEST on.
+loop_lines() { grep -ao 'HVTEST loop .*' "$(console_of "$1")" 2>/dev/null | tr -d '\r'; }
 # count VM REGEX: matching lines of the console.
 count() { grep -acE "$2" "$(console_of "$1")" 2>/dev/null; }
 count_is_at_least() { [ "$(count "$1" "$2")" -ge "$3" ]; }
@@ -124,24 +126,24 @@ out=$(loop_add nosuchvm 2>&1) && why+="a device was added to no VM; "
 	not_ok "devices added" "$why$(diag lo1)"
 
 # 3..: each scenario passes the guest's own checks.
-wait_line lo1 '^HVTEST loop done' "$LONG" || echo "# lo1 did not finish its scenarios"
+wait_line lo1 'HVTEST loop done' "$LONG" || echo "# lo1 did not finish its scenarios"
 log=$(console_of lo1)
 [ -n "${HVLAB_OUT:-}" ] && cp "$log" "$HVLAB_OUT/loopback-lo1.console" 2>/dev/null
 for s in "${SCENARIOS[@]}"; do
-	line=$(grep -aE "^HVTEST loop $s (ok|FAIL)" "$log" | tail -n1 | tr -d '\r')
+	line=$(loop_lines lo1 | grep -E "^HVTEST loop $s (ok|FAIL)" | tail -n1)
 	if [ "$line" = "HVTEST loop $s ok" ]; then
 		ok "loop $s"
 	else
 		not_ok "loop $s" "${line:-no result line}
-$(grep -a "HVTEST loop $s" "$log" | tail -n 5)"
+$(loop_lines lo1 | grep "HVTEST loop $s" | tail -n 5)"
 	fi
 done
 
 # The host's view: device 0 with its two sub-channels, device 1; no
 # fault, no failed channel.
 why=
-grep -aq '^HVTEST loop done: [0-9]* ok, 0 failed' "$log" ||
-	why+="$(grep -a '^HVTEST loop done' "$log"); "
+loop_lines lo1 | grep -q '^HVTEST loop done: [0-9]* ok, 0 failed' ||
+	why+="$(loop_lines lo1 | grep '^HVTEST loop done'); "
 nchans_is lo1 '.state == "open" and .sub_index > 0' 2 ||
 	why+="the host does not show two open sub-channels; "
 nchans_is lo1 '.state == "failed"' 0 || why+="a loopback channel failed; "
@@ -154,13 +156,13 @@ t=$(trouble)
 
 # Hot add while the guest runs: probed, opened, echoes.
 why=
-n0=$(count lo1 '^HVTEST loop probe .* ok')
+n0=$(count lo1 'HVTEST loop probe .* ok')
 loop_add lo1 || why+="adding device 2 failed; "
-wait_count lo1 "^HVTEST loop probe $(devname 2) ok" 1 ||
+wait_count lo1 "HVTEST loop probe $(devname 2) ok" 1 ||
 	why+="the guest did not probe device 2; "
 wait_chans lo1 '.state == "open" and .sub_index == 0' 3 ||
 	why+="the host does not show it open; "
-[ "$(count lo1 '^HVTEST loop probe .* ok')" -gt "$n0" ] ||
+[ "$(count lo1 'HVTEST loop probe .* ok')" -gt "$n0" ] ||
 	why+="no new probe line; "
 [ -z "$why" ] && ok "a device hot added to the running guest is probed and answers" ||
 	not_ok "hot add" "$why$(diag lo1)"
@@ -168,7 +170,7 @@ wait_chans lo1 '.state == "open" and .sub_index == 0' 3 ||
 # Hot remove: rescinded, the guest lets go, the host releases it.
 why=
 loop_remove lo1 2 || why+="removing device 2 failed; "
-wait_line lo1 "^HVTEST loop remove $(devname 2)" || why+="the guest did not remove it; "
+wait_line lo1 "HVTEST loop remove $(devname 2)" || why+="the guest did not remove it; "
 wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device 2 released"' ||
 	why+="the host did not release it; "
 wait_chans lo1 '.sub_index == 0' 2 || why+="the host still has its channel; "
@@ -179,7 +181,7 @@ inst=$(loop_chans lo1 | jq -r '[.[] | select(.sub_index > 0)][0].instance')
 d=0
 [[ $inst =~ [0-9a-f]{2}$ ]] && d=$((16#${inst: -2}))
 loop_remove lo1 "$d" || why+="removing device $d ($inst) failed; "
-wait_line lo1 "^HVTEST loop remove $(devname "$d")" ||
+wait_line lo1 "HVTEST loop remove $(devname "$d")" ||
 	why+="the guest did not remove device $d; "
 wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device $d released"' ||
 	why+="the host did not release device $d; "
@@ -207,11 +209,11 @@ vm_define lo2 1 "hvloop=hold hvloop_devices=2 hvloop_hold=$HOLD_MS" || why+="def
 hvadm vm start lo2 timeout "$T" || why+="start failed; "
 wait_line lo2 '^HVTEST loop waiting' || why+="the guest did not get to the module; "
 loop_add lo2 && loop_add lo2 || why+="adding devices failed; "
-if wait_line lo2 '^HVTEST loop (hold (ok|FAIL)|setup FAIL)' "$T" &&
-   grep -aq '^HVTEST loop hold ok' "$(console_of lo2)"; then
+if wait_line lo2 'HVTEST loop (hold (ok|FAIL)|setup FAIL)' "$T" &&
+   loop_lines lo2 | grep -q '^HVTEST loop hold ok'; then
 	t0=$SECONDS
 	loop_remove lo2 1 || why+="removing device 1 failed; "
-	wait_line lo2 "^HVTEST loop remove $(devname 1)" || why+="the guest did not remove device 1; "
+	wait_line lo2 "HVTEST loop remove $(devname 1)" || why+="the guest did not remove device 1; "
 	wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo2: device 1 released"' ||
 		why+="the host did not release device 1; "
 	echo "loopback.sh: lo2 device 1 removed" >/dev/kmsg
@@ -221,7 +223,7 @@ if wait_line lo2 '^HVTEST loop (hold (ok|FAIL)|setup FAIL)' "$T" &&
 	mark_off=1
 	echo "# device 1 removed and lo2 stopped $((SECONDS - t0)) s after the holds began (they last $((HOLD_MS / 1000)) s)"
 else
-	why+="the guest did not hold its GPADLs: $(grep -a '^HVTEST loop' "$(console_of lo2)" | tail -n 3); "
+	why+="the guest did not hold its GPADLs: $(loop_lines lo2 | tail -n 3); "
 fi
 [ -z "$why" ] && ok "lo2: device removed and VM stopped while the host holds their GPADLs" ||
 	not_ok "lo2 removal and stop while held" "$why$(diag lo2)"
