@@ -181,8 +181,8 @@ void *vmbus_gpadl_map(struct vmbus_gpadl *gpadl);
  * (VMB_PKT_DATA_USING_GPA_DIRECT: vmb_pkt_gpa_ranges() in
  * hvkvm/vmbus_ring.h, then vid_memory_page() checks each page number):
  * a reference on the VM's guest-memory table (vid_memory_put() when the
- * I/O is done, from any context), or NULL. From the channel's open,
- * packet and close callbacks.
+ * I/O is done, from any context but hard interrupts), or NULL. From the
+ * channel's open, packet and close callbacks.
  */
 struct vid_memory *vmbus_chan_memory(struct vmbus_channel *ch);
 
