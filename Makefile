@@ -74,7 +74,7 @@ check-lab:
 # built against it in a copy of their sources under build/debug-modules
 # (Kbuild of 6.1 builds external modules in place, and the normal build's
 # objects must stay Debian's). guest/ is not copied: its modules run in
-# L2, on Debian's kernel.
+# L2, on Debian's kernel; selftests/kmod is: its test VSPs load in L1.
 DEBUG_MODS := $(BUILD)/debug-modules
 debug-kernel: setup
 	$(TOP)/tools/lab/debug-kernel
@@ -82,10 +82,10 @@ debug-kernel: setup
 modules-debug: debug-kernel
 	@set -e; kdir=$$($(TOP)/tools/lab/debug-kernel --print | cut -d' ' -f3); \
 	mkdir -p $(DEBUG_MODS); \
-	cd $(TOP) && find include kmod lib \( -name '*.[ch]' -o -name Kbuild \) \
+	cd $(TOP) && find include kmod lib selftests/kmod \( -name '*.[ch]' -o -name Kbuild \) \
 		! -name '*.mod.c' -print0 | cpio -p0dmu --quiet $(DEBUG_MODS); \
 	printf '%s\n' '# SPDX-License-Identifier: GPL-2.0' \
-		$(foreach d,$(wildcard kmod/*/Kbuild),'obj-m += $(dir $(d))') \
+		$(foreach d,$(wildcard kmod/*/Kbuild selftests/kmod/*/Kbuild),'obj-m += $(dir $(d))') \
 		>$(DEBUG_MODS)/Kbuild; \
 	$(MAKE) -C $$kdir M=$(DEBUG_MODS) W=1 modules
 
@@ -124,7 +124,7 @@ checkpatch:
 		linux-source-6.1/scripts/spelling.txt \
 		linux-source-6.1/scripts/const_structs.checkpatch; }
 	perl $(CHECKPATCH_DIR)/scripts/checkpatch.pl --no-tree --terse -f \
-		$(shell find kmod guest lib include/hvkvm -name '*.[ch]' ! -name '*.mod.c' \
+		$(shell find kmod guest lib include/hvkvm selftests/kmod -name '*.[ch]' ! -name '*.mod.c' \
 		! -name shim.h ! -name compat.h 2>/dev/null)
 
 clean:

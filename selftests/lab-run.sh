@@ -20,6 +20,7 @@ tests=(
 	vmbus/run.sh
 	vmbus/guest612.sh
 	vmbus/hostile.sh
+	vmbus/loopback.sh
 )
 
 done_file=${LAB_RUN_DONE:-}

@@ -186,7 +186,7 @@ void vmb_bus_remove(struct vmb_bus *bus, struct vmb_chan *c);
 /*
  * A complete GPADL of c's device (made on any of its channels: netvsc
  * makes its buffers on the primary and uses them from sub-channels), not
- * being torn down; NULL otherwise.
+ * being torn down, not the rings of an open channel; NULL otherwise.
  */
 struct vmb_gpadl *vmb_bus_gpadl(struct vmb_bus *bus, const struct vmb_chan *c,
 				u32 handle);

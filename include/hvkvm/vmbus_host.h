@@ -128,5 +128,71 @@ void vmbus_chan_kick(struct vmbus_channel *ch);
 /* The guest broke the device protocol: log it and stop the channel. */
 void vmbus_chan_fail(struct vmbus_channel *ch, const char *why);
 
+/* ---- GPADLs for devices, and guest memory ---- */
+
+struct page;
+struct vmbus_gpadl;
+struct vid_memory;
+
+/*
+ * A GPADL (a guest buffer the guest described to the host, by handle)
+ * of @ch's device, made on any channel of the device (netvsc makes its
+ * buffers on the primary and uses them from its sub-channels), with a
+ * reference. @ch must be open. ERR_PTR(-ENOENT) for a handle that is
+ * unknown, incomplete, or another device's; -EBUSY for the rings of an
+ * open channel; -ESHUTDOWN when the guest is tearing it down; -ENOTCONN
+ * when @ch is not open. Any context but hard interrupts.
+ *
+ * The reference keeps the pages pinned and the object valid whatever
+ * happens meanwhile (the guest tears the GPADL down, the channel or the
+ * device goes, the guest unloads, the VM resets or its worker dies):
+ * while a device holds a GPADL the guest tore down, the guest is told
+ * (GPADL_TORNDOWN) only after the last reference is put; if the
+ * connection went meanwhile, never. A VSP puts every reference before
+ * its module exits.
+ */
+struct vmbus_gpadl *vmbus_gpadl_get(struct vmbus_channel *ch, u32 handle);
+/*
+ * From any context, hard interrupts included. The last put after the
+ * guest's teardown sends GPADL_TORNDOWN, later, from the VM's thread.
+ */
+void vmbus_gpadl_put(struct vmbus_gpadl *gpadl);
+u32 vmbus_gpadl_handle(const struct vmbus_gpadl *gpadl);
+/* Its pages (at most 8190: the wire's limit), in the guest's order. */
+u32 vmbus_gpadl_npages(const struct vmbus_gpadl *gpadl);
+/* Where the buffer starts in the first page, and its length in bytes. */
+u32 vmbus_gpadl_offset(const struct vmbus_gpadl *gpadl);
+u32 vmbus_gpadl_len(const struct vmbus_gpadl *gpadl);
+/*
+ * The pages, for bios and skbs (not to be changed): valid, and pinned,
+ * while the reference is held. No page reference is taken (get_page()
+ * for an skb frag that may outlive it).
+ */
+struct page **vmbus_gpadl_pages(struct vmbus_gpadl *gpadl);
+/*
+ * A kernel mapping of all its pages, made on first use (may sleep) and
+ * kept until the object goes; the buffer is at + vmbus_gpadl_offset().
+ * NULL when there is no memory for it.
+ */
+void *vmbus_gpadl_map(struct vmbus_gpadl *gpadl);
+
+/*
+ * The guest's memory, for packets that name guest pages themselves
+ * (VMB_PKT_DATA_USING_GPA_DIRECT: vmb_pkt_gpa_ranges() in
+ * hvkvm/vmbus_ring.h, then vid_memory_page() checks each page number):
+ * a reference on the VM's guest-memory table (vid_memory_put() when the
+ * I/O is done, from any context but hard interrupts), or NULL. From the
+ * channel's open, packet and close callbacks.
+ */
+struct vid_memory *vmbus_chan_memory(struct vmbus_channel *ch);
+
+/*
+ * Remove @dev from @vm, where the VSP holds a reference on @vm
+ * (vmbus_vm_get) taken before it added @dev: safe against the VM's end
+ * (then @dev is released already, and nothing is done). A VSP calls it
+ * at most once per device, and not after the device's release.
+ */
+void vmbus_vm_remove_device(struct vmbus_vm *vm, struct vmbus_device *dev);
+
 #endif /* __KERNEL__ */
 #endif /* _HVKVM_VMBUS_HOST_H */

@@ -60,35 +60,6 @@ static void vmbus_op_free(struct vmb_bus *bus, void *p)
 	kvfree(p);
 }
 
-static int vmbus_op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *g)
-{
-	struct vmbus_vm *vm = vmbus_vm_of(bus);
-	struct vmbus_gpadl_pages *gp;
-	u32 i;
-
-	if (!vm->mem)
-		return -EFAULT;
-	gp = kvzalloc(struct_size(gp, pages, g->npfns), GFP_KERNEL_ACCOUNT);
-	if (!gp)
-		return -ENOMEM;
-	for (i = 0; i < g->npfns; i++) {
-		gp->pages[i] = vid_memory_page(vm->mem, g->pfns[i]);
-		if (!gp->pages[i]) {
-			kvfree(gp);
-			return -EFAULT;
-		}
-	}
-	gp->npages = g->npfns;
-	g->host = gp;
-	return 0;
-}
-
-static void vmbus_op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g)
-{
-	kvfree(g->host);
-	g->host = NULL;
-}
-
 static void vmbus_op_fault(struct vmb_bus *bus, const char *what, u32 a,
 			   u32 b)
 {
@@ -411,10 +382,12 @@ static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 	struct vmbus_vm *vm = vmbus_vm_of(bus);
 	struct vmbus_channel *ch = vmbus_chan_of(c);
 	const struct vmbus_class *cls = ch->dev->cls;
-	struct vmbus_gpadl_pages *gp = g->host;
+	struct vmbus_gpadl *kg = g->host;
+	struct page **pages = vmbus_gpadl_pages(kg);
+	u32 npages = vmbus_gpadl_npages(kg);
 	u32 ds = c->downstream;
 	u32 in_size = (ds - 1) * VMB_PAGE_SIZE;
-	u32 out_size = (gp->npages - ds - 1) * VMB_PAGE_SIZE;
+	u32 out_size = (npages - ds - 1) * VMB_PAGE_SIZE;
 	unsigned long flags;
 	int err = -ENOMEM;
 
@@ -425,8 +398,8 @@ static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 				    out_size, cls->ring_min, cls->ring_max);
 		return -EINVAL;
 	}
-	ch->in_map = vmbus_map(gp->pages, ds);
-	ch->out_map = vmbus_map(gp->pages + ds, gp->npages - ds);
+	ch->in_map = vmbus_map(pages, ds);
+	ch->out_map = vmbus_map(pages + ds, npages - ds);
 	ch->rxbuf = kvmalloc(cls->max_pkt, GFP_KERNEL_ACCOUNT);
 	if (!ch->in_map || !ch->out_map || !ch->rxbuf)
 		goto err;
@@ -460,6 +433,9 @@ static int vmbus_op_chan_open(struct vmb_bus *bus, struct vmb_chan *c,
 			cls->close(ch);
 		goto err_open;
 	}
+	/* Not a buffer a device may look up while it holds the rings. */
+	ch->ring_gpadl = kg;
+	vmbus_gpadl_set_ring(kg, true);
 	/* Whatever the guest queued before opening. */
 	kthread_queue_work(ch->vm->kworker, &ch->work);
 	return 0;
@@ -488,6 +464,8 @@ static void vmbus_op_chan_close(struct vmb_bus *bus, struct vmb_chan *c)
 	if (ch->dev->cls->close)
 		ch->dev->cls->close(ch);
 	vmbus_chan_unmap(ch);
+	vmbus_gpadl_set_ring(ch->ring_gpadl, false);
+	ch->ring_gpadl = NULL;
 }
 
 static int vmbus_op_chan_retarget(struct vmb_bus *bus, struct vmb_chan *c,
@@ -525,6 +503,7 @@ const struct vmb_ops vmbus_bus_ops = {
 	.free		= vmbus_op_free,
 	.gpadl_create	= vmbus_op_gpadl_create,
 	.gpadl_destroy	= vmbus_op_gpadl_destroy,
+	.gpadl_teardown	= vmbus_op_gpadl_teardown,
 	.chan_open	= vmbus_op_chan_open,
 	.chan_close	= vmbus_op_chan_close,
 	.chan_retarget	= vmbus_op_chan_retarget,
@@ -703,6 +682,16 @@ void vmbus_device_remove(struct vmbus_device *dev)
 	mutex_unlock(&vm->lock);
 }
 EXPORT_SYMBOL_GPL(vmbus_device_remove);
+
+void vmbus_vm_remove_device(struct vmbus_vm *vm, struct vmbus_device *dev)
+{
+	/* Dead: every device was released, dev with them; don't look. */
+	mutex_lock(&vm->lock);
+	if (!vm->dead)
+		vmbus_device_remove_locked(dev);
+	mutex_unlock(&vm->lock);
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_remove_device);
 
 void *vmbus_device_priv(const struct vmbus_device *dev)
 {

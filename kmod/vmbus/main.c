@@ -207,6 +207,7 @@ static void vmbus_attach(struct vid_partition *p)
 	spin_lock_init(&vm->msg_lock);
 	INIT_LIST_HEAD(&vm->msgs);
 	kthread_init_work(&vm->msg_work, vmbus_msg_work);
+	xa_init_flags(&vm->gpadls, XA_FLAGS_LOCK_IRQ);
 	vmb_bus_init(&vm->bus, &vmbus_bus_ops, vm->nvps, VMBUS_CONN_BASE,
 		     VMBUS_RELID_MAX);
 	vm->kworker = vmbus_kworker_create(&info);

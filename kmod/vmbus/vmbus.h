@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/netlink.h>
 #include <linux/hvkvm_vid.h>
 #include <linux/hvkvm_vmbus.h>
@@ -64,6 +65,12 @@ struct vmbus_vm {
 	struct kthread_work msg_work;
 
 	struct vmbus_ics *ics;
+
+	/*
+	 * The complete GPADLs by handle, for VSPs' lookups outside
+	 * vm->lock (gpadl.c); its lock (irq-safe) also guards their state.
+	 */
+	struct xarray gpadls;
 };
 
 struct vmbus_device {
@@ -85,6 +92,7 @@ struct vmbus_channel {
 	spinlock_t send_lock;		/* out ring, open, failed */
 	bool open;
 	bool failed;
+	struct vmbus_gpadl *ring_gpadl;	/* while open: the rings' pages */
 	struct vmb_ring in;		/* guest -> host */
 	struct vmb_ring out;		/* host -> guest */
 	void *in_map, *out_map;
@@ -97,17 +105,18 @@ struct vmbus_channel {
 	atomic64_t pkts_in, pkts_out, signals_in, signals_out;
 };
 
-struct vmbus_gpadl_pages {
-	u32 npages;
-	struct page *pages[];
-};
-
 extern struct mutex vmbus_lock;
 extern struct list_head vmbus_vms;
 extern unsigned long vmbus_generation;
 extern struct workqueue_struct *vmbus_wq;
 
 struct vmbus_vm *vmbus_vm_find(const char *name);	/* with a ref */
+
+/* gpadl.c */
+int vmbus_op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *g);
+void vmbus_op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g);
+int vmbus_op_gpadl_teardown(struct vmb_bus *bus, struct vmb_gpadl *g);
+void vmbus_gpadl_set_ring(struct vmbus_gpadl *g, bool ring);
 
 /* channel.c */
 extern const struct vmb_ops vmbus_bus_ops;

@@ -534,7 +534,7 @@ struct vmb_gpadl *vmb_bus_gpadl(struct vmb_bus *bus, const struct vmb_chan *c,
 	struct vmb_gpadl *g = vmb_gpadl_find(bus, handle);
 	struct vmb_chan *owner;
 
-	if (!g || !g->complete || g->tearing || !c->relid ||
+	if (!g || !g->complete || g->tearing || g->ring || !c->relid ||
 	    c->state == VMB_CHAN_RESCINDED)
 		return NULL;
 	owner = g->relid <= bus->relid_max ? bus->chans[g->relid] : NULL;

@@ -26,7 +26,8 @@
  *   0xf9:         toggle a host that holds torn-down GPADLs (-EBUSY)
  *   0xfa:         u8 n: the host lets go of GPADL 0x100000 + n
  *                 (vmb_bus_gpadl_done); u8 relid: and looks GPADL
- *                 0x100000 + n up from channel relid (vmb_bus_gpadl)
+ *                 0x100000 + n up from channel relid (vmb_bus_gpadl:
+ *                 complete, not torn down, not an open channel's rings)
  *   others:       nothing
  *
  * Checked after each step: every message posted is one a Linux guest
@@ -377,7 +378,7 @@ static void step(struct vf_in *in)
 		if (relid && relid <= RELID_MAX && F.bus.chans[relid]) {
 			g = vmb_bus_gpadl(&F.bus, F.bus.chans[relid], handle);
 			check(!g || (g->handle == handle && g->complete &&
-				     !g->tearing));
+				     !g->tearing && !g->ring));
 		}
 		vmb_bus_gpadl_done(&F.bus, handle);
 		break;

@@ -2000,6 +2000,95 @@ TEST_F(chan, gpadl_teardown_waits_then_reset)
 	f->gpadl_busy = false;
 }
 
+/* The rings of an open channel are the channel's, not the device's. */
+TEST_F(chan, gpadl_ring_not_for_devices)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u32 h;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	h = open_ring(f, g, 1, 8, 0);
+	EXPECT_EQ(NULL, vmb_bus_gpadl(&f->bus, &f->chans[0], h));
+	close_chan(f, g, 1);
+	EXPECT_NE(NULL, vmb_bus_gpadl(&f->bus, &f->chans[0], h));
+	EXPECT_EQ(0, f->nfaults);
+}
+
+/*
+ * A GPADL being torn down while the host holds it, and then its channel
+ * goes (rescinded; or released by the guest; or the guest unloads): it
+ * is destroyed with the channel and never answered (the guest's wait
+ * ends with the rescind or the unload), and a late "done" for its handle
+ * touches nothing, not even a new GPADL that took the handle since.
+ */
+TEST_F(chan, gpadl_teardown_waits_then_rescind)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u8 m[VF_GPADL_MSG_MAX];
+	u32 h, done = 0;
+
+	boot(f, g, VMB_VERSION_WS2022, 2);
+	h = gpadl(f, g, 1, 16, 0x4000);
+	ASSERT_TRUE(is_created(next(f), 1, h, 1));
+	f->gpadl_busy = true;
+	teardown(f, g, 1, h);
+	EXPECT_EQ(0, pending(f));
+	vmb_bus_remove(&f->bus, &f->chans[0]);
+	EXPECT_TRUE(is_type(next(f), VMB_MSG_RESCIND_CHANNELOFFER));
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(f->ncreate, f->ndestroy);
+	EXPECT_EQ(0, f->bus.ngpadls);
+	/* the handle is free: channel 2 takes it; the late done is ignored */
+	send(f, g, m, vf_gpadl_msg(m, 2, h, 4, 0x9000, &done));
+	ASSERT_TRUE(is_created(next(f), 2, h, 1));
+	vmb_bus_gpadl_done(&f->bus, h);
+	EXPECT_EQ(0, pending(f));
+	EXPECT_NE(NULL, vmb_bus_gpadl(&f->bus, &f->chans[1], h));
+	f->gpadl_busy = false;
+}
+
+TEST_F(chan, gpadl_teardown_waits_then_released)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u32 h;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	h = gpadl(f, g, 1, 16, 0x4000);
+	ASSERT_TRUE(is_created(next(f), 1, h, 1));
+	f->gpadl_busy = true;
+	teardown(f, g, 1, h);
+	relid_released(f, g, 1);
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(f->ncreate, f->ndestroy);
+	vmb_bus_gpadl_done(&f->bus, h);
+	EXPECT_EQ(0, pending(f));
+	f->gpadl_busy = false;
+}
+
+TEST_F(chan, gpadl_teardown_waits_then_unload)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u8 m[8] = { VMB_MSG_UNLOAD };
+	u32 h;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	h = gpadl(f, g, 1, 16, 0x4000);
+	ASSERT_TRUE(is_created(next(f), 1, h, 1));
+	f->gpadl_busy = true;
+	teardown(f, g, 1, h);
+	send(f, g, m, 8);
+	EXPECT_TRUE(is_type(next(f), VMB_MSG_UNLOAD_RESPONSE));
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(f->ncreate, f->ndestroy);
+	vmb_bus_gpadl_done(&f->bus, h);
+	EXPECT_EQ(0, pending(f));
+	f->gpadl_busy = false;
+}
+
 /* ---- sub-channels: what Linux's netvsc and hibernation rely on ---- */
 
 /* Primary 0 connected and offered; sub-channels 1..n of it offered too. */

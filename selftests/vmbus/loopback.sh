@@ -1,0 +1,259 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The loopback test device (include/hvkvm/loop_proto.h) with a stock
+# guest: the host's side is the test VSP selftests/kmod/vsp_loop
+# (hvkvm_vsp_loop.ko, which this script loads and unloads), the guest's
+# guest/loopback/hvkvm_loop.ko on the guest kernel's own hv_vmbus, which
+# runs the scenarios and checks every answer itself. TAP:
+#
+#	tools/hvlab run selftests/vmbus/loopback.sh
+#
+# VM lo1: two devices added while the guest waits for them; every
+# scenario of the guest module (echo, the largest packet, both rings
+# filled, GPA direct, sub-channels, a GPADL shared by a device's channels
+# and torn down while the host holds it, another device's GPADL); the
+# host's view; a device hot added and removed while the guest runs.
+# VM lo2: the host holds a GPADL of each of two devices when one device
+# is removed and the VM stopped, and the VSP is unloaded while it still
+# holds them: the references outlive the bus, then go. L1's kernel log
+# must stay clean throughout (and hvlab checks it again at the end).
+set -u
+# shellcheck source=SCRIPTDIR/../lib/lab.sh
+. "$(dirname "$0")/../lib/lab.sh" || exit 1
+top=${HVLAB_TOP:?run me through tools/hvlab}
+here=$top/selftests/vmbus
+export PATH=$top/tools/hvadm:$PATH
+export HVKVM_WORKER=$top/tools/worker/hvkvm-worker
+export HVKVM_RUN_DIR=/run/hvkvm-loop
+# L2 boots Debian's kernel (also when L1 runs the debug kernel); the
+# guest module is built against it.
+gkver=${GUEST_KVER:-$KVER}
+kernel=/boot/vmlinuz-$gkver
+work=/tmp/hvkvm-loop
+initrd=$work/guest.cpio
+gko=$top/guest/loopback/hvkvm_loop.ko
+# The host's modules: the debug kernel's are built elsewhere.
+vsp=${HVLAB_MODROOT:-$top}/selftests/kmod/vsp_loop/hvkvm_vsp_loop.ko
+param=/sys/module/hvkvm_vsp_loop/parameters
+T=${HVKVM_TEST_TIMEOUT:-300}
+LONG=900		# the scenarios, under emulation
+HOLD_MS=45000		# lo2: how long the host holds its GPADLs
+SCENARIOS=(echo who largest fill_h2g fill_g2h gpa subchannels gpadl otherdev)
+NTESTS=$((${#SCENARIOS[@]} + 8))
+# tools/lab/stage2's list of kernel trouble
+TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
+
+console_of() { echo "$HVKVM_RUN_DIR/$1/console.log"; }
+show() { hvadm -j vm show "$1"; }
+# loop_chans VM: the host's loopback channels, as JSON.
+loop_chans() {
+	show "$1" | jq -c '[.[0].vmbus.channels[] | select(.class == "loopback")]'
+}
+nchans_is() { [ "$(loop_chans "$1" | jq "map(select($2)) | length")" = "$3" ]; }
+# wait_chans VM JQ-CONDITION N: N loopback channels satisfy it.
+wait_chans() { wait_until "$T" "$wait_poll" nchans_is "$1" "$2" "$3"; }
+# The guest module's lines (printk: after a time stamp), from HVTEST on.
+loop_lines() { grep -ao 'HVTEST loop .*' "$(console_of "$1")" 2>/dev/null | tr -d '\r'; }
+# count VM REGEX: matching lines of the console.
+count() { grep -acE "$2" "$(console_of "$1")" 2>/dev/null; }
+count_is_at_least() { [ "$(count "$1" "$2")" -ge "$3" ]; }
+wait_count() { wait_until "${4:-$T}" "$wait_poll" count_is_at_least "$1" "$2" "$3"; }
+
+loop_add() { echo "$1" >"$param/add"; }
+loop_remove() { echo "$1 $2" >"$param/remove"; }
+# The guest's name of device INDEX (its instance GUID).
+devname() { printf '6c6f6f70-0000-4000-8000-6876000000%02x' "$1"; }
+
+# The kernel log since this script started, and the trouble in it.
+klog() { dmesg | sed -n '/loopback.sh: start/,$p'; }
+trouble() { klog | grep -E "$TROUBLE"; }
+
+diag() {
+	diag_show "$1"
+	echo "--- loopback channels:"
+	loop_chans "$1"
+	echo "--- console:"
+	tail -n 30 "$(console_of "$1")" 2>/dev/null
+	echo "--- host kernel:"
+	klog | grep -E 'hvkvm|loop' | tail -n 15
+}
+
+cleanup() {
+	down lo1
+	down lo2
+	[ -d /sys/module/hvkvm_vsp_loop ] && rmmod hvkvm_vsp_loop 2>/dev/null
+}
+trap cleanup EXIT
+
+# ---- setup ------------------------------------------------------------------
+
+mkdir -p "$work"
+echo "1..$NTESTS"
+why=
+[ -f "$gko" ] || why+="$gko is not built; "
+[ -f "$vsp" ] || why+="$vsp is not built; "
+v=$(modinfo -F vermagic "$gko" 2>/dev/null)
+[ "${v%% *}" = "$gkver" ] || why+="the guest module is built for ${v%% *}, the guest runs $gkver; "
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+"$top/tools/lab/mkinitramfs" -k "$gkver" -m hv_vmbus -f "$gko:/lib/hvkvm_loop.ko" \
+	"$here/loopback-init" "$initrd" >"$work/mkinitramfs.log" 2>&1 ||
+	why+="mkinitramfs: $(tail -n 3 "$work/mkinitramfs.log"); "
+echo "loopback.sh: start" >/dev/kmsg
+[ -z "$why" ] && { out=$(insmod "$vsp" 2>&1) || why+="insmod: $out; "; }
+if [ -n "$why" ]; then
+	not_ok "the guest initramfs and the loopback VSP" "$why"
+	exit 1
+fi
+ok "the loopback VSP loads, the guest initramfs is built"
+
+# ---- lo1: the scenarios -----------------------------------------------------
+
+# 2. Two devices added to a running VM whose guest waits for them.
+why=
+vm_define lo1 2 "hvloop=$(IFS=,; echo "${SCENARIOS[*]}") hvloop_devices=2" ||
+	why+="define failed; "
+hvadm vm start lo1 timeout "$T" || why+="start failed; "
+wait_line lo1 '^HVTEST loop waiting' || why+="the guest did not get to the module; "
+loop_add lo1 || why+="adding device 0 failed; "
+loop_add lo1 || why+="adding device 1 failed; "
+[ "$(cat "$param/add")" = $'lo1 0\nlo1 1' ] ||
+	why+="the VSP lists: $(cat "$param/add"); "
+wait_chans lo1 '.state == "open" and .sub_index == 0' 2 ||
+	why+="the guest did not open both; "
+out=$(loop_add nosuchvm 2>&1) && why+="a device was added to no VM; "
+[ -z "$why" ] && ok "two loopback devices added to a running VM, opened by the guest" ||
+	not_ok "devices added" "$why$(diag lo1)"
+
+# 3..: each scenario passes the guest's own checks.
+wait_line lo1 'HVTEST loop done' "$LONG" || echo "# lo1 did not finish its scenarios"
+log=$(console_of lo1)
+[ -n "${HVLAB_OUT:-}" ] && cp "$log" "$HVLAB_OUT/loopback-lo1.console" 2>/dev/null
+for s in "${SCENARIOS[@]}"; do
+	line=$(loop_lines lo1 | grep -E "^HVTEST loop $s (ok|FAIL)" | tail -n1)
+	if [ "$line" = "HVTEST loop $s ok" ]; then
+		ok "loop $s"
+	else
+		not_ok "loop $s" "${line:-no result line}
+$(loop_lines lo1 | grep "HVTEST loop $s" | tail -n 5)"
+	fi
+done
+
+# The host's view: device 0 with its two sub-channels, device 1; no
+# fault, no failed channel.
+why=
+loop_lines lo1 | grep -q '^HVTEST loop done: [0-9]* ok, 0 failed' ||
+	why+="$(loop_lines lo1 | grep '^HVTEST loop done'); "
+nchans_is lo1 '.state == "open" and .sub_index > 0' 2 ||
+	why+="the host does not show two open sub-channels; "
+nchans_is lo1 '.state == "failed"' 0 || why+="a loopback channel failed; "
+[ "$(show lo1 | jq '.[0].vmbus.faults')" = 0 ] ||
+	why+="guest faults: $(show lo1 | jq '.[0].vmbus.faults'); "
+t=$(trouble)
+[ -z "$t" ] || why+="kernel trouble: $t; "
+[ -z "$why" ] && ok "the host shows 2 devices, 2 sub-channels, no fault, and logged no trouble" ||
+	not_ok "the host after the scenarios" "$why$(diag lo1)"
+
+# Hot add while the guest runs: probed, opened, echoes.
+why=
+n0=$(count lo1 'HVTEST loop probe .* ok')
+loop_add lo1 || why+="adding device 2 failed; "
+wait_count lo1 "HVTEST loop probe $(devname 2) ok" 1 ||
+	why+="the guest did not probe device 2; "
+wait_chans lo1 '.state == "open" and .sub_index == 0' 3 ||
+	why+="the host does not show it open; "
+[ "$(count lo1 'HVTEST loop probe .* ok')" -gt "$n0" ] ||
+	why+="no new probe line; "
+[ -z "$why" ] && ok "a device hot added to the running guest is probed and answers" ||
+	not_ok "hot add" "$why$(diag lo1)"
+
+# Hot remove: rescinded, the guest lets go, the host releases it.
+why=
+loop_remove lo1 2 || why+="removing device 2 failed; "
+wait_line lo1 "HVTEST loop remove $(devname 2)" || why+="the guest did not remove it; "
+wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device 2 released"' ||
+	why+="the host did not release it; "
+wait_chans lo1 '.sub_index == 0' 2 || why+="the host still has its channel; "
+out=$(loop_remove lo1 2 2>&1) && why+="removed twice; "
+# The device the scenarios ran on, with its open sub-channels: they go
+# first, then it.
+inst=$(loop_chans lo1 | jq -r '[.[] | select(.sub_index > 0)][0].instance')
+d=0
+[[ $inst =~ [0-9a-f]{2}$ ]] && d=$((16#${inst: -2}))
+loop_remove lo1 "$d" || why+="removing device $d ($inst) failed; "
+wait_line lo1 "HVTEST loop remove $(devname "$d")" ||
+	why+="the guest did not remove device $d; "
+wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device $d released"' ||
+	why+="the host did not release device $d; "
+wait_chans lo1 'true' 1 || why+="the host keeps device $d's channels; "
+n1=$(count lo1 '^HVTEST tick')
+wait_count lo1 '^HVTEST tick' $((n1 + 2)) 60 || why+="the guest stopped ticking; "
+[ "$(show lo1 | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
+t=$(trouble)
+[ -z "$t" ] || why+="kernel trouble: $t; "
+[ -z "$why" ] && ok "devices hot removed (one with open sub-channels) while the guest runs" ||
+	not_ok "hot remove" "$why$(diag lo1)"
+down lo1
+listed() { grep -q "^$1 " "$param/add"; }
+wait_until "$T" "$wait_poll" eval '! listed lo1' ||
+	echo "# the VSP still lists lo1's device after the VM went"
+
+# ---- lo2: references that outlive the device, the VM, the VSP --------------
+
+# The host holds a GPADL of each device for HOLD_MS; meanwhile device 1
+# is removed, the VM stopped, the VSP unloaded (its exit waits for them).
+why=
+mark_off=
+echo "loopback.sh: lo2" >/dev/kmsg
+vm_define lo2 1 "hvloop=hold hvloop_devices=2 hvloop_hold=$HOLD_MS" || why+="define failed; "
+hvadm vm start lo2 timeout "$T" || why+="start failed; "
+wait_line lo2 '^HVTEST loop waiting' || why+="the guest did not get to the module; "
+loop_add lo2 && loop_add lo2 || why+="adding devices failed; "
+if wait_line lo2 'HVTEST loop (hold (ok|FAIL)|setup FAIL)' "$T" &&
+   loop_lines lo2 | grep -q '^HVTEST loop hold ok'; then
+	t0=$SECONDS
+	loop_remove lo2 1 || why+="removing device 1 failed; "
+	wait_line lo2 "HVTEST loop remove $(devname 1)" || why+="the guest did not remove device 1; "
+	wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo2: device 1 released"' ||
+		why+="the host did not release device 1; "
+	echo "loopback.sh: lo2 device 1 removed" >/dev/kmsg
+	hvadm vm stop lo2 force timeout "$T" || why+="stop failed; "
+	state_is lo2 off || why+="lo2 is $(field lo2 state); "
+	echo "loopback.sh: lo2 is off" >/dev/kmsg
+	mark_off=1
+	echo "# device 1 removed and lo2 stopped $((SECONDS - t0)) s after the holds began (they last $((HOLD_MS / 1000)) s)"
+else
+	why+="the guest did not hold its GPADLs: $(loop_lines lo2 | tail -n 3); "
+fi
+[ -z "$why" ] && ok "lo2: device removed and VM stopped while the host holds their GPADLs" ||
+	not_ok "lo2 removal and stop while held" "$why$(diag lo2)"
+
+# The VSP unloads: its exit waits for the holds, which end after both.
+why=
+t0=$SECONDS
+out=$(timeout $((HOLD_MS / 1000 + 120)) rmmod hvkvm_vsp_loop 2>&1) ||
+	why+="rmmod failed: $out; "
+[ -d /sys/module/hvkvm_vsp_loop ] && why+="the module is still there; "
+k=$(klog)
+lets=$(sed -n '/loopback.sh: lo2$/,$p' <<<"$k" | grep -c 'hvkvm_vsp_loop: gpadl 0x[0-9a-f]* let go')
+[ "$lets" = 2 ] || why+="$lets GPADLs let go, not 2; "
+if [ -n "$mark_off" ]; then
+	after=$(sed -n '/loopback.sh: lo2 is off/,$p' <<<"$k" | grep -c 'gpadl 0x[0-9a-f]* let go')
+	[ "$after" = 2 ] ||
+		why+="only $after GPADLs were let go after the VM's end (the stop took too long? see the time above); "
+fi
+echo "# rmmod took $((SECONDS - t0)) s"
+[ -z "$why" ] && ok "the VSP's last GPADL references go after the device and the VM; it unloads" ||
+	not_ok "references outlive the device and the VM" "$why$(grep -E 'lo2|vsp_loop|loopback.sh' <<<"$k" | tail -n 15)"
+
+# Nothing went wrong in the host's kernel, and it sent no TORNDOWN for a
+# connection that is gone (lo2's bus would have logged a post error).
+why=
+t=$(trouble)
+[ -z "$t" ] || why+="kernel trouble: $t; "
+grep -E 'lo2: cannot post' <<<"$(klog)" && why+="lo2's bus posted after the VM's end; "
+[ -n "${HVLAB_OUT:-}" ] && klog >"$HVLAB_OUT/loopback-klog.txt"
+[ -z "$why" ] && ok "L1's kernel log is clean" || not_ok "kernel log" "$why"
+down lo2
+[ "$n" = "$NTESTS" ] || not_ok "the plan said $NTESTS tests, $n ran" ""
+[ "$failed" = 0 ]
