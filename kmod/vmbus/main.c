@@ -73,6 +73,19 @@ const char *vmbus_vm_name(const struct vmbus_vm *vm)
 }
 EXPORT_SYMBOL_GPL(vmbus_vm_name);
 
+u32 vmbus_vm_vcpus(const struct vmbus_vm *vm)
+{
+	return vm->nvps;
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_vcpus);
+
+bool vmbus_vm_clock_offset(const struct vmbus_vm *vm, s64 *offset)
+{
+	*offset = vm->clock_offset;
+	return vm->has_clock;
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_clock_offset);
+
 /* ---- the guest's messages ---- */
 
 /*
@@ -230,12 +243,26 @@ static void vmbus_attach(struct vid_partition *p)
 		kref_put(&vm->ref, vmbus_vm_release);
 		return;
 	}
+	vmbus_vsps_attach_vm(vm);
 	mutex_lock(&vmbus_lock);
 	list_add_tail(&vm->node, &vmbus_vms);
 	vmbus_generation++;
 	mutex_unlock(&vmbus_lock);
 	vid_set_space_handler(p, vmbus_msg_space, vm);
 	vid_set_client_data(p, vm);
+}
+
+/*
+ * The bus's end, once every VSP detached (under vmbus_vsp_lock): every
+ * channel is closed and every device released; nothing more happens.
+ */
+static void vmbus_bus_end(struct vmbus_vm *vm)
+{
+	mutex_lock(&vm->lock);
+	vmb_bus_destroy(&vm->bus);
+	vm->dead = true;
+	vm->p = NULL;
+	mutex_unlock(&vm->lock);
 }
 
 static void vmbus_detach(struct vid_partition *p)
@@ -262,11 +289,7 @@ static void vmbus_detach(struct vid_partition *p)
 	vm->nmsgs = 0;
 
 	vmbus_ics_stop(vm);
-	mutex_lock(&vm->lock);
-	vmb_bus_destroy(&vm->bus);
-	vm->dead = true;
-	vm->p = NULL;
-	mutex_unlock(&vm->lock);
+	vmbus_vsps_detach_vm(vm, vmbus_bus_end);
 	/* Every channel is closed: nothing queues work any more. */
 	kthread_destroy_worker(vm->kworker);
 	vm->kworker = NULL;
@@ -281,8 +304,10 @@ static void vmbus_shutdown(struct vid_partition *p)
 {
 	struct vmbus_vm *vm = vid_client_data(p);
 
-	if (vm)
+	if (vm) {
 		vmbus_ics_shutdown(vm);
+		vmbus_vsps_shutdown_vm(vm);
+	}
 }
 
 static const struct vid_client_ops vmbus_client = {

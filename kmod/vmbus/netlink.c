@@ -73,8 +73,10 @@ static int vmbus_fill_channel(struct sk_buff *skb, struct vmbus_channel *ch)
 	struct nlattr *nest = nla_nest_start(skb, HVKVM_VMBUS_CHANNEL_A_CHANNEL);
 	bool open = ch->c.state == VMB_CHAN_OPEN;
 
+	/* no class: a rescinded channel whose VSP has gone (vsp.c) */
 	if (!nest ||
-	    nla_put_string(skb, HVKVM_VMBUS_CHANNEL_A_CLASS, ch->dev->cls->name) ||
+	    (ch->dev &&
+	     nla_put_string(skb, HVKVM_VMBUS_CHANNEL_A_CLASS, ch->dev->cls->name)) ||
 	    nla_put(skb, HVKVM_VMBUS_CHANNEL_A_IF_TYPE, 16, ch->c.if_type.b) ||
 	    nla_put(skb, HVKVM_VMBUS_CHANNEL_A_INSTANCE, 16, ch->c.if_instance.b) ||
 	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_SUB_INDEX, ch->c.sub_index) ||

@@ -32,6 +32,19 @@
 
 struct vmbus_ics;
 
+/* A VSP's part of a VM (vsp.c). */
+enum vmbus_vm_vsp_state {
+	VMBUS_VSP_OFF,			/* not attached */
+	VMBUS_VSP_ATTACHED,		/* from before vm_attach */
+	VMBUS_VSP_DETACHING,		/* from before vm_detach */
+};
+
+struct vmbus_vm_vsp {
+	const struct vmbus_vsp *vsp;	/* under vmbus_vsp_lock and vm->lock */
+	enum vmbus_vm_vsp_state state;	/* likewise */
+	void *data;			/* the VSP's */
+};
+
 /* A running partition, as VMBus sees it: from attach to detach. */
 struct vmbus_vm {
 	struct kref ref;
@@ -62,6 +75,10 @@ struct vmbus_vm {
 	struct kthread_work msg_work;
 
 	struct vmbus_ics *ics;
+
+	/* vsp.c: the VSPs' parts, while on vmbus_vsp_vms */
+	struct list_head vsp_node;	/* under vmbus_vsp_lock */
+	struct vmbus_vm_vsp vsps[VMBUS_VSP_MAX];
 };
 
 struct vmbus_device {
@@ -114,7 +131,15 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 					     const struct vmb_guid *instance,
 					     void *priv);
 void vmbus_device_remove_locked(struct vmbus_device *dev);
+void vmbus_vsp_release_devices_locked(struct vmbus_vm *vm,
+				      const struct vmbus_vsp *vsp);
 u32 vmbus_chan_state(const struct vmbus_channel *ch);
+
+/* vsp.c */
+void vmbus_vsps_attach_vm(struct vmbus_vm *vm);
+void vmbus_vsps_shutdown_vm(struct vmbus_vm *vm);
+void vmbus_vsps_detach_vm(struct vmbus_vm *vm,
+			  void (*end)(struct vmbus_vm *vm));
 
 /* What KVP_GET lists: the host's pairs, then the guest's. */
 #define VMBUS_KVP_KEY_MAX	VMB_IC_KVP_KEY_UTF8_MAX	/* UTF-8 of a wire key */
