@@ -97,11 +97,12 @@ bool vmbus_vm_clock_offset(const struct vmbus_vm *vm, s64 *offset);
  * vm_shutdown (optional): a graceful stop was asked for the VM; ask the
  * guest your own way (the shutdown IC). Must not wait.
  * vm_detach: the VM goes (its worker left), or you unregister. Stop
- * your work for it and remove your devices; from now on
- * vmbus_device_add of your classes fails with -ENODEV. After it returns
- * VMBus releases every device of yours still there: when the VM goes
- * the guest is gone; when you unregister, their channels are rescinded
- * and VMBus does not wait for the guest to release them (it holds the
+ * your work for it (timers, requests waiting for the guest); from now
+ * on vmbus_device_add of your classes fails with -ENODEV. You need not
+ * remove your devices: after vm_detach returns VMBus removes and
+ * releases every device of yours still there. When the VM goes the
+ * guest is gone; when you unregister, their channels are rescinded and
+ * VMBus does not wait for the guest to release them (it keeps the
  * relids until the guest does). So release may come after vm_detach:
  * keep what release needs until then. vm_detach is called once for
  * each vm_attach that succeeded.

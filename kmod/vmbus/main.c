@@ -3,7 +3,7 @@
  * hvkvm VMBus host: the module, and each running partition's bus.
  *
  * VMBus registers with VID as its client. When a worker attaches a
- * partition, VMBus sets up its bus and its integration components; the
+ * partition, VMBus sets up its bus and tells the VSPs (vsp.c); the
  * guest's HvPostMessage calls arrive (under vid_lock, in the worker's
  * vCPU thread) and are queued, in order, for the VM's message work, which
  * runs the channel protocol under the VM's own mutex. When the worker
@@ -21,7 +21,6 @@
 DEFINE_MUTEX(vmbus_lock);
 LIST_HEAD(vmbus_vms);
 unsigned long vmbus_generation;	/* vmbus_vms changed; under vmbus_lock */
-struct workqueue_struct *vmbus_wq;
 
 struct vmbus_msg {
 	struct list_head node;
@@ -32,10 +31,7 @@ struct vmbus_msg {
 
 static void vmbus_vm_release(struct kref *ref)
 {
-	struct vmbus_vm *vm = container_of(ref, struct vmbus_vm, ref);
-
-	vmbus_ics_free(vm);
-	kvfree(vm);
+	kvfree(container_of(ref, struct vmbus_vm, ref));
 }
 
 void vmbus_vm_put(struct vmbus_vm *vm)
@@ -231,18 +227,7 @@ static void vmbus_attach(struct vid_partition *p)
 		return;
 	}
 
-	if (vmbus_ics_attach(vm)) {
-		pr_err("%s: cannot set up the integration components\n",
-		       vm->name);
-		mutex_lock(&vm->lock);
-		vmb_bus_destroy(&vm->bus);
-		vm->dead = true;
-		mutex_unlock(&vm->lock);
-		kthread_destroy_worker(vm->kworker);
-		vid_memory_put(vm->mem);
-		kref_put(&vm->ref, vmbus_vm_release);
-		return;
-	}
+	/* The VSPs: a VSP that fails is logged, and the VM runs without it. */
 	vmbus_vsps_attach_vm(vm);
 	mutex_lock(&vmbus_lock);
 	list_add_tail(&vm->node, &vmbus_vms);
@@ -288,7 +273,6 @@ static void vmbus_detach(struct vid_partition *p)
 	INIT_LIST_HEAD(&vm->msgs);
 	vm->nmsgs = 0;
 
-	vmbus_ics_stop(vm);
 	vmbus_vsps_detach_vm(vm, vmbus_bus_end);
 	/* Every channel is closed: nothing queues work any more. */
 	kthread_destroy_worker(vm->kworker);
@@ -299,15 +283,13 @@ static void vmbus_detach(struct vid_partition *p)
 	kref_put(&vm->ref, vmbus_vm_release);
 }
 
-/* A graceful stop: ask through the shutdown IC too, if the guest has it. */
+/* A graceful stop: each VSP may ask the guest its own way (the ICs do). */
 static void vmbus_shutdown(struct vid_partition *p)
 {
 	struct vmbus_vm *vm = vid_client_data(p);
 
-	if (vm) {
-		vmbus_ics_shutdown(vm);
+	if (vm)
 		vmbus_vsps_shutdown_vm(vm);
-	}
 }
 
 static const struct vid_client_ops vmbus_client = {
@@ -322,15 +304,9 @@ static int __init vmbus_init(void)
 {
 	int err;
 
-	vmbus_wq = alloc_workqueue("hvkvm_vmbus", WQ_UNBOUND, 0);
-	if (!vmbus_wq)
-		return -ENOMEM;
-	err = vmbus_ics_init();
-	if (err)
-		goto err_wq;
 	err = vmbus_netlink_init();
 	if (err)
-		goto err_ics;
+		return err;
 	err = vid_register_client(&vmbus_client);
 	if (err) {
 		pr_err("VID has another client already\n");
@@ -339,10 +315,6 @@ static int __init vmbus_init(void)
 	return 0;
 err_nl:
 	vmbus_netlink_exit();
-err_ics:
-	vmbus_ics_exit();
-err_wq:
-	destroy_workqueue(vmbus_wq);
 	return err;
 }
 
@@ -351,8 +323,6 @@ static void __exit vmbus_exit(void)
 	/* Detaches from every VM: everything closes before this returns. */
 	vid_unregister_client(&vmbus_client);
 	vmbus_netlink_exit();
-	vmbus_ics_exit();
-	destroy_workqueue(vmbus_wq);
 }
 
 module_init(vmbus_init);
@@ -360,4 +330,4 @@ module_exit(vmbus_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_ALIAS_GENL_FAMILY(HVKVM_VMBUS_GENL_NAME);
-MODULE_DESCRIPTION("hvkvm VMBus host: channels, rings and integration components");
+MODULE_DESCRIPTION("hvkvm VMBus host: channels, rings, and the VSPs' API");

@@ -19,7 +19,6 @@
 #include <hvkvm/vid_client.h>
 #include <hvkvm/vmbus_bus.h>
 #include <hvkvm/vmbus_ring.h>
-#include <hvkvm/ic_msg.h>
 
 /*
  * The worker binds connection ids VMBUS_CONN_BASE + 0 .. + 63 to eventfds;
@@ -29,8 +28,6 @@
 #define VMBUS_RELID_MAX		63
 #define VMBUS_MSG_QUEUE_MAX	512	/* guest messages waiting */
 #define VMBUS_CHAN_BUDGET	64	/* packets per run of a channel */
-
-struct vmbus_ics;
 
 /* A VSP's part of a VM (vsp.c). */
 enum vmbus_vm_vsp_state {
@@ -73,8 +70,6 @@ struct vmbus_vm {
 	struct list_head msgs;
 	unsigned int nmsgs;
 	struct kthread_work msg_work;
-
-	struct vmbus_ics *ics;
 
 	/* vsp.c: the VSPs' parts, while on vmbus_vsp_vms */
 	struct list_head vsp_node;	/* under vmbus_vsp_lock */
@@ -120,7 +115,6 @@ struct vmbus_gpadl_pages {
 extern struct mutex vmbus_lock;
 extern struct list_head vmbus_vms;
 extern unsigned long vmbus_generation;
-extern struct workqueue_struct *vmbus_wq;
 
 struct vmbus_vm *vmbus_vm_find(const char *name);	/* with a ref */
 
@@ -141,44 +135,9 @@ void vmbus_vsps_shutdown_vm(struct vmbus_vm *vm);
 void vmbus_vsps_detach_vm(struct vmbus_vm *vm,
 			  void (*end)(struct vmbus_vm *vm));
 
-/* What KVP_GET lists: the host's pairs, then the guest's. */
-#define VMBUS_KVP_KEY_MAX	VMB_IC_KVP_KEY_UTF8_MAX	/* UTF-8 of a wire key */
-#define VMBUS_KVP_VALUE_MAX	VMB_IC_KVP_VALUE_UTF8_MAX
-#define VMBUS_KVP_HOST_MAX	64	/* pairs the host keeps per VM */
-#define VMBUS_KVP_GUEST_MAX	32	/* pairs read per guest pool */
-
-struct vmbus_kvp_pair {
-	u8 pool;
-	char key[VMBUS_KVP_KEY_MAX];
-	char value[VMBUS_KVP_VALUE_MAX];
-};
-
-struct vmbus_kvp_list {
-	unsigned int n;
-	char guest_error[128];		/* why the guest's are missing */
-	struct vmbus_kvp_pair pairs[];	/* n, and one spare */
-};
-
-/* ic.c */
-struct vmbus_kvp_list *vmbus_ic_kvp_collect(struct vmbus_vm *vm);
-int vmbus_ics_attach(struct vmbus_vm *vm);
-void vmbus_ics_stop(struct vmbus_vm *vm);
-void vmbus_ics_shutdown(struct vmbus_vm *vm);
-void vmbus_ics_free(struct vmbus_vm *vm);
-int vmbus_ics_fill(struct sk_buff *skb, struct vmbus_vm *vm);
-int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,
-		      struct netlink_ext_ack *extack);
-int vmbus_ic_set(struct vmbus_vm *vm, const char *name, bool enabled,
-		 struct netlink_ext_ack *extack);
-int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
-		     struct netlink_ext_ack *extack);
-int vmbus_ics_init(void);
-void vmbus_ics_exit(void);
-
 /* netlink.c */
 int vmbus_netlink_init(void);
 void vmbus_netlink_exit(void);
 void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version);
-void vmbus_notify_shutdown(struct vmbus_vm *vm, u32 result, u32 status);
 
 #endif /* _HVKVM_VMBUS_H */
