@@ -210,14 +210,23 @@ static int hvic_cmd_set(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/* KVP_GET: the pairs are gathered at the dump's start, then sent. */
+/*
+ * KVP_GET: the pairs are gathered at the dump's start, then sent. The
+ * request, validated already, is parsed again here: where the core
+ * keeps a dump's attributes differs between kernels (6.2 moved them).
+ */
 static int hvic_kvp_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr *tb[HVKVM_IC_A_MAX + 1];
 	struct hvic_kvp_list *list;
 	struct hvic_vm *hv;
+	int err;
 
-	hv = hvic_lookup(info->attrs[HVKVM_IC_A_VM_NAME], cb->extack);
+	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, HVKVM_IC_A_MAX,
+			  hvic_name_policy, cb->extack);
+	if (err)
+		return err;
+	hv = hvic_lookup(tb[HVKVM_IC_A_VM_NAME], cb->extack);
 	if (IS_ERR(hv))
 		return PTR_ERR(hv);
 	list = hvic_kvp_collect(hv);
