@@ -110,9 +110,11 @@ bool vmbus_vm_clock_offset(const struct vmbus_vm *vm, s64 *offset);
  * Contexts: the hooks run in process context, one at a time (all VMs,
  * all VSPs, under a mutex of VMBus's), never two for the same VM and
  * VSP at once; they may sleep and call vmbus_vm_get, vmbus_device_add
- * and vmbus_device_remove. vm_attach, vm_shutdown and vm_detach for a
- * worker's attach, stop and exit also run under VID's vid_lock: nothing
- * in them may wait for what takes vid_lock.
+ * and vmbus_device_remove (vmbus_vm_get does not find a VM whose
+ * worker is attaching yet: use the vm given). vm_attach, vm_shutdown
+ * and vm_detach for a worker's attach, stop and exit also run under
+ * VID's vid_lock: nothing in them may wait for what takes vid_lock, nor
+ * register or unregister a VSP.
  *
  * Modules: VMBus takes no reference on owner while the VSP is registered
  * (vm_attach is skipped while owner is being unloaded), and a VSP's
