@@ -8,18 +8,27 @@
  * Contexts: open, close and packet run in process context and may sleep.
  * A channel's packet calls never run concurrently with each other, nor
  * with its open or close. vmbus_chan_send may be called from any context
- * but hard interrupts and the VSP's own eventfd wake-ups.
+ * but hard interrupts and the VSP's own eventfd wake-ups. release runs
+ * under the VM's mutex, sometimes inside vmbus_device_remove: it must
+ * not call into VMBus, nor take a lock held around vmbus_device_add or
+ * vmbus_device_remove.
+ *
+ * A VSP registers (struct vmbus_vsp, below) to be told of every running
+ * VM: it adds its devices to each in vm_attach, and VMBus releases them
+ * when the VM goes or the VSP unregisters.
  */
 #ifndef _HVKVM_VMBUS_HOST_H
 #define _HVKVM_VMBUS_HOST_H
 
 #ifdef __KERNEL__
 
+#include <linux/list.h>
 #include <linux/types.h>
 #include <hvkvm/vmbus_proto.h>
 
 struct module;
 struct vmbus_vm;
+struct vmbus_vsp;
 struct vmbus_device;
 struct vmbus_channel;
 
@@ -51,16 +60,100 @@ struct vmbus_class {
 		      u32 len);
 	/* The device is gone from its VM (after its last close). */
 	void (*release)(struct vmbus_device *dev);
+	/*
+	 * The registered VSP whose devices these are, or NULL. With a VSP,
+	 * a device is added only to a VM the VSP is attached to, holds no
+	 * reference on owner, and is released when the VSP detaches from
+	 * the VM (vmbus_vsp_unregister included); without one, a device
+	 * holds a reference on owner until it is released.
+	 */
+	const struct vmbus_vsp *vsp;
 };
 
 /* A running VM by name, with a reference; NULL when it is not running. */
 struct vmbus_vm *vmbus_vm_get(const char *name);
 void vmbus_vm_put(struct vmbus_vm *vm);
+/* What a VSP may know of a VM; fixed while it runs. */
 const char *vmbus_vm_name(const struct vmbus_vm *vm);
+u32 vmbus_vm_vcpus(const struct vmbus_vm *vm);
+/*
+ * The guest's clock: true, and *offset = CLOCK_REALTIME minus the
+ * guest's kvmclock (ns), when the worker told VID; else false.
+ */
+bool vmbus_vm_clock_offset(const struct vmbus_vm *vm, s64 *offset);
+
+/*
+ * ---- VSPs: providers told of every running VM ----
+ *
+ * vmbus_vsp_register: vm_attach is called for every VM running now, and
+ * then for every VM whose worker attaches, until vmbus_vsp_unregister.
+ * -ENOSPC when VMBUS_VSP_MAX providers are registered, -EEXIST when one
+ * of the same name is.
+ *
+ * vm_attach: the VM runs. Add your devices (vmbus_device_add), keep your
+ * state (vmbus_vm_set_vsp_data). On failure, undo what you did: VMBus
+ * removes and releases what devices you added, logs the failure, does
+ * not call vm_detach, and the VM runs without you.
+ * vm_shutdown (optional): a graceful stop was asked for the VM; ask the
+ * guest your own way (the shutdown IC). Must not wait.
+ * vm_detach: the VM goes (its worker left), or you unregister. Stop
+ * your work for it (timers, requests waiting for the guest); from now
+ * on vmbus_device_add of your classes fails with -ENODEV. You need not
+ * remove your devices: after vm_detach returns VMBus removes and
+ * releases every device of yours still there. When the VM goes the
+ * guest is gone; when you unregister, their channels are rescinded and
+ * VMBus does not wait for the guest to release them (it keeps the
+ * relids until the guest does). So release may come after vm_detach:
+ * keep what release needs until then. vm_detach is called once for
+ * each vm_attach that succeeded.
+ *
+ * Contexts: the hooks run in process context, one at a time (all VMs,
+ * all VSPs, under a mutex of VMBus's), never two for the same VM and
+ * VSP at once; they may sleep and call vmbus_vm_get, vmbus_device_add
+ * and vmbus_device_remove (vmbus_vm_get does not find a VM whose
+ * worker is attaching yet: use the vm given). vm_attach, vm_shutdown
+ * and vm_detach for a worker's attach, stop and exit also run under
+ * VID's vid_lock: nothing in them may wait for what takes vid_lock, nor
+ * register or unregister a VSP.
+ *
+ * Modules: VMBus takes no reference on owner while the VSP is registered
+ * (vm_attach is skipped while owner is being unloaded), and a VSP's
+ * devices take none: unloading the module unregisters the VSP, which
+ * releases them. vmbus_vsp_unregister returns when no hook of the VSP
+ * runs, and when every device of its classes is released.
+ *
+ * vmbus_vm_vsp_data: what vmbus_vm_set_vsp_data stored for this VSP and
+ * VM, or NULL; cleared after vm_detach. Read and set without a lock of
+ * VMBus's: a VSP that uses it outside its hooks and device callbacks
+ * (its netlink handlers, with a vmbus_vm_get reference) serialises that
+ * against its own vm_detach, e.g. with a mutex and a reference count of
+ * its own.
+ */
+#define VMBUS_VSP_MAX		8
+
+struct vmbus_vsp {
+	const char *name;		/* "ic", "storage": for people */
+	struct module *owner;
+	int (*vm_attach)(struct vmbus_vm *vm);
+	void (*vm_shutdown)(struct vmbus_vm *vm);
+	void (*vm_detach)(struct vmbus_vm *vm);
+	/* VMBus's own, while registered */
+	struct list_head node;
+	unsigned int slot;
+};
+
+int vmbus_vsp_register(struct vmbus_vsp *vsp);
+void vmbus_vsp_unregister(struct vmbus_vsp *vsp);
+void *vmbus_vm_vsp_data(const struct vmbus_vm *vm, const struct vmbus_vsp *vsp);
+void vmbus_vm_set_vsp_data(struct vmbus_vm *vm, const struct vmbus_vsp *vsp,
+			   void *data);
 
 /*
  * Add a device of @cls to @vm: offered to the guest at once when it is
  * connected, else when it connects. @instance NULL picks a random one.
+ * -ENODEV when the VM is gone (or, for a class of a VSP, the VSP is not
+ * attached to it), -ENOSPC when its relids are taken. Process context,
+ * from a VSP's hooks too; not under the VM's mutex.
  */
 struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
 				      const struct vmbus_class *cls,
@@ -81,7 +174,11 @@ struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
  * enables them again.
  */
 int vmbus_device_enable_subchannels(struct vmbus_device *dev, unsigned int n);
-/* Rescind it; release is called once the guest lets go of it. */
+/*
+ * Rescind it; release is called once the guest lets go of it, at once
+ * when the guest does not know it (inside this call), or when the VM
+ * goes. Process context; not under the VM's mutex (so not from release).
+ */
 void vmbus_device_remove(struct vmbus_device *dev);
 void *vmbus_device_priv(const struct vmbus_device *dev);
 

@@ -482,7 +482,9 @@ static void vmbus_device_free(struct vmbus_device *dev)
 	list_del(&dev->node);
 	if (cls->release)
 		cls->release(dev);
-	module_put(cls->owner);
+	/* A VSP's devices hold no reference: its unregistration frees them. */
+	if (!cls->vsp)
+		module_put(cls->owner);
 	kfree(dev);
 }
 
@@ -493,7 +495,8 @@ static void vmbus_op_chan_gone(struct vmb_bus *bus, struct vmb_chan *c)
 
 	kthread_cancel_work_sync(&ch->work);
 	kfree(ch);
-	if (!--dev->nchannels)
+	/* NULL: released before the guest let go (vmbus_vsp_release_devices_locked) */
+	if (dev && !--dev->nchannels)
 		vmbus_device_free(dev);
 }
 
@@ -554,11 +557,19 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 	lockdep_assert_held(&vm->lock);
 	if (vm->dead)
 		return ERR_PTR(-ENODEV);
-	if (!try_module_get(cls->owner))
+	if (cls->vsp) {
+		/* only while its VSP serves the VM: it releases them */
+		const struct vmbus_vm_vsp *s = &vm->vsps[cls->vsp->slot];
+
+		if (s->vsp != cls->vsp || s->state != VMBUS_VSP_ATTACHED)
+			return ERR_PTR(-ENODEV);
+	} else if (!try_module_get(cls->owner)) {
 		return ERR_PTR(-ENODEV);
+	}
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev) {
-		module_put(cls->owner);
+		if (!cls->vsp)
+			module_put(cls->owner);
 		return ERR_PTR(-ENOMEM);
 	}
 	dev->vm = vm;
@@ -573,7 +584,8 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 	if (err) {
 		list_del(&dev->node);
 		kfree(dev);
-		module_put(cls->owner);
+		if (!cls->vsp)
+			module_put(cls->owner);
 		return ERR_PTR(err);
 	}
 	return dev;
@@ -670,6 +682,40 @@ void vmbus_device_remove_locked(struct vmbus_device *dev)
 				vmb_bus_remove(&vm->bus, c);
 			}
 		}
+	}
+}
+
+/*
+ * A VSP left a running VM (it unregisters, or its vm_attach failed):
+ * remove what devices of its classes remain, and release them all now.
+ * A channel the guest has yet to release stays on the bus, rescinded
+ * and closed, with no device, until the guest releases it or the VM
+ * goes: the guest may never answer, and the VSP's module may be about
+ * to go.
+ */
+void vmbus_vsp_release_devices_locked(struct vmbus_vm *vm,
+				      const struct vmbus_vsp *vsp)
+{
+	struct vmbus_device *dev, *tmp;
+	u32 relid;
+
+	lockdep_assert_held(&vm->lock);
+	/* Removing a device frees at most that device. */
+	list_for_each_entry_safe(dev, tmp, &vm->devices, node)
+		if (dev->cls->vsp == vsp)
+			vmbus_device_remove_locked(dev);
+	list_for_each_entry_safe(dev, tmp, &vm->devices, node) {
+		if (dev->cls->vsp != vsp)
+			continue;
+		for (relid = 1; relid <= vm->bus.relid_max; relid++) {
+			struct vmb_chan *c = vm->bus.chans[relid];
+
+			if (c && vmbus_chan_of(c)->dev == dev) {
+				vmbus_chan_of(c)->dev = NULL;
+				dev->nchannels--;
+			}
+		}
+		vmbus_device_free(dev);
 	}
 }
 

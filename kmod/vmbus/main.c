@@ -3,7 +3,7 @@
  * hvkvm VMBus host: the module, and each running partition's bus.
  *
  * VMBus registers with VID as its client. When a worker attaches a
- * partition, VMBus sets up its bus and its integration components; the
+ * partition, VMBus sets up its bus and tells the VSPs (vsp.c); the
  * guest's HvPostMessage calls arrive (under vid_lock, in the worker's
  * vCPU thread) and are queued, in order, for the VM's message work, which
  * runs the channel protocol under the VM's own mutex. When the worker
@@ -21,7 +21,7 @@
 DEFINE_MUTEX(vmbus_lock);
 LIST_HEAD(vmbus_vms);
 unsigned long vmbus_generation;	/* vmbus_vms changed; under vmbus_lock */
-struct workqueue_struct *vmbus_wq;
+struct workqueue_struct *vmbus_wq;	/* GPADL frees (gpadl.c) */
 
 struct vmbus_msg {
 	struct list_head node;
@@ -32,10 +32,7 @@ struct vmbus_msg {
 
 static void vmbus_vm_release(struct kref *ref)
 {
-	struct vmbus_vm *vm = container_of(ref, struct vmbus_vm, ref);
-
-	vmbus_ics_free(vm);
-	kvfree(vm);
+	kvfree(container_of(ref, struct vmbus_vm, ref));
 }
 
 void vmbus_vm_put(struct vmbus_vm *vm)
@@ -72,6 +69,19 @@ const char *vmbus_vm_name(const struct vmbus_vm *vm)
 	return vm->name;
 }
 EXPORT_SYMBOL_GPL(vmbus_vm_name);
+
+u32 vmbus_vm_vcpus(const struct vmbus_vm *vm)
+{
+	return vm->nvps;
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_vcpus);
+
+bool vmbus_vm_clock_offset(const struct vmbus_vm *vm, s64 *offset)
+{
+	*offset = vm->clock_offset;
+	return vm->has_clock;
+}
+EXPORT_SYMBOL_GPL(vmbus_vm_clock_offset);
 
 /* ---- the guest's messages ---- */
 
@@ -219,24 +229,27 @@ static void vmbus_attach(struct vid_partition *p)
 		return;
 	}
 
-	if (vmbus_ics_attach(vm)) {
-		pr_err("%s: cannot set up the integration components\n",
-		       vm->name);
-		mutex_lock(&vm->lock);
-		vmb_bus_destroy(&vm->bus);
-		vm->dead = true;
-		mutex_unlock(&vm->lock);
-		kthread_destroy_worker(vm->kworker);
-		vid_memory_put(vm->mem);
-		kref_put(&vm->ref, vmbus_vm_release);
-		return;
-	}
+	/* The VSPs: a VSP that fails is logged, and the VM runs without it. */
+	vmbus_vsps_attach_vm(vm);
 	mutex_lock(&vmbus_lock);
 	list_add_tail(&vm->node, &vmbus_vms);
 	vmbus_generation++;
 	mutex_unlock(&vmbus_lock);
 	vid_set_space_handler(p, vmbus_msg_space, vm);
 	vid_set_client_data(p, vm);
+}
+
+/*
+ * The bus's end, once every VSP detached (under vmbus_vsp_lock): every
+ * channel is closed and every device released; nothing more happens.
+ */
+static void vmbus_bus_end(struct vmbus_vm *vm)
+{
+	mutex_lock(&vm->lock);
+	vmb_bus_destroy(&vm->bus);
+	vm->dead = true;
+	vm->p = NULL;
+	mutex_unlock(&vm->lock);
 }
 
 static void vmbus_detach(struct vid_partition *p)
@@ -262,12 +275,7 @@ static void vmbus_detach(struct vid_partition *p)
 	INIT_LIST_HEAD(&vm->msgs);
 	vm->nmsgs = 0;
 
-	vmbus_ics_stop(vm);
-	mutex_lock(&vm->lock);
-	vmb_bus_destroy(&vm->bus);
-	vm->dead = true;
-	vm->p = NULL;
-	mutex_unlock(&vm->lock);
+	vmbus_vsps_detach_vm(vm, vmbus_bus_end);
 	/* Every channel is closed: nothing queues work any more. */
 	kthread_destroy_worker(vm->kworker);
 	vm->kworker = NULL;
@@ -277,13 +285,13 @@ static void vmbus_detach(struct vid_partition *p)
 	kref_put(&vm->ref, vmbus_vm_release);
 }
 
-/* A graceful stop: ask through the shutdown IC too, if the guest has it. */
+/* A graceful stop: each VSP may ask the guest its own way (the ICs do). */
 static void vmbus_shutdown(struct vid_partition *p)
 {
 	struct vmbus_vm *vm = vid_client_data(p);
 
 	if (vm)
-		vmbus_ics_shutdown(vm);
+		vmbus_vsps_shutdown_vm(vm);
 }
 
 static const struct vid_client_ops vmbus_client = {
@@ -301,12 +309,9 @@ static int __init vmbus_init(void)
 	vmbus_wq = alloc_workqueue("hvkvm_vmbus", WQ_UNBOUND, 0);
 	if (!vmbus_wq)
 		return -ENOMEM;
-	err = vmbus_ics_init();
-	if (err)
-		goto err_wq;
 	err = vmbus_netlink_init();
 	if (err)
-		goto err_ics;
+		goto err_wq;
 	err = vid_register_client(&vmbus_client);
 	if (err) {
 		pr_err("VID has another client already\n");
@@ -315,8 +320,6 @@ static int __init vmbus_init(void)
 	return 0;
 err_nl:
 	vmbus_netlink_exit();
-err_ics:
-	vmbus_ics_exit();
 err_wq:
 	destroy_workqueue(vmbus_wq);
 	return err;
@@ -327,7 +330,7 @@ static void __exit vmbus_exit(void)
 	/* Detaches from every VM: everything closes before this returns. */
 	vid_unregister_client(&vmbus_client);
 	vmbus_netlink_exit();
-	vmbus_ics_exit();
+	/* GPADLs freed after their VM: the last frees the VM too. */
 	destroy_workqueue(vmbus_wq);
 }
 
@@ -336,4 +339,4 @@ module_exit(vmbus_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_ALIAS_GENL_FAMILY(HVKVM_VMBUS_GENL_NAME);
-MODULE_DESCRIPTION("hvkvm VMBus host: channels, rings and integration components");
+MODULE_DESCRIPTION("hvkvm VMBus host: channels, rings, and the VSPs' API");

@@ -16,33 +16,6 @@ static const struct nla_policy vmbus_name_policy[HVKVM_VMBUS_A_MAX + 1] = {
 				    .len = HVKVM_VID_NAME_MAX - 1 },
 };
 
-static struct netlink_range_validation vmbus_timeout_range __ro_after_init = {
-	.min = 1,
-	.max = 600000,		/* ms: ten minutes */
-};
-
-static const struct nla_policy vmbus_shutdown_policy[HVKVM_VMBUS_A_MAX + 1] = {
-	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
-				    .len = HVKVM_VID_NAME_MAX - 1 },
-	[HVKVM_VMBUS_A_SHUTDOWN_REBOOT]	= { .type = NLA_FLAG },
-	[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							     &vmbus_timeout_range),
-};
-
-static const struct nla_policy vmbus_kvp_set_policy[HVKVM_VMBUS_A_MAX + 1] = {
-	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
-				    .len = HVKVM_VID_NAME_MAX - 1 },
-	[HVKVM_VMBUS_A_KVP_KEY]	= { .type = NLA_NUL_STRING, .len = 1023 },
-	[HVKVM_VMBUS_A_KVP_VALUE] = { .type = NLA_NUL_STRING, .len = 4095 },
-};
-
-static const struct nla_policy vmbus_ic_set_policy[HVKVM_VMBUS_A_MAX + 1] = {
-	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
-				    .len = HVKVM_VID_NAME_MAX - 1 },
-	[HVKVM_VMBUS_A_IC_NAME]	= { .type = NLA_NUL_STRING, .len = 31 },
-	[HVKVM_VMBUS_A_IC_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
-};
-
 static const struct genl_multicast_group vmbus_mcgrps[] = {
 	{ .name = HVKVM_VMBUS_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
@@ -73,8 +46,10 @@ static int vmbus_fill_channel(struct sk_buff *skb, struct vmbus_channel *ch)
 	struct nlattr *nest = nla_nest_start(skb, HVKVM_VMBUS_CHANNEL_A_CHANNEL);
 	bool open = ch->c.state == VMB_CHAN_OPEN;
 
+	/* no class: a rescinded channel whose VSP has gone (vsp.c) */
 	if (!nest ||
-	    nla_put_string(skb, HVKVM_VMBUS_CHANNEL_A_CLASS, ch->dev->cls->name) ||
+	    (ch->dev &&
+	     nla_put_string(skb, HVKVM_VMBUS_CHANNEL_A_CLASS, ch->dev->cls->name)) ||
 	    nla_put(skb, HVKVM_VMBUS_CHANNEL_A_IF_TYPE, 16, ch->c.if_type.b) ||
 	    nla_put(skb, HVKVM_VMBUS_CHANNEL_A_INSTANCE, 16, ch->c.if_instance.b) ||
 	    nla_put_u32(skb, HVKVM_VMBUS_CHANNEL_A_SUB_INDEX, ch->c.sub_index) ||
@@ -136,8 +111,6 @@ static int vmbus_fill_vm(struct sk_buff *skb, struct vmbus_vm *vm, u32 portid,
 			goto out;
 	}
 	nla_nest_end(skb, chans);
-	if (vmbus_ics_fill(skb, vm))
-		goto out;
 	err = 0;
 out:
 	mutex_unlock(&vm->lock);
@@ -199,138 +172,6 @@ static int vmbus_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int vmbus_cmd_shutdown(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr **tb = info->attrs;
-	struct vmbus_vm *vm = vmbus_lookup(info);
-	u32 timeout = 30000;
-	struct sk_buff *msg;
-	void *hdr;
-	int err;
-
-	if (IS_ERR(vm))
-		return PTR_ERR(vm);
-	if (tb[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS])
-		timeout = nla_get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS]);
-	err = vmbus_ic_shutdown(vm, nla_get_flag(tb[HVKVM_VMBUS_A_SHUTDOWN_REBOOT]),
-				timeout, info->extack);
-	vmbus_vm_put(vm);
-	if (err)
-		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &vmbus_family, 0,
-				HVKVM_VMBUS_CMD_VM_SHUTDOWN);
-	if (!hdr || nla_put_u32(msg, HVKVM_VMBUS_A_SHUTDOWN_RESULT,
-				HVKVM_VMBUS_SHUTDOWN_SENT)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-}
-
-static int vmbus_cmd_kvp_set(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr **tb = info->attrs;
-	struct vmbus_vm *vm;
-	int err;
-
-	if (!tb[HVKVM_VMBUS_A_KVP_KEY] || !tb[HVKVM_VMBUS_A_KVP_VALUE]) {
-		NL_SET_ERR_MSG(info->extack, "give a key and a value");
-		return -EINVAL;
-	}
-	vm = vmbus_lookup(info);
-	if (IS_ERR(vm))
-		return PTR_ERR(vm);
-	err = vmbus_ic_kvp_set(vm, nla_data(tb[HVKVM_VMBUS_A_KVP_KEY]),
-			       nla_data(tb[HVKVM_VMBUS_A_KVP_VALUE]),
-			       info->extack);
-	vmbus_vm_put(vm);
-	return err;
-}
-
-static int vmbus_cmd_ic_set(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr **tb = info->attrs;
-	struct vmbus_vm *vm;
-	int err;
-
-	if (!tb[HVKVM_VMBUS_A_IC_NAME] || !tb[HVKVM_VMBUS_A_IC_ENABLED]) {
-		NL_SET_ERR_MSG(info->extack, "give the service's name and whether it is enabled");
-		return -EINVAL;
-	}
-	vm = vmbus_lookup(info);
-	if (IS_ERR(vm))
-		return PTR_ERR(vm);
-	err = vmbus_ic_set(vm, nla_data(tb[HVKVM_VMBUS_A_IC_NAME]),
-			   nla_get_u8(tb[HVKVM_VMBUS_A_IC_ENABLED]), info->extack);
-	vmbus_vm_put(vm);
-	return err;
-}
-
-/* KVP_GET: the pairs are gathered at the dump's start, then sent. */
-static int vmbus_kvp_start(struct netlink_callback *cb)
-{
-	struct nlattr *attr = hvkvm_dumpit_attrs(cb)[HVKVM_VMBUS_A_VM_NAME];
-	struct vmbus_kvp_list *list;
-	struct vmbus_vm *vm;
-
-	if (!attr) {
-		NL_SET_ERR_MSG(cb->extack, "missing vm name");
-		return -EINVAL;
-	}
-	vm = vmbus_vm_find(nla_data(attr));
-	if (!vm) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, attr,
-				    "no running partition has this name");
-		return -ENOENT;
-	}
-	list = vmbus_ic_kvp_collect(vm);
-	vmbus_vm_put(vm);
-	if (IS_ERR(list))
-		return PTR_ERR(list);
-	cb->args[0] = (long)list;
-	cb->args[1] = 0;
-	return 0;
-}
-
-static int vmbus_kvp_done(struct netlink_callback *cb)
-{
-	kvfree((void *)cb->args[0]);
-	return 0;
-}
-
-static int vmbus_kvp_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct vmbus_kvp_list *list = (void *)cb->args[0];
-	void *hdr;
-
-	for (; cb->args[1] <= list->n; cb->args[1]++) {
-		struct vmbus_kvp_pair *kv = &list->pairs[cb->args[1]];
-		bool last = cb->args[1] == list->n;
-
-		if (last && !list->guest_error[0])
-			break;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &vmbus_family,
-				  NLM_F_MULTI, HVKVM_VMBUS_CMD_KVP_GET);
-		if (!hdr)
-			break;
-		if (last ? nla_put_string(skb, HVKVM_VMBUS_A_KVP_GUEST_ERROR,
-					  list->guest_error) :
-		    (nla_put_u8(skb, HVKVM_VMBUS_A_KVP_POOL, kv->pool) ||
-		     nla_put_string(skb, HVKVM_VMBUS_A_KVP_KEY, kv->key) ||
-		     nla_put_string(skb, HVKVM_VMBUS_A_KVP_VALUE, kv->value))) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	return skb->len;
-}
-
 static const struct genl_ops vmbus_ops[] = {
 	{
 		.cmd = HVKVM_VMBUS_CMD_VM_GET,
@@ -340,43 +181,12 @@ static const struct genl_ops vmbus_ops[] = {
 		.maxattr = HVKVM_VMBUS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
-	{
-		.cmd = HVKVM_VMBUS_CMD_VM_SHUTDOWN,
-		.doit = vmbus_cmd_shutdown,
-		.policy = vmbus_shutdown_policy,
-		.maxattr = HVKVM_VMBUS_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = HVKVM_VMBUS_CMD_KVP_GET,
-		.start = vmbus_kvp_start,
-		.dumpit = vmbus_kvp_dump,
-		.done = vmbus_kvp_done,
-		.policy = vmbus_name_policy,
-		.maxattr = HVKVM_VMBUS_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = HVKVM_VMBUS_CMD_KVP_SET,
-		.doit = vmbus_cmd_kvp_set,
-		.policy = vmbus_kvp_set_policy,
-		.maxattr = HVKVM_VMBUS_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = HVKVM_VMBUS_CMD_IC_SET,
-		.doit = vmbus_cmd_ic_set,
-		.policy = vmbus_ic_set_policy,
-		.maxattr = HVKVM_VMBUS_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
 };
 
 static struct genl_family vmbus_family __ro_after_init = {
 	.name = HVKVM_VMBUS_GENL_NAME,
 	.version = HVKVM_VMBUS_GENL_VERSION,
 	.module = THIS_MODULE,
-	/* Shutdown and KVP wait for the guest: never under genl_mutex. */
 	.parallel_ops = true,
 	.ops = vmbus_ops,
 	.n_ops = ARRAY_SIZE(vmbus_ops),
@@ -384,8 +194,7 @@ static struct genl_family vmbus_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(vmbus_mcgrps),
 };
 
-static void vmbus_event(struct vmbus_vm *vm, u32 event, u32 version,
-			bool shutdown, u32 result, u32 status)
+void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -398,27 +207,12 @@ static void vmbus_event(struct vmbus_vm *vm, u32 event, u32 version,
 	hdr = genlmsg_put(msg, 0, 0, &vmbus_family, 0, HVKVM_VMBUS_CMD_EVENT);
 	if (!hdr || nla_put_string(msg, HVKVM_VMBUS_A_VM_NAME, vm->name) ||
 	    nla_put_u32(msg, HVKVM_VMBUS_A_EVENT, event) ||
-	    (version && nla_put_u32(msg, HVKVM_VMBUS_A_VERSION, version)) ||
-	    (shutdown &&
-	     (nla_put_u32(msg, HVKVM_VMBUS_A_SHUTDOWN_RESULT, result) ||
-	      (result != HVKVM_VMBUS_SHUTDOWN_NO_ANSWER &&
-	       nla_put_u32(msg, HVKVM_VMBUS_A_GUEST_STATUS, status))))) {
+	    (version && nla_put_u32(msg, HVKVM_VMBUS_A_VERSION, version))) {
 		nlmsg_free(msg);
 		return;
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&vmbus_family, msg, 0, 0, GFP_KERNEL);
-}
-
-void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version)
-{
-	vmbus_event(vm, event, version, false, 0, 0);
-}
-
-void vmbus_notify_shutdown(struct vmbus_vm *vm, u32 result, u32 status)
-{
-	vmbus_event(vm, HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED, 0, true, result,
-		    status);
 }
 
 int __init vmbus_netlink_init(void)

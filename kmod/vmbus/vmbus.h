@@ -21,7 +21,6 @@
 #include <hvkvm/vid_client.h>
 #include <hvkvm/vmbus_bus.h>
 #include <hvkvm/vmbus_ring.h>
-#include <hvkvm/ic_msg.h>
 
 /*
  * Channel relid r signals on connection id VMBUS_CONN_BASE + r, a VID
@@ -33,7 +32,18 @@
 #define VMBUS_MSG_QUEUE_MAX	512	/* guest messages waiting */
 #define VMBUS_CHAN_BUDGET	64	/* packets per run of a channel */
 
-struct vmbus_ics;
+/* A VSP's part of a VM (vsp.c). */
+enum vmbus_vm_vsp_state {
+	VMBUS_VSP_OFF,			/* not attached */
+	VMBUS_VSP_ATTACHED,		/* from before vm_attach */
+	VMBUS_VSP_DETACHING,		/* from before vm_detach */
+};
+
+struct vmbus_vm_vsp {
+	const struct vmbus_vsp *vsp;	/* under vmbus_vsp_lock and vm->lock */
+	enum vmbus_vm_vsp_state state;	/* likewise */
+	void *data;			/* the VSP's */
+};
 
 /* A running partition, as VMBus sees it: from attach to detach. */
 struct vmbus_vm {
@@ -64,7 +74,9 @@ struct vmbus_vm {
 	unsigned int nmsgs;
 	struct kthread_work msg_work;
 
-	struct vmbus_ics *ics;
+	/* vsp.c: the VSPs' parts, while on vmbus_vsp_vms */
+	struct list_head vsp_node;	/* under vmbus_vsp_lock */
+	struct vmbus_vm_vsp vsps[VMBUS_VSP_MAX];
 
 	/*
 	 * The complete GPADLs by handle, for VSPs' lookups outside
@@ -125,46 +137,19 @@ struct vmbus_device *vmbus_device_add_locked(struct vmbus_vm *vm,
 					     const struct vmb_guid *instance,
 					     void *priv);
 void vmbus_device_remove_locked(struct vmbus_device *dev);
+void vmbus_vsp_release_devices_locked(struct vmbus_vm *vm,
+				      const struct vmbus_vsp *vsp);
 u32 vmbus_chan_state(const struct vmbus_channel *ch);
 
-/* What KVP_GET lists: the host's pairs, then the guest's. */
-#define VMBUS_KVP_KEY_MAX	VMB_IC_KVP_KEY_UTF8_MAX	/* UTF-8 of a wire key */
-#define VMBUS_KVP_VALUE_MAX	VMB_IC_KVP_VALUE_UTF8_MAX
-#define VMBUS_KVP_HOST_MAX	64	/* pairs the host keeps per VM */
-#define VMBUS_KVP_GUEST_MAX	32	/* pairs read per guest pool */
-
-struct vmbus_kvp_pair {
-	u8 pool;
-	char key[VMBUS_KVP_KEY_MAX];
-	char value[VMBUS_KVP_VALUE_MAX];
-};
-
-struct vmbus_kvp_list {
-	unsigned int n;
-	char guest_error[128];		/* why the guest's are missing */
-	struct vmbus_kvp_pair pairs[];	/* n, and one spare */
-};
-
-/* ic.c */
-struct vmbus_kvp_list *vmbus_ic_kvp_collect(struct vmbus_vm *vm);
-int vmbus_ics_attach(struct vmbus_vm *vm);
-void vmbus_ics_stop(struct vmbus_vm *vm);
-void vmbus_ics_shutdown(struct vmbus_vm *vm);
-void vmbus_ics_free(struct vmbus_vm *vm);
-int vmbus_ics_fill(struct sk_buff *skb, struct vmbus_vm *vm);
-int vmbus_ic_shutdown(struct vmbus_vm *vm, bool reboot, u32 timeout_ms,
-		      struct netlink_ext_ack *extack);
-int vmbus_ic_set(struct vmbus_vm *vm, const char *name, bool enabled,
-		 struct netlink_ext_ack *extack);
-int vmbus_ic_kvp_set(struct vmbus_vm *vm, const char *key, const char *value,
-		     struct netlink_ext_ack *extack);
-int vmbus_ics_init(void);
-void vmbus_ics_exit(void);
+/* vsp.c */
+void vmbus_vsps_attach_vm(struct vmbus_vm *vm);
+void vmbus_vsps_shutdown_vm(struct vmbus_vm *vm);
+void vmbus_vsps_detach_vm(struct vmbus_vm *vm,
+			  void (*end)(struct vmbus_vm *vm));
 
 /* netlink.c */
 int vmbus_netlink_init(void);
 void vmbus_netlink_exit(void);
 void vmbus_notify(struct vmbus_vm *vm, u32 event, u32 version);
-void vmbus_notify_shutdown(struct vmbus_vm *vm, u32 result, u32 status);
 
 #endif /* _HVKVM_VMBUS_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the stand-ins of fakevid.so share: fakevid.c plays libmnl's socket
- * calls and the family hvkvm_vid, fakevmbus.c the family hvkvm_vmbus.
+ * calls and the family hvkvm_vid, fakevmbus.c the family hvkvm_vmbus,
+ * fakeic.c the family hvkvm_ic.
  */
 #ifndef FAKE_H
 #define FAKE_H
@@ -16,7 +17,7 @@
 /* A socket: datagrams waiting for recvfrom, one byte in the pipe for each. */
 #define QLEN 32
 struct fsock {
-	bool used, joined, vmbus_joined;
+	bool used, joined, vmbus_joined, ic_joined;
 	int pipefd[2];
 	char queue[QLEN][16384];
 	size_t qlen[QLEN];
@@ -44,5 +45,12 @@ FAKE_HIDDEN struct fsock *fake_socks(unsigned int *n);
 FAKE_HIDDEN void fakevmbus_family(struct fsock *s, const struct nlmsghdr *req);
 FAKE_HIDDEN void fakevmbus_join(struct fsock *s);
 FAKE_HIDDEN void fakevmbus(struct fsock *s, const struct nlmsghdr *req);
+
+/* hvkvm_ic (fakeic.c) */
+#define FAKEIC_FAMILY_ID 0x44
+#define FAKEIC_GROUP_ID 9
+FAKE_HIDDEN void fakeic_family(struct fsock *s, const struct nlmsghdr *req);
+FAKE_HIDDEN void fakeic_join(struct fsock *s);
+FAKE_HIDDEN void fakeic(struct fsock *s, const struct nlmsghdr *req);
 
 #endif /* FAKE_H */

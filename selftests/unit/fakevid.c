@@ -32,8 +32,9 @@
  *			nothing), noattach (never comes). When set, joining
  *			the group sends no canned events.
  *
- * The family hvkvm_vmbus is played by fakevmbus.c, when FAKEVMBUS is set
- * (see there); otherwise it is not registered, as without its module.
+ * The families hvkvm_vmbus and hvkvm_ic are played by fakevmbus.c and
+ * fakeic.c, when FAKEVMBUS is set (see there); otherwise they are not
+ * registered, as without their modules.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@
 
 #include <linux/hvkvm_vid.h>
 #include <linux/hvkvm_vmbus.h>
+#include <linux/hvkvm_ic.h>
 
 #include "fake.h"
 
@@ -80,7 +82,7 @@ static struct vm {
 	  .kernel = "/k", .stimer = 1 },
 };
 
-#define NSOCK 4
+#define NSOCK 6
 static struct fsock socks[NSOCK];
 static int dumps;
 
@@ -238,6 +240,14 @@ static void getfamily(struct fsock *s, const struct nlmsghdr *req)
 			fake_ack(s, req, -ENOENT, NULL);
 		else
 			fakevmbus_family(s, req);
+		return;
+	}
+	if (!strcmp(family, HVKVM_IC_GENL_NAME)) {
+		if (getenv("FAKEVID_ABSENT") || !getenv("FAKEVMBUS") ||
+		    getenv("FAKEIC_ABSENT"))
+			fake_ack(s, req, -ENOENT, NULL);
+		else
+			fakeic_family(s, req);
 		return;
 	}
 	if (strcmp(family, HVKVM_VID_GENL_NAME) || getenv("FAKEVID_ABSENT")) {
@@ -592,6 +602,7 @@ struct mnl_socket *mnl_socket_open(int bus)
 	socks[i].used = true;
 	socks[i].joined = false;
 	socks[i].vmbus_joined = false;
+	socks[i].ic_joined = false;
 	socks[i].qhead = socks[i].qtail = 0;
 	return (struct mnl_socket *)&socks[i];
 }
@@ -625,6 +636,11 @@ int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf,
 	if (*(int *)buf == FAKEVMBUS_GROUP_ID) {
 		s->vmbus_joined = true;
 		fakevmbus_join(s);
+		return 0;
+	}
+	if (*(int *)buf == FAKEIC_GROUP_ID) {
+		s->ic_joined = true;
+		fakeic_join(s);
 		return 0;
 	}
 	if (*(int *)buf != GROUP_ID) {
@@ -662,6 +678,8 @@ ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *buf,
 		vid(s, req);
 	else if (req->nlmsg_type == FAKEVMBUS_FAMILY_ID)
 		fakevmbus(s, req);
+	else if (req->nlmsg_type == FAKEIC_FAMILY_ID)
+		fakeic(s, req);
 	else
 		fake_ack(s, req, -ENOENT, NULL);
 	return len;

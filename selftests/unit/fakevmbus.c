@@ -3,21 +3,13 @@
  * A stand-in for the hvkvm_vmbus module in fakevid.so (see fakevid.c): the
  * family exists when FAKEVMBUS is set. One partition runs, web (db is not
  * running, so VMBus does not know it); every request is answered on its
- * own, with the kernel's own refusals and messages.
+ * own, with the kernel's own refusals and messages. The ICs' family,
+ * hvkvm_ic, is fakeic.c's.
  *
- * FAKEVMBUS=1		the family is registered
+ * FAKEVMBUS=1		the family is registered (and hvkvm_ic, see fakeic.c)
  * FAKEVMBUS_BUS=B	web's bus: connected (the default: VMBus 5.3, four
- *			channels, the four ICs) or disconnected (no contact:
- *			the channels closed, the ICs closed)
- * FAKEVMBUS_OLDIC=1	the guest's kvp IC speaks message version 4.0 where
- *			the host offers 5.0
- * FAKEVMBUS_SHUTDOWN=R	how the guest takes a shutdown: done (the default),
- *			refused (status 0x80004005), noanswer, notready (its
- *			IC is closed: -ENOTCONN), silent (not even the
- *			kernel's NO_ANSWER event comes)
- * FAKEVMBUS_KVP_ERROR=MSG  the guest's KVP service does not answer: the
- *			pairs are the host's only, and the dump ends with MSG
- * FAKEVMBUS_KVP_WARN=MSG  a KVP_SET is done, with MSG in its ACK
+ *			channels) or disconnected (no contact: the channels
+ *			closed; the ICs closed too, in fakeic.c)
  * FAKEVID_LOG=FILE	each request is logged there too, as "vmbus cmd N ..."
  */
 #include <errno.h>
@@ -68,29 +60,6 @@ static const struct chan {
 	  1, 4, HVKVM_VMBUS_CHAN_OPEN, 1, 65536, 65536, 5, 6, 5, 9, NULL },
 };
 
-static const struct ic {
-	const char *name;
-	uint32_t state, frame, msg, host;
-} ics[] = {
-	{ "heartbeat", HVKVM_VMBUS_IC_READY, VER(3, 0), VER(3, 0), VER(3, 0) },
-	{ "shutdown", HVKVM_VMBUS_IC_READY, VER(3, 0), VER(3, 2), VER(3, 2) },
-	{ "timesync", HVKVM_VMBUS_IC_NEGOTIATING, 0, 0, VER(4, 0) },
-	{ "kvp", HVKVM_VMBUS_IC_READY, VER(3, 0), VER(5, 0), VER(5, 0) },
-};
-
-static const struct kvp {
-	uint8_t pool;
-	const char *key, *value;
-} host_kvps[] = {
-	{ HVKVM_VMBUS_KVP_POOL_EXTERNAL, "HostName", "host1.example" },
-	{ HVKVM_VMBUS_KVP_POOL_EXTERNAL, "Role", "web \"front\"" },
-}, guest_kvps[] = {
-	{ HVKVM_VMBUS_KVP_POOL_GUEST, "Owner", "ops" },
-	{ HVKVM_VMBUS_KVP_POOL_AUTO, "OSName", "Debian GNU/Linux" },
-	{ HVKVM_VMBUS_KVP_POOL_AUTO, "FullyQualifiedDomainName", "web.example" },
-	{ 7, "Odd", "pool" },
-};
-
 void fakevmbus_family(struct fsock *s, const struct nlmsghdr *req)
 {
 	struct nlmsghdr *nlh = fake_put_msg(fake_dgram(s), GENL_ID_CTRL, 0,
@@ -122,17 +91,13 @@ static struct nlmsghdr *event(char *at, uint8_t cmd, uint32_t ev, uint32_t versi
 	return nlh;
 }
 
-/* Joining the events: web's guest connects, its heartbeat goes and comes, it goes. */
+/* Joining the events: web's guest connects, and goes. */
 void fakevmbus_join(struct fsock *s)
 {
 	fake_push(s, event(fake_dgram(s), HVKVM_VMBUS_CMD_EVENT,
 			   HVKVM_VMBUS_EVENT_CONNECTED, VER(5, 3))->nlmsg_len);
 	fake_push(s, event(fake_dgram(s), HVKVM_VMBUS_CMD_VM_GET,
 			   HVKVM_VMBUS_EVENT_CONNECTED, 0)->nlmsg_len);	/* ignored */
-	fake_push(s, event(fake_dgram(s), HVKVM_VMBUS_CMD_EVENT,
-			   HVKVM_VMBUS_EVENT_HEARTBEAT_LOST, 0)->nlmsg_len);
-	fake_push(s, event(fake_dgram(s), HVKVM_VMBUS_CMD_EVENT,
-			   HVKVM_VMBUS_EVENT_HEARTBEAT_REGAINED, 0)->nlmsg_len);
 	fake_push(s, event(fake_dgram(s), HVKVM_VMBUS_CMD_EVENT,
 			   HVKVM_VMBUS_EVENT_DISCONNECTED, 0)->nlmsg_len);
 	fake_push(s, event(fake_dgram(s), HVKVM_VMBUS_CMD_EVENT, 9, 0)->nlmsg_len);
@@ -150,9 +115,7 @@ static struct nlmsghdr *put_record(char *at, uint16_t flags, uint32_t seq)
 	struct nlmsghdr *nlh = fake_put_msg(at, FAKEVMBUS_FAMILY_ID, flags, seq);
 	struct nlattr *nest, *one;
 	const struct chan *c;
-	const struct ic *ic;
 	unsigned int i;
-	uint32_t msg;
 
 	fake_put_genl(nlh, HVKVM_VMBUS_CMD_VM_GET);
 	mnl_attr_put_strz(nlh, HVKVM_VMBUS_A_VM_NAME, "web");
@@ -189,28 +152,6 @@ static struct nlmsghdr *put_record(char *at, uint16_t flags, uint32_t seq)
 		mnl_attr_nest_end(nlh, one);
 	}
 	mnl_attr_nest_end(nlh, nest);
-	nest = mnl_attr_nest_start(nlh, HVKVM_VMBUS_A_ICS);
-	for (i = 0; i < sizeof(ics) / sizeof(ics[0]); i++) {
-		ic = &ics[i];
-		one = mnl_attr_nest_start(nlh, HVKVM_VMBUS_IC_A_IC);
-		mnl_attr_put_strz(nlh, HVKVM_VMBUS_IC_A_NAME, ic->name);
-		mnl_attr_put_u32(nlh, HVKVM_VMBUS_IC_A_STATE,
-				 up ? ic->state : HVKVM_VMBUS_IC_CLOSED);
-		mnl_attr_put_u32(nlh, HVKVM_VMBUS_IC_A_HOST_MSG_VERSION, ic->host);
-		if (up && ic->state == HVKVM_VMBUS_IC_READY) {
-			msg = ic->msg;
-			if (!strcmp(ic->name, "kvp") && getenv("FAKEVMBUS_OLDIC"))
-				msg = VER(4, 0);
-			mnl_attr_put_u32(nlh, HVKVM_VMBUS_IC_A_FRAME_VERSION, ic->frame);
-			mnl_attr_put_u32(nlh, HVKVM_VMBUS_IC_A_MSG_VERSION, msg);
-		}
-		if (up && !strcmp(ic->name, "heartbeat")) {
-			mnl_attr_put_u64(nlh, HVKVM_VMBUS_IC_A_HEARTBEAT_SEQ, 42);
-			mnl_attr_put_u64(nlh, HVKVM_VMBUS_IC_A_HEARTBEAT_AGE_MS, 2500);
-		}
-		mnl_attr_nest_end(nlh, one);
-	}
-	mnl_attr_nest_end(nlh, nest);
 	return nlh;
 }
 
@@ -223,75 +164,17 @@ static void done(struct fsock *s, char *at, size_t len, uint32_t seq)
 	fake_push(s, len + mnl_nlmsg_size(sizeof(int)));
 }
 
-static struct nlmsghdr *put_kvp(char *at, uint32_t seq, const struct kvp *kv)
-{
-	struct nlmsghdr *nlh = fake_put_msg(at, FAKEVMBUS_FAMILY_ID, NLM_F_MULTI, seq);
-
-	fake_put_genl(nlh, HVKVM_VMBUS_CMD_KVP_GET);
-	mnl_attr_put_u8(nlh, HVKVM_VMBUS_A_KVP_POOL, kv->pool);
-	mnl_attr_put_strz(nlh, HVKVM_VMBUS_A_KVP_KEY, kv->key);
-	mnl_attr_put_strz(nlh, HVKVM_VMBUS_A_KVP_VALUE, kv->value);
-	return nlh;
-}
-
-static void kvp_dump(struct fsock *s, const struct nlmsghdr *req)
-{
-	const char *err = getenv("FAKEVMBUS_KVP_ERROR");
-	char *buf = fake_dgram(s);
-	struct nlmsghdr *nlh;
-	size_t len = 0;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(host_kvps) / sizeof(host_kvps[0]); i++)
-		len += put_kvp(buf + len, req->nlmsg_seq, &host_kvps[i])->nlmsg_len;
-	for (i = 0; !err && i < sizeof(guest_kvps) / sizeof(guest_kvps[0]); i++)
-		len += put_kvp(buf + len, req->nlmsg_seq, &guest_kvps[i])->nlmsg_len;
-	if (err) {
-		nlh = fake_put_msg(buf + len, FAKEVMBUS_FAMILY_ID, NLM_F_MULTI,
-				   req->nlmsg_seq);
-		fake_put_genl(nlh, HVKVM_VMBUS_CMD_KVP_GET);
-		mnl_attr_put_strz(nlh, HVKVM_VMBUS_A_KVP_GUEST_ERROR, err);
-		len += nlh->nlmsg_len;
-	}
-	done(s, buf + len, len, req->nlmsg_seq);
-}
-
-struct req {
-	const char *name, *key, *value;
-	bool reboot, has_timeout;
-	uint32_t timeout;
-};
-
-static void log_req(const struct nlmsghdr *req, uint8_t cmd, struct req *r)
+static void log_req(const struct nlmsghdr *req, uint8_t cmd, const char **name)
 {
 	FILE *f = fopen(getenv("FAKEVID_LOG") ?: "/dev/null", "a");
 	const struct nlattr *a;
 
 	fprintf(f, "vmbus cmd %u%s", cmd, req->nlmsg_flags & NLM_F_DUMP ? " dump" : "");
 	mnl_attr_for_each(a, req, sizeof(struct genlmsghdr)) {
-		switch (mnl_attr_get_type(a)) {
-		case HVKVM_VMBUS_A_VM_NAME:
-			r->name = mnl_attr_get_str(a);
-			fprintf(f, " name %s", r->name);
-			break;
-		case HVKVM_VMBUS_A_SHUTDOWN_REBOOT:
-			r->reboot = true;
-			fprintf(f, " reboot");
-			break;
-		case HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS:
-			r->has_timeout = true;
-			r->timeout = mnl_attr_get_u32(a);
-			fprintf(f, " timeout_ms %u", r->timeout);
-			break;
-		case HVKVM_VMBUS_A_KVP_KEY:
-			r->key = mnl_attr_get_str(a);
-			fprintf(f, " key \"%s\"", r->key);
-			break;
-		case HVKVM_VMBUS_A_KVP_VALUE:
-			r->value = mnl_attr_get_str(a);
-			fprintf(f, " value \"%s\"", r->value);
-			break;
-		default:
+		if (mnl_attr_get_type(a) == HVKVM_VMBUS_A_VM_NAME) {
+			*name = mnl_attr_get_str(a);
+			fprintf(f, " name %s", *name);
+		} else {
 			fprintf(f, " attr%u", mnl_attr_get_type(a));
 		}
 	}
@@ -299,100 +182,25 @@ static void log_req(const struct nlmsghdr *req, uint8_t cmd, struct req *r)
 	fclose(f);
 }
 
-/*
- * The kernel answers SENT at once, and the guest's answer comes as an
- * event to every socket that joined the events (NO_ANSWER, which the
- * kernel sends at the time-out, comes at once here).
- */
-static void do_shutdown(struct fsock *s, const struct nlmsghdr *req, struct req *r)
-{
-	const char *how = getenv("FAKEVMBUS_SHUTDOWN") ?: "done";
-	struct fsock *all;
-	struct nlmsghdr *nlh;
-	unsigned int i, n;
-	uint32_t result;
-
-	if (r->has_timeout && (r->timeout < 1 || r->timeout > 600000))
-		return fake_ack(s, req, -ERANGE, "integer out of range");
-	if (!strcmp(how, "notready"))
-		return fake_ack(s, req, -ENOTCONN,
-				"the guest has not opened this integration service (no VMBus driver or no hv_utils)");
-	result = !strcmp(how, "refused") ? HVKVM_VMBUS_SHUTDOWN_REFUSED :
-		 !strcmp(how, "noanswer") ? HVKVM_VMBUS_SHUTDOWN_NO_ANSWER :
-		 HVKVM_VMBUS_SHUTDOWN_DONE;
-	nlh = fake_put_msg(fake_dgram(s), FAKEVMBUS_FAMILY_ID, 0, req->nlmsg_seq);
-	fake_put_genl(nlh, HVKVM_VMBUS_CMD_VM_SHUTDOWN);
-	mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_SHUTDOWN_RESULT, HVKVM_VMBUS_SHUTDOWN_SENT);
-	fake_push(s, nlh->nlmsg_len);
-	fake_ack(s, req, 0, NULL);
-	if (!strcmp(how, "silent"))
-		return;		/* not even the kernel's NO_ANSWER */
-	all = fake_socks(&n);
-	for (i = 0; i < n; i++) {
-		if (!all[i].used || !all[i].vmbus_joined)
-			continue;
-		nlh = event(fake_dgram(&all[i]), HVKVM_VMBUS_CMD_EVENT,
-			    HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED, 0);
-		mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_SHUTDOWN_RESULT, result);
-		if (result != HVKVM_VMBUS_SHUTDOWN_NO_ANSWER)
-			mnl_attr_put_u32(nlh, HVKVM_VMBUS_A_GUEST_STATUS,
-					 result == HVKVM_VMBUS_SHUTDOWN_REFUSED ?
-					 0x80004005 : 0);
-		fake_push(&all[i], nlh->nlmsg_len);
-	}
-}
-
-static void kvp_set(struct fsock *s, const struct nlmsghdr *req, struct req *r)
-{
-	unsigned int i;
-
-	if (!r->key || !r->value)
-		return fake_ack(s, req, -EINVAL, "give a key and a value");
-	if (strlen(r->key) > 255 || strlen(r->value) > 1023)
-		return fake_ack(s, req, -E2BIG,
-				"the key (255 characters at most) or the value (1023) is too long");
-	if (!*r->key)
-		return fake_ack(s, req, -EINVAL,
-				"the key and the value must be UTF-8 text, the key not empty");
-	if (!*r->value) {
-		for (i = 0; i < sizeof(host_kvps) / sizeof(host_kvps[0]); i++)
-			if (!strcmp(host_kvps[i].key, r->key))
-				return fake_ack(s, req, 0, NULL);
-		return fake_ack(s, req, -ENOENT, "no such key");
-	}
-	fake_ack(s, req, 0, getenv("FAKEVMBUS_KVP_WARN"));
-}
-
 void fakevmbus(struct fsock *s, const struct nlmsghdr *req)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
 	bool dump = req->nlmsg_flags & NLM_F_DUMP;
 	char *buf = fake_dgram(s);
-	struct req r = { 0 };
+	const char *name = NULL;
 	size_t len;
 
-	log_req(req, g->cmd, &r);
-	if (g->cmd == HVKVM_VMBUS_CMD_VM_GET && dump) {
+	log_req(req, g->cmd, &name);
+	if (g->cmd != HVKVM_VMBUS_CMD_VM_GET)
+		return fake_ack(s, req, -EOPNOTSUPP, NULL);
+	if (dump) {
 		len = put_record(buf, NLM_F_MULTI, req->nlmsg_seq)->nlmsg_len;
 		return done(s, buf + len, len, req->nlmsg_seq);
 	}
-	if (g->cmd < HVKVM_VMBUS_CMD_VM_GET || g->cmd > HVKVM_VMBUS_CMD_KVP_SET ||
-	    (g->cmd == HVKVM_VMBUS_CMD_KVP_GET && !dump) ||
-	    (g->cmd != HVKVM_VMBUS_CMD_KVP_GET && dump))
-		return fake_ack(s, req, -EOPNOTSUPP, NULL);
-	if (!r.name)
+	if (!name)
 		return fake_ack(s, req, -EINVAL, "missing vm name");
-	if (strcmp(r.name, "web"))
+	if (strcmp(name, "web"))
 		return fake_ack(s, req, -ENOENT, "no running partition has this name");
-	switch (g->cmd) {
-	case HVKVM_VMBUS_CMD_VM_GET:
-		fake_push(s, put_record(fake_dgram(s), 0, req->nlmsg_seq)->nlmsg_len);
-		return fake_ack(s, req, 0, NULL);
-	case HVKVM_VMBUS_CMD_VM_SHUTDOWN:
-		return do_shutdown(s, req, &r);
-	case HVKVM_VMBUS_CMD_KVP_GET:
-		return kvp_dump(s, req);
-	case HVKVM_VMBUS_CMD_KVP_SET:
-		return kvp_set(s, req, &r);
-	}
+	fake_push(s, put_record(fake_dgram(s), 0, req->nlmsg_seq)->nlmsg_len);
+	fake_ack(s, req, 0, NULL);
 }

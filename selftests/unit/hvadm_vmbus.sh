@@ -1,31 +1,34 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# hvadm and hvkvm_vmbus against fakevid.so (fakevmbus.c plays the family):
-# the VMBus side of vm show and vm list (text, JSON, the IC-version
-# warning), vm shutdown's outcomes, vm kvp (with and without the guest's
-# pairs, set, delete, refusals), monitor's VMBus events, and the same
-# without the module, where nothing of VMBus is shown and nothing fails.
+# hvadm and hvkvm_vmbus and hvkvm_ic against fakevid.so (fakevmbus.c and
+# fakeic.c play the families): the VMBus side of vm show and vm list
+# (text, JSON, the ICs' section, the IC-version warning), vm shutdown's
+# outcomes, vm kvp (with and without the guest's pairs, set, delete,
+# refusals), vm ic, monitor's VMBus and IC events, and the same without
+# the modules, where nothing of them is shown and nothing fails.
 set -u
 . "$(dirname "$0")/lib.sh"
 export LD_PRELOAD=$here/fakevid.so FAKEVID_LOG=$T/sent FAKEVMBUS=1
 unset FAKEVID_ABSENT FAKEVID_INTR FAKEVID_NOCAP FAKEVID_STATE FAKEVID_SOCK \
 	FAKEVID_CRASH FAKEVID_ERROR FAKEVID_WORKER FAKEVID_STIMER FAKEVMBUS_BUS \
-	FAKEVMBUS_OLDIC FAKEVMBUS_SHUTDOWN FAKEVMBUS_KVP_ERROR FAKEVMBUS_KVP_WARN
+	FAKEVMBUS_OLDIC FAKEVMBUS_SHUTDOWN FAKEVMBUS_KVP_ERROR FAKEVMBUS_KVP_WARN \
+	FAKEIC_ABSENT
 
 WEB='1: web state running vcpus 2 memory 512M
     kernel /boot/vmlinuz initrd /boot/initrd.img cmdline "console=ttyS0 \"quoted\"\ttab café"'
 DB='2: db state unknown(9) vcpus 1 memory 1536M
     kernel /k'
 WEB_JSON='{"id":1,"name":"web","state":"running","vcpus":2,"memory":536870912,"stimer":true,"boot":{"kernel":"/boot/vmlinuz","initrd":"/boot/initrd.img","cmdline":"console=ttyS0 \"quoted\"\ttab café"}'
-BUS='    vmbus connected version 5.3 messages in 17 out 21 faults 1
+CHANNELS='    vmbus connected version 5.3 messages in 17 out 21 faults 1
     channel heartbeat 57164f39-0001-4b48-6876-6b766d000001 relid 1 state open vp 0 ring in 12K out 12K packets in 43 out 44 signals in 43 out 44
     channel shutdown 0e0b6031-0001-4b48-6876-6b766d000002 relid 2 state offered packets in 0 out 0 signals in 0 out 0
     channel timesync 9527e630-0001-4b48-6876-6b766d000003 relid 3 state failed vp 1 ring in 12K out 12K packets in 2 out 1 signals in 2 out 1 error "the guest'"'"'s \"write\" index is beyond its ring"
-    channel kvp a9a0f4e7-0001-4b48-6876-6b766d000004 sub 1 relid 4 state open vp 1 ring in 64K out 64K packets in 5 out 6 signals in 5 out 9
+    channel kvp a9a0f4e7-0001-4b48-6876-6b766d000004 sub 1 relid 4 state open vp 1 ring in 64K out 64K packets in 5 out 6 signals in 5 out 9'
+BUS="$CHANNELS
     ic heartbeat state ready framework 3.0 message 3.0 seq 42 age 2s
     ic shutdown state ready framework 3.0 message 3.2
     ic timesync state negotiating
-    ic kvp state ready framework 3.0 message 5.0'
+    ic kvp state ready framework 3.0 message 5.0"
 KVPS='pool external key "HostName" value "host1.example"
 pool external key "Role" value "web \"front\""'
 GUEST_KVPS='pool guest key "Owner" value "ops"
@@ -66,8 +69,10 @@ $BUS"
 $BUS"
 	sent "cmd 2 name web
 vmbus cmd 1 name web
+ic cmd 1 name web
 cmd 2 id 1
-vmbus cmd 1 name web"
+vmbus cmd 1 name web
+ic cmd 1 name web"
 	# db does not run: VMBus does not know it (-ENOENT), no error
 	ok vm show db
 	same "$T/out" "$DB"
@@ -153,17 +158,19 @@ $BUS
 $DB"
 	# one dump of each family
 	sent "vmbus cmd 1 dump
+ic cmd 1 dump
 cmd 2 dump"
 	ok -j vm list
 	jq -e 'length == 2 and .[0].vmbus.version == "5.3" and .[1].vmbus == null' \
 		"$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
 	rm -f "$T/sent"
-	# a retried dump of VID: VMBus's is read once
+	# a retried dump of VID: VMBus's and the ICs' are read once
 	FAKEVID_INTR=1 ok vm list
 	same "$T/out" "$WEB
 $BUS
 $DB"
 	sent "vmbus cmd 1 dump
+ic cmd 1 dump
 cmd 2 dump
 cmd 2 dump"
 	! grep -q exits "$T/out" || fail "exits in the list"
@@ -178,10 +185,11 @@ test_without_module() {
 		fail "jq: $(cat "$T/out")"
 	sent "cmd 2 name web
 cmd 2 dump"
-	ko 'hvkvm_vmbus module not loaded \(no generic netlink family "hvkvm_vmbus"\)' \
+	ko 'hvkvm_ic module not loaded \(no generic netlink family "hvkvm_ic"\)' \
 		vm shutdown web
-	ko 'hvkvm_vmbus module not loaded .*' vm kvp web
-	ko 'hvkvm_vmbus module not loaded .*' vm kvp web set a b
+	ko 'hvkvm_ic module not loaded .*' vm kvp web
+	ko 'hvkvm_ic module not loaded .*' vm kvp web set a b
+	ko 'hvkvm_ic module not loaded .*' vm ic web disable kvp
 	[ ! -e "$T/sent" ] || fail "sent: $(cat "$T/sent")"
 	FAKEVID_ABSENT=1 ko 'hvkvm_vid module not loaded .*' vm show web
 }
@@ -195,10 +203,10 @@ test_shutdown_accepted() {
 	same "$T/out" "web: the guest accepted the reboot"
 	ok vm shutdown id 1 timeout 600 reboot
 	same "$T/out" "web: the guest accepted the reboot"
-	sent "vmbus cmd 2 name web timeout_ms 30000
-vmbus cmd 2 name web reboot timeout_ms 5000
+	sent "ic cmd 2 name web timeout_ms 30000
+ic cmd 2 name web reboot timeout_ms 5000
 cmd 2 id 1
-vmbus cmd 2 name web reboot timeout_ms 600000"
+ic cmd 2 name web reboot timeout_ms 600000"
 	ok -j vm shutdown web
 	same "$T/out" '{"name":"web","action":"shutdown","result":"accepted","guest_status":0}'
 	jq -e '.result == "accepted"' "$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
@@ -231,9 +239,9 @@ test_shutdown_errors() {
 	ko 'missing VM, try "hvadm vm help"' vm shutdown
 	ko 'invalid VM name "-x" .*' vm shutdown -x
 	# refused before anything is sent
-	sent "vmbus cmd 2 name web timeout_ms 30000
-vmbus cmd 2 name db timeout_ms 30000
-vmbus cmd 2 name web timeout_ms 601000
+	sent "ic cmd 2 name web timeout_ms 30000
+ic cmd 2 name db timeout_ms 30000
+ic cmd 2 name web timeout_ms 601000
 cmd 2 id 9"
 }
 
@@ -246,8 +254,8 @@ $GUEST_KVPS"
 	ok vm kvp name web show
 	same "$T/out" "$KVPS
 $GUEST_KVPS"
-	sent "vmbus cmd 3 dump name web
-vmbus cmd 3 dump name web"
+	sent "ic cmd 3 dump name web
+ic cmd 3 dump name web"
 	ok -j vm kvp web
 	jq -e 'length == 6 and .[0] == {"pool":"external","key":"HostName","value":"host1.example"} and
 		.[1].value == "web \"front\"" and
@@ -272,9 +280,9 @@ test_kvp_set_delete() {
 	[ ! -s "$T/out" ] || fail "set printed $(cat "$T/out")"
 	ok vm kvp id 1 delete HostName
 	[ ! -s "$T/out" ] || fail "delete printed $(cat "$T/out")"
-	sent 'vmbus cmd 4 name web key "Role" value "db "back""
+	sent 'ic cmd 4 name web key "Role" value "db "back""
 cmd 2 id 1
-vmbus cmd 4 name web key "HostName" value ""'
+ic cmd 4 name web key "HostName" value ""'
 	FAKEVMBUS_KVP_WARN="kept, but the guest's KVP service did not answer in time" \
 		warned "kept, but the guest's KVP service did not answer in time" vm kvp web set a b
 	[ ! -s "$T/out" ] || fail "set printed $(cat "$T/out")"
@@ -286,10 +294,10 @@ test_kvp_refusals() {
 	ko 'no running partition has this name: No such file or directory' vm kvp db set a b
 	ko "the key \\(255 characters at most\\) or the value \\(1023\\) is too long: Argument list too long" \
 		vm kvp web set "$(head -c 300 /dev/zero | tr '\0' k)" v
-	sent "vmbus cmd 4 name web key \"Nope\" value \"\"
-vmbus cmd 3 dump name db
-vmbus cmd 4 name db key \"a\" value \"b\"
-vmbus cmd 4 name web key \"$(head -c 300 /dev/zero | tr '\0' k)\" value \"v\""
+	sent "ic cmd 4 name web key \"Nope\" value \"\"
+ic cmd 3 dump name db
+ic cmd 4 name db key \"a\" value \"b\"
+ic cmd 4 name web key \"$(head -c 300 /dev/zero | tr '\0' k)\" value \"v\""
 	# refused by hvadm, before anything is sent
 	ko 'empty value for "a": to remove a pair, use "delete KEY"' vm kvp web set a ""
 	ko 'empty key' vm kvp web delete ""
@@ -314,34 +322,83 @@ monitor_until_quiet() {
 }
 
 test_monitor_text() {
-	monitor_until_quiet 11
-	# each family's in its order; the two interleave as they come
-	[ "$(grep -E '^(vmbus-|heartbeat-)' "$T/out")" = "vmbus-connected web version 5.3
-heartbeat-lost web
-heartbeat-regained web
+	monitor_until_quiet 12
+	# each family's in its order; the families interleave as they come
+	[ "$(grep -E '^vmbus-' "$T/out")" = "vmbus-connected web version 5.3
 vmbus-disconnected web
 vmbus-unknown(9) web" ] || fail "VMBus events: $(cat "$T/out")"
+	[ "$(grep -E '^(heartbeat-|ic-)' "$T/out")" = "heartbeat-lost web
+heartbeat-regained web
+ic-unknown(7) web" ] || fail "IC events: $(cat "$T/out")"
 	[ "$(grep -cE '^(new|set|del) ' "$T/out")" = 3 ] || fail "VID events: $(cat "$T/out")"
 }
 
 test_monitor_json() {
-	monitor_until_quiet 8 -j
+	monitor_until_quiet 9 -j
 	jq -e . "$T/out" >/dev/null || fail "not JSON lines: $(cat "$T/out")"
-	[ "$(jq -c 'select(.event | test("^(vmbus|heartbeat)"))' "$T/out")" = \
+	[ "$(jq -c 'select(.event | test("^vmbus"))' "$T/out")" = \
 '{"event":"vmbus-connected","vm":{"name":"web"},"version":"5.3"}
-{"event":"heartbeat-lost","vm":{"name":"web"}}
-{"event":"heartbeat-regained","vm":{"name":"web"}}
 {"event":"vmbus-disconnected","vm":{"name":"web"}}
 {"event":"vmbus-unknown(9)","vm":{"name":"web"}}' ] || fail "VMBus events: $(cat "$T/out")"
+	[ "$(jq -c 'select(.event | test("^(heartbeat|ic-)"))' "$T/out")" = \
+'{"event":"heartbeat-lost","vm":{"name":"web"}}
+{"event":"heartbeat-regained","vm":{"name":"web"}}
+{"event":"ic-unknown(7)","vm":{"name":"web"}}' ] || fail "IC events: $(cat "$T/out")"
 	[ "$(jq -r .vm.name "$T/out" | sort | uniq -c | tr -s ' ')" = " 1 db
- 7 web" ] || fail "names: $(cat "$T/out")"
+ 8 web" ] || fail "names: $(cat "$T/out")"
 }
 
 test_monitor_without_module() {
 	unset FAKEVMBUS
 	monitor_until_quiet 6
-	! grep -qE '^(vmbus|heartbeat)-' "$T/out" || fail "VMBus events: $(cat "$T/out")"
+	! grep -qE '^(vmbus|heartbeat|ic)-' "$T/out" || fail "VMBus events: $(cat "$T/out")"
 	[ "$(wc -l <"$T/out")" = 6 ] || fail "$(cat "$T/out")"
+}
+
+# hvkvm_vmbus without hvkvm_ic: the VMBus side, without the ICs' section
+test_without_ic_module() {
+	export FAKEIC_ABSENT=1
+	ok vm show web
+	same "$T/out" "$WEB
+$CHANNELS"
+	ok -j vm show web
+	jq -e '.[0].vmbus | .connected == true and (.channels | length) == 4 and
+		.ics == null and .warnings == []' "$T/out" >/dev/null ||
+		fail "jq: $(cat "$T/out")"
+	ok vm list
+	same "$T/out" "$WEB
+$CHANNELS
+$DB"
+	sent "cmd 2 name web
+vmbus cmd 1 name web
+cmd 2 name web
+vmbus cmd 1 name web
+vmbus cmd 1 dump
+cmd 2 dump"
+	ko 'hvkvm_ic module not loaded \(no generic netlink family "hvkvm_ic"\)' \
+		vm shutdown web
+	ko 'hvkvm_ic module not loaded .*' vm kvp web
+	[ ! -e "$T/sent" ] || fail "sent: $(cat "$T/sent")"
+	monitor_until_quiet 9
+	[ "$(grep -cE '^vmbus-' "$T/out")" = 3 ] && ! grep -qE '^(heartbeat|ic)-' "$T/out" ||
+		fail "events: $(cat "$T/out")"
+}
+
+# ---- vm ic ----
+
+test_ic_enable_disable() {
+	ok vm ic web disable timesync
+	[ ! -s "$T/out" ] || fail "disable printed $(cat "$T/out")"
+	ok vm ic id 1 enable kvp
+	sent "ic cmd 5 name web ic timesync enabled 0
+cmd 2 id 1
+ic cmd 5 name web ic kvp enabled 1"
+	ko 'no such integration service \(heartbeat, shutdown, timesync, kvp\): Invalid argument' \
+		vm ic web enable bogus
+	ko 'no running partition has this name: No such file or directory' \
+		vm ic db disable kvp
+	ko 'expected "enable" or "disable", try "hvadm vm help"' vm ic web off kvp
+	ko 'missing SERVICE \(heartbeat, shutdown, timesync, kvp\)' vm ic web enable
 }
 
 # ---- help and leaks ----
@@ -382,7 +439,13 @@ test_valgrind() {
 		vm kvp web set a b
 		vm kvp web delete Nope
 		vm kvp web set a
+		vm ic web disable kvp
+		vm ic web enable bogus
 	EOF
+	FAKEIC_ABSENT=1 valgrind -q --leak-check=full --show-leak-kinds=all \
+		--errors-for-leak-kinds=all --error-exitcode=99 \
+		"$HVADM" -j vm list >/dev/null 2>"$T/vg"
+	[ $? -ne 99 ] || fail "valgrind without hvkvm_ic: $(cat "$T/vg")"
 	FAKEVMBUS_SHUTDOWN=refused valgrind -q --leak-check=full --show-leak-kinds=all \
 		--errors-for-leak-kinds=all --error-exitcode=99 \
 		"$HVADM" vm shutdown web >/dev/null 2>"$T/vg"

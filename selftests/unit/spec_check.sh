@@ -29,6 +29,10 @@ test_vmbus_header() {
 	check_header hvkvm_vmbus.yaml
 }
 
+test_ic_header() {
+	check_header hvkvm_ic.yaml
+}
+
 test_schema() {
 	local schema=${GENETLINK_SCHEMA:-} f
 	have_yaml || return

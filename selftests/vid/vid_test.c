@@ -642,13 +642,19 @@ static int load_module(const char *path)
 TEST_F(vid, unload_with_partitions)
 {
 	struct genl_test mon, again;
-	char path[4096], vmbus[4096];
-	bool had_vmbus;
+	char path[4096], vmbus[4096], ic[4096];
+	bool had_vmbus, had_ic;
 	int grp;
 
 	if (module_path(path, sizeof(path), "kmod/vid/hvkvm_vid.ko"))
 		SKIP(return, "HVLAB_MODROOT/kmod/vid/hvkvm_vid.ko not found");
-	/* VMBus uses VID: it goes first, and comes back after. */
+	/*
+	 * VMBus uses VID, and the ICs use VMBus: they go first, the ICs
+	 * before VMBus, and come back after, in the other order.
+	 */
+	had_ic = !syscall(SYS_delete_module, "hvkvm_ic", O_NONBLOCK);
+	if (had_ic)
+		ASSERT_EQ(0, module_path(ic, sizeof(ic), "kmod/vsp_ic/hvkvm_ic.ko"));
 	had_vmbus = !syscall(SYS_delete_module, "hvkvm_vmbus", O_NONBLOCK);
 	if (had_vmbus)
 		ASSERT_EQ(0, module_path(vmbus, sizeof(vmbus),
@@ -670,6 +676,8 @@ TEST_F(vid, unload_with_partitions)
 	ASSERT_EQ(0, load_module(path));
 	if (had_vmbus)
 		ASSERT_EQ(0, load_module(vmbus));
+	if (had_ic)
+		ASSERT_EQ(0, load_module(ic));
 
 	ASSERT_EQ(0, genl_test_open(&self->g, HVKVM_VID_GENL_NAME));
 	EXPECT_EQ(0, vm_dump(&self->g, NULL));

@@ -30,7 +30,7 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 IC_CLASSES="57164f39-9115-4e78-ab55-382f3bd5422d 0e0b6031-5213-4934-818b-38d90ced39db 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
 all_tests=(connect heartbeat heartbeat_lost timesync kvp shutdown reboot
-	stop ic_hotplug modify reload side_by_side reset_loop cgroup)
+	stop ic_hotplug ic_reload modify reload side_by_side reset_loop cgroup)
 
 show() { hvadm -j vm show "$1"; }
 vmbus() { show "$1" | jq -r ".[0].vmbus$2"; }
@@ -59,6 +59,8 @@ diag() {
 heartbeat() {
 	show "$1" | jq -r '.[0].vmbus.ics[] | select(.name == "heartbeat") | .heartbeat_seq'
 }
+# heartbeat_at_least VM N: the guest answered heartbeat N or a later one.
+heartbeat_at_least() { [ "$(heartbeat "$1")" -ge "$2" ] 2>/dev/null; }
 
 # ---- tests ------------------------------------------------------------------
 
@@ -283,6 +285,45 @@ test_ic_hotplug() {
 	[ -z "$why" ] && ok "an IC taken away is rescinded in the guest, and comes back when offered" ||
 		not_ok "ic hotplug" "$why$(diag v8)"
 	down v8
+}
+
+# The ICs are a VSP of their own, hvkvm_ic. Unloaded while a VM runs,
+# they leave it at once (the guest's answers are not waited for): the
+# guest sees its four IC devices rescinded and releases them. Loaded
+# again, the ICs serve the running VM: offered again, and the heartbeat
+# comes back.
+test_ic_reload() {
+	local why= ko=${HVLAB_MODROOT:-$top}/kmod/vsp_ic/hvkvm_ic.ko place out
+	[ -f "$ko" ] || { skip "ic reload" "no $ko"; return; }
+	up v12 ics || why+="the guest did not come up; "
+	wait_for v12 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
+		why+="heartbeat not ready; "
+	place=$(console_size v12)
+	out=$(timeout 60 rmmod hvkvm_ic 2>&1) || why+="rmmod hvkvm_ic failed: $out; "
+	[ ! -e /sys/module/hvkvm_ic ] || why+="hvkvm_ic is still loaded; "
+	[ "$(vmbus v12 .ics)" = null ] || why+="the host still shows ICs; "
+	wait_line_after v12 "$place" '^HVTEST ndev 0 ' ||
+		why+="the guest kept its IC devices; "
+	# Rescinded, then released by the guest: no channel is left.
+	wait_for v12 '.vmbus.channels | length' 0 ||
+		why+="channels left: $(vmbus v12 .channels | jq -c .); "
+	[ "$(vmbus v12 .connected)" = true ] || why+="VMBus lost the guest; "
+	place=$(console_size v12)
+	out=$(insmod "$ko" 2>&1) || why+="insmod hvkvm_ic failed: $out; "
+	wait_line_after v12 "$place" '^HVTEST ndev 4 ' ||
+		why+="the guest did not get its ICs back; "
+	wait_for v12 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
+		why+="heartbeat not ready again; "
+	# A new heartbeat: its numbers start again, and advance.
+	wait_until "$T" 1 heartbeat_at_least v12 3 ||
+		why+="the heartbeat did not come back ($(heartbeat v12)); "
+	[ "$(vmbus v12 .faults)" = 0 ] || why+="guest faults: $(vmbus v12 .faults); "
+	# The tests that follow need the ICs.
+	[ -e /sys/module/hvkvm_ic ] || insmod "$ko" ||
+		why+="hvkvm_ic could not be loaded again; "
+	[ -z "$why" ] && ok "hvkvm_ic unloaded and loaded again under a running guest: rescinded, offered again, heartbeat back" ||
+		not_ok "ic reload" "$why$(diag v12)"
+	down v12
 }
 
 test_modify() {

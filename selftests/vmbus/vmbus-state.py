@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Print a running VM's VMBus state as JSON, asked of hvkvm_vmbus (VM_GET).
+"""Print a running VM's VMBus state as JSON, asked of hvkvm_vmbus and
+hvkvm_ic (VM_GET of each).
 
     vmbus-state.py NAME
 
-A small stand-in for hvadm until it shows VMBus: connected, version,
+A small stand-in for hvadm, independent of it: connected, version,
 faults, each channel (relid, class, state, error, packets) and each IC
-(name, state, heartbeat_seq). Attribute numbers follow
-include/uapi/linux/hvkvm_vmbus.h.
+(name, state, heartbeat_seq; none when hvkvm_ic is not loaded).
+Attribute numbers follow include/uapi/linux/hvkvm_vmbus.h and
+hvkvm_ic.h.
 """
 import json
 import os
@@ -23,9 +25,10 @@ CTRL_ATTR_FAMILY_NAME = 2
 NLM_F_REQUEST = 1
 NLMSG_ERROR = 2
 
-CMD_VM_GET = 1
-A_VM_NAME, A_CONNECTED, A_VERSION, A_FAULTS, A_CHANNELS, A_ICS = 2, 3, 4, 7, 8, 9
+CMD_VM_GET = 1             # both families
+A_VM_NAME, A_CONNECTED, A_VERSION, A_FAULTS, A_CHANNELS = 2, 3, 4, 7, 8
 CH_CLASS, CH_RELID, CH_STATE, CH_PKTS_IN, CH_PKTS_OUT, CH_ERROR = 3, 7, 9, 13, 14, 17
+IC_A_VM_NAME, IC_A_ICS = 2, 3
 IC_NAME, IC_STATE, IC_HB_SEQ = 3, 4, 8
 CHAN_STATES = ["offered", "closed", "open", "rescinded", "failed"]
 IC_STATES = ["closed", "negotiating", "ready", "no-common-version", "lost"]
@@ -68,13 +71,21 @@ def nla_str(t, s):
     return struct.pack("HH", 4 + len(b), t) + b + b"\0" * ((4 - len(b) % 4) % 4)
 
 
+def vm_get(sock, family, name_attr):
+    fam = request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                  nla_str(CTRL_ATTR_FAMILY_NAME, family))
+    fid = one(fam, CTRL_ATTR_FAMILY_ID, "H")
+    return request(sock, fid, CMD_VM_GET, nla_str(name_attr, sys.argv[1]))
+
+
 def main():
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     sock.bind((0, 0))
-    fam = request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-                  nla_str(CTRL_ATTR_FAMILY_NAME, "hvkvm_vmbus"))
-    fid = one(fam, CTRL_ATTR_FAMILY_ID, "H")
-    a = request(sock, fid, CMD_VM_GET, nla_str(A_VM_NAME, sys.argv[1]))
+    a = vm_get(sock, "hvkvm_vmbus", A_VM_NAME)
+    try:
+        ics = vm_get(sock, "hvkvm_ic", IC_A_VM_NAME)
+    except OSError:
+        ics = {}            # hvkvm_ic not loaded, or not serving the VM
     res = {
         "name": one(a, A_VM_NAME, "s"),
         "connected": bool(one(a, A_CONNECTED, "B")),
@@ -95,7 +106,7 @@ def main():
                 "pkts_in": one(c, CH_PKTS_IN, "Q"),
                 "pkts_out": one(c, CH_PKTS_OUT, "Q"),
             })
-    for nest in a.get(A_ICS, []):
+    for nest in ics.get(IC_A_ICS, []):
         for i in attrs(nest).get(2, []):
             i = attrs(i)
             st = one(i, IC_STATE, "I")

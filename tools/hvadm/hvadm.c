@@ -148,6 +148,9 @@ int main(int argc, char **argv)
 	if (h.vmbus)
 		nl_close(h.vmbus);
 	free(h.vmbus);
+	if (h.ic)
+		nl_close(h.ic);
+	free(h.ic);
 	if (!ret && (fflush(stdout) || ferror(stdout))) {
 		pr_err("cannot write output: %s", strerror(errno));
 		ret = -1;

@@ -18,6 +18,7 @@ struct hvadm {
 	struct nl nl;		/* opened by hvadm_connect */
 	struct nl *ev;		/* events, opened by hvadm_connect_events */
 	struct nl *vmbus;	/* hvkvm_vmbus, opened by vmbus_connect */
+	struct nl *ic;		/* hvkvm_ic, opened by ic_connect */
 };
 
 /* An object or a verb: a table of these is a dispatcher. */
@@ -82,6 +83,47 @@ void vm_print_ext(struct printer *p, const char *key, const struct nlmsghdr *nlh
 /* The name of the VM hd names, asked of VID (allocated), or NULL (said). */
 char *vm_name(struct hvadm *h, const struct vm_handle *hd);
 
+/* ---- the families beside VID's (family.c) ---- */
+
+struct family {
+	const char *name;	/* "hvkvm_ic" */
+	uint8_t version;
+	const char *mcgrp;	/* its events group */
+	const char *module;	/* "hvkvm_ic" */
+};
+
+/*
+ * Open *nlp on family f (and its events group, with events). Returns 1
+ * when it is there, 0 when it is not (its module is not loaded; said only
+ * when required), -1 on any other error (said).
+ */
+int family_connect(struct nl **nlp, const struct family *f, bool required,
+		   bool events);
+/* Print the error err (-errno) of a request on nl; returns -1. */
+int family_perror(const struct nl *nl, int err);
+
+/*
+ * A family's records of running VMs, by VM name (attribute name_attr):
+ * with dump, every VM's read now (NULL, said, if that fails); else one
+ * request per records_find. records_find returns NULL for a VM the
+ * family does not know.
+ */
+struct records;
+struct records *records_new(struct nl *nl, uint8_t cmd, uint16_t name_attr,
+			    bool dump, const char *what);
+const struct nlmsghdr *records_find(struct records *r, const char *name);
+void records_free(struct records *r);
+
+/* Warnings printed at the end of a VM's VMBus section. */
+#define MAX_WARNINGS 16
+struct warnings {
+	unsigned int n;
+	char *msg[MAX_WARNINGS];
+};
+
+void warn_add(struct warnings *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* ---- hvkvm_vmbus (vmbus.c) ---- */
 
 /*
@@ -93,21 +135,46 @@ int vmbus_connect(struct hvadm *h, bool required, bool events);
 
 /*
  * The VMBus side of VMs, for vm show and vm list: read before the VMs are
- * printed (vmbus_state_dump, every VM's) or while they are (the VM's own,
- * with a request per VM), then printed inside each VM by vmbus_state_print.
+ * printed (a dump, every VM's) or while they are (the VM's own, with a
+ * request per VM), then printed inside each VM by vmbus_state_print:
+ * VMBus's own part, then each VSP's section.
  */
 struct vmbus_state;
 struct vmbus_state *vmbus_state_new(struct hvadm *h, bool dump);
 void vmbus_state_free(struct vmbus_state *st);
 void vmbus_state_print(struct printer *p, const char *name, void *st);
 
-/* vm shutdown, vm kvp */
+/* Print a notification of hvkvm_vmbus's events group (monitor). */
+int vmbus_event_print(struct printer *p, const struct nlmsghdr *nlh);
+
+/*
+ * A VSP's section of a VM's VMBus side in vm show and vm list (a table
+ * of them in vmbus.c): what the VSP's own family says of the VM, printed
+ * after VMBus's channels. open returns NULL when the family is not there
+ * (no section: that is no error); print prints nothing for a VM the
+ * family does not know.
+ */
+struct vsp_section {
+	const char *name;
+	void *(*open)(struct hvadm *h, bool dump);
+	void (*print)(struct printer *p, const char *vm, void *st,
+		      struct warnings *w);
+	void (*close)(void *st);
+};
+
+/* ---- hvkvm_ic (ic.c) ---- */
+
+extern const struct vsp_section ic_section;
+
+/* vm shutdown, vm kvp, vm ic */
 int vm_shutdown(struct hvadm *h, int argc, char **argv);
 int vm_kvp(struct hvadm *h, int argc, char **argv);
 int vm_ic(struct hvadm *h, int argc, char **argv);
 
-/* Print a notification of hvkvm_vmbus's events group (monitor). */
-int vmbus_event_print(struct printer *p, const struct nlmsghdr *nlh);
+/* Open h->ic on hvkvm_ic, as vmbus_connect. */
+int ic_connect(struct hvadm *h, bool required, bool events);
+/* Print a notification of hvkvm_ic's events group (monitor). */
+int ic_event_print(struct printer *p, const struct nlmsghdr *nlh);
 
 /*
  * Parse a VM record into tb[0..HVKVM_VID_A_MAX]: the attributes hvadm

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hvadm monitor: print VID's events as they arrive, and those of
- * hvkvm_vmbus when its module is loaded, each socket read as it is ready.
+ * hvkvm_vmbus and hvkvm_ic when their modules are loaded, each socket
+ * read as it is ready.
  */
 #define _GNU_SOURCE		/* ppoll */
 #include <errno.h>
@@ -43,25 +44,47 @@ static int vmbus_cb(const struct nlmsghdr *nlh, void *data)
 	return vmbus_event_print(data, nlh);
 }
 
+static int ic_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return ic_event_print(data, nlh);
+}
+
+/* The optional families' events: a socket each, NULL when absent. */
+static const struct extra {
+	const char *what;		/* for "WHAT events lost" */
+	mnl_cb_t cb;
+} extras[] = {
+	{ "VMBus", vmbus_cb },
+	{ "IC", ic_cb },
+};
+
+#define NEXTRA (sizeof(extras) / sizeof(extras[0]))
+
 static void on_signal(int sig)
 {
 	(void)sig;		/* only to interrupt ppoll */
 }
 
 /*
- * Wait, with the signal mask sigmask, for the events of VID and (if vmbus
- * is not NULL) of VMBus, and print them until a signal or an error.
+ * Wait, with the signal mask sigmask, for the events of VID and of the
+ * extra families (extra[i], or NULL), and print them until a signal or
+ * an error.
  */
-static int watch(struct hvadm *h, struct nl *vmbus, const sigset_t *sigmask)
+static int watch(struct hvadm *h, struct nl *const extra[NEXTRA],
+		 const sigset_t *sigmask)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[1 + NEXTRA] = {
 		{ .fd = nl_fd(&h->nl), .events = POLLIN },
-		{ .fd = vmbus ? nl_fd(vmbus) : -1, .events = POLLIN },
 	};
+	unsigned int i;
 	int err;
 
+	for (i = 0; i < NEXTRA; i++) {
+		pfd[1 + i].fd = extra[i] ? nl_fd(extra[i]) : -1;
+		pfd[1 + i].events = POLLIN;
+	}
 	for (;;) {
-		if (ppoll(pfd, 2, NULL, sigmask) < 0)
+		if (ppoll(pfd, 1 + NEXTRA, NULL, sigmask) < 0)
 			return errno == EINTR ? 0 : pr_err("poll: %s", strerror(errno));
 		err = 0;
 		if (pfd[0].revents) {
@@ -71,14 +94,33 @@ static int watch(struct hvadm *h, struct nl *vmbus, const sigset_t *sigmask)
 			else if (err < 0)
 				return hvadm_perror(h, err);
 		}
-		if (pfd[1].revents) {
-			err = nl_recv(vmbus, vmbus_cb, &h->pr);
+		for (i = 0; i < NEXTRA; i++) {
+			if (!pfd[1 + i].revents)
+				continue;
+			err = nl_recv(extra[i], extras[i].cb, &h->pr);
 			if (err == -ENOBUFS)
-				pr_warn("VMBus events lost: the socket's receive buffer overflowed");
+				pr_warn("%s events lost: the socket's receive buffer overflowed",
+					extras[i].what);
 			else if (err < 0)
-				return nl_perror(vmbus, err);
+				return nl_perror(extra[i], err);
 		}
 	}
+}
+
+/* Join *nl's events; on failure say so, and go on without them. */
+static void join_extra(struct nl **nl, const char *family)
+{
+	int err;
+
+	if (!*nl)
+		return;
+	err = nl_join(*nl);
+	if (!err)
+		return;
+	pr_warn("cannot join the events of %s: %s", family, strerror(-err));
+	nl_close(*nl);
+	free(*nl);
+	*nl = NULL;
 }
 
 int do_monitor(struct hvadm *h, int argc, char **argv)
@@ -92,9 +134,10 @@ int do_monitor(struct hvadm *h, int argc, char **argv)
 		      "Print every VM created (new), changed (set) or deleted (del)\n"
 		      "until interrupted. With hvkvm_vmbus loaded, also a guest's VMBus\n"
 		      "connecting (vmbus-connected, with its version) or going\n"
-		      "(vmbus-disconnected), its heartbeat lost and regained\n"
-		      "(heartbeat-lost, heartbeat-regained), and its answer to a shutdown\n"
-		      "(shutdown-answered). With -j, one JSON object per line.\n", stdout);
+		      "(vmbus-disconnected); with hvkvm_ic loaded, its heartbeat lost and\n"
+		      "regained (heartbeat-lost, heartbeat-regained), and its answer to a\n"
+		      "shutdown (shutdown-answered). With -j, one JSON object per line.\n",
+		      stdout);
 		return 0;
 	}
 	if (argc)
@@ -116,16 +159,10 @@ int do_monitor(struct hvadm *h, int argc, char **argv)
 	err = nl_join(&h->nl);
 	if (err)
 		return hvadm_perror(h, err);
-	/* VMBus is extra: without its module, VID's events only */
-	if (vmbus_connect(h, false, true) > 0) {
-		err = nl_join(h->vmbus);
-		if (err) {
-			pr_warn("cannot join the events of %s: %s", "hvkvm_vmbus",
-				strerror(-err));
-			nl_close(h->vmbus);
-			free(h->vmbus);
-			h->vmbus = NULL;
-		}
-	}
-	return watch(h, h->vmbus, &old);
+	/* VMBus and the ICs are extra: without their modules, VID's only */
+	if (vmbus_connect(h, false, true) > 0)
+		join_extra(&h->vmbus, "hvkvm_vmbus");
+	if (ic_connect(h, false, true) > 0)
+		join_extra(&h->ic, "hvkvm_ic");
+	return watch(h, (struct nl *const[NEXTRA]){ h->vmbus, h->ic }, &old);
 }

@@ -237,3 +237,12 @@ char *format_version(uint32_t v, char buf[VERSION_STR_MAX])
 	snprintf(buf, VERSION_STR_MAX, "%u.%u", v >> 16, v & 0xffff);
 	return buf;
 }
+
+const char *name_of(const char *const *names, size_t n, uint32_t value,
+		    char buf[NAME_STR_MAX])
+{
+	if (value < n && names[value])
+		return names[value];
+	snprintf(buf, NAME_STR_MAX, "unknown(%u)", value);
+	return buf;
+}

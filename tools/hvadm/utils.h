@@ -83,4 +83,13 @@ char *format_guid(const uint8_t b[16], char buf[GUID_STR_MAX]);
 #define VERSION_STR_MAX 12
 char *format_version(uint32_t v, char buf[VERSION_STR_MAX]);
 
+/*
+ * The name of value in names[0..n-1], or "unknown(N)" in buf when it has
+ * none. Returns the name.
+ */
+#define NAME_STR_MAX 24
+const char *name_of(const char *const *names, size_t n, uint32_t value,
+		    char buf[NAME_STR_MAX]);
+#define NAME_OF(names, v, buf) name_of(names, sizeof(names) / sizeof(names[0]), v, buf)
+
 #endif /* HVADM_UTILS_H */

@@ -1,80 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hvadm and hvkvm_vmbus, the VMBus host's family: the VMBus side of a VM
- * in vm show and vm list, vm shutdown, vm kvp, and the events of monitor.
+ * in vm show and vm list (its connection and channels, then the sections
+ * of the VSPs, each from the VSP's own family), and the events of
+ * monitor.
  *
  * Only running VMs are known to VMBus, by their VID name. For show and
  * list, VMBus is extra: a VM it does not know (-ENOENT), or no VMBus
- * module at all, shows nothing more and is no error.
+ * module at all, shows nothing more and is no error; so is a VSP whose
+ * module is not loaded.
  */
-#define _GNU_SOURCE		/* asprintf */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <linux/genetlink.h>
 
-#include <linux/hvkvm_vid.h>
 #include <linux/hvkvm_vmbus.h>
 
 #include "hvadm.h"
 #include "utils.h"
 
-#define SHUTDOWN_TIMEOUT 30	/* s: the kernel's own default */
-#define MAX_WARNINGS 16
-
 /* ---- the family ---- */
+
+static const struct family vmbus_family = {
+	.name = HVKVM_VMBUS_GENL_NAME,
+	.version = HVKVM_VMBUS_GENL_VERSION,
+	.mcgrp = HVKVM_VMBUS_MCGRP_EVENTS,
+	.module = "hvkvm_vmbus",
+};
 
 int vmbus_connect(struct hvadm *h, bool required, bool events)
 {
-	const char *grp = events ? HVKVM_VMBUS_MCGRP_EVENTS : NULL;
-	struct nl *nl;
-	int err;
-
-	if (h->vmbus)
-		return 1;
-	nl = calloc(1, sizeof(*nl));
-	if (!nl)
-		return pr_err("%s", strerror(ENOMEM));
-	err = nl_open(nl, HVKVM_VMBUS_GENL_NAME, HVKVM_VMBUS_GENL_VERSION, grp);
-	if (!err) {
-		h->vmbus = nl;
-		return 1;
-	}
-	if (err == -ENOENT && !required) {
-		err = 0;
-	} else if (err == -ENOENT && !access("/sys/module/hvkvm_vmbus", F_OK)) {
-		pr_err("hvkvm_vmbus is loaded, but not in this network namespace");
-	} else if (err == -ENOENT) {
-		pr_err("hvkvm_vmbus module not loaded (no generic netlink family \"%s\")",
-		       HVKVM_VMBUS_GENL_NAME);
-	} else if (!required) {
-		/* VMBus is extra here: say why it is missing, and go on */
-		pr_warn("cannot use %s: %s%s%s", HVKVM_VMBUS_GENL_NAME,
-			nl->extack, nl->extack[0] ? ": " : "",
-			err == -EOPNOTSUPP ? "no events group" : strerror(-err));
-		err = 0;
-	} else if (err == -EPERM && !nl->extack[0]) {
-		pr_err("%s (hvadm needs CAP_NET_ADMIN)", strerror(EPERM));
-	} else {
-		nl_perror(nl, err);
-	}
-	free(nl);
-	return err ? -1 : 0;
+	return family_connect(&h->vmbus, &vmbus_family, required, events);
 }
 
-static int vmbus_perror(struct hvadm *h, int err)
-{
-	if (err == -EPERM && !h->vmbus->extack[0])
-		return pr_err("%s (hvadm needs CAP_NET_ADMIN)", strerror(EPERM));
-	if (err == -EMSGSIZE && h->vmbus->overflow)
-		return pr_err("request too large");
-	return nl_perror(h->vmbus, err);
-}
+/* The VSPs' sections of a VM, in this order. */
+static const struct vsp_section *const vsp_sections[] = {
+	&ic_section,
+};
+
+#define NSECTIONS (sizeof(vsp_sections) / sizeof(vsp_sections[0]))
 
 /* ---- attributes ---- */
 
@@ -86,13 +52,6 @@ static const enum mnl_attr_data_type vmbus_types[HVKVM_VMBUS_A_MAX + 1] = {
 	[HVKVM_VMBUS_A_MSGS_OUT] = MNL_TYPE_U64,
 	[HVKVM_VMBUS_A_FAULTS] = MNL_TYPE_U64,
 	[HVKVM_VMBUS_A_CHANNELS] = MNL_TYPE_NESTED,
-	[HVKVM_VMBUS_A_ICS] = MNL_TYPE_NESTED,
-	[HVKVM_VMBUS_A_SHUTDOWN_RESULT] = MNL_TYPE_U32,
-	[HVKVM_VMBUS_A_GUEST_STATUS] = MNL_TYPE_U32,
-	[HVKVM_VMBUS_A_KVP_POOL] = MNL_TYPE_U8,
-	[HVKVM_VMBUS_A_KVP_KEY] = MNL_TYPE_NUL_STRING,
-	[HVKVM_VMBUS_A_KVP_VALUE] = MNL_TYPE_NUL_STRING,
-	[HVKVM_VMBUS_A_KVP_GUEST_ERROR] = MNL_TYPE_NUL_STRING,
 	[HVKVM_VMBUS_A_EVENT] = MNL_TYPE_U32,
 };
 
@@ -114,16 +73,6 @@ static const enum mnl_attr_data_type chan_types[HVKVM_VMBUS_CHANNEL_A_MAX + 1] =
 	[HVKVM_VMBUS_CHANNEL_A_ERROR] = MNL_TYPE_NUL_STRING,
 };
 
-static const enum mnl_attr_data_type ic_types[HVKVM_VMBUS_IC_A_MAX + 1] = {
-	[HVKVM_VMBUS_IC_A_NAME] = MNL_TYPE_NUL_STRING,
-	[HVKVM_VMBUS_IC_A_STATE] = MNL_TYPE_U32,
-	[HVKVM_VMBUS_IC_A_FRAME_VERSION] = MNL_TYPE_U32,
-	[HVKVM_VMBUS_IC_A_MSG_VERSION] = MNL_TYPE_U32,
-	[HVKVM_VMBUS_IC_A_HOST_MSG_VERSION] = MNL_TYPE_U32,
-	[HVKVM_VMBUS_IC_A_HEARTBEAT_SEQ] = MNL_TYPE_U64,
-	[HVKVM_VMBUS_IC_A_HEARTBEAT_AGE_MS] = MNL_TYPE_U64,
-};
-
 static void parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
 	struct nl_attrs a = { tb, vmbus_types, HVKVM_VMBUS_A_MAX };
@@ -142,18 +91,6 @@ static uint64_t get_u64(const struct nlattr *a)
 	return a ? mnl_attr_get_u64(a) : 0;
 }
 
-/* The name of value in names[], or "unknown(N)" in buf. */
-static const char *name_of(const char *const *names, size_t n, uint32_t value,
-			   char buf[24])
-{
-	if (value < n && names[value])
-		return names[value];
-	snprintf(buf, 24, "unknown(%u)", value);
-	return buf;
-}
-
-#define NAME_OF(names, v, buf) name_of(names, sizeof(names) / sizeof(names[0]), v, buf)
-
 static const char *const chan_states[] = {
 	[HVKVM_VMBUS_CHAN_OFFERED] = "offered",
 	[HVKVM_VMBUS_CHAN_CLOSED] = "closed",
@@ -162,34 +99,9 @@ static const char *const chan_states[] = {
 	[HVKVM_VMBUS_CHAN_FAILED] = "failed",
 };
 
-static const char *const ic_states[] = {
-	[HVKVM_VMBUS_IC_CLOSED] = "closed",
-	[HVKVM_VMBUS_IC_NEGOTIATING] = "negotiating",
-	[HVKVM_VMBUS_IC_READY] = "ready",
-	[HVKVM_VMBUS_IC_NO_COMMON_VERSION] = "no-common-version",
-	[HVKVM_VMBUS_IC_LOST] = "lost",
-	[HVKVM_VMBUS_IC_DISABLED] = "disabled",
-};
-
-static const char *const kvp_pools[] = {
-	[HVKVM_VMBUS_KVP_POOL_EXTERNAL] = "external",
-	[HVKVM_VMBUS_KVP_POOL_GUEST] = "guest",
-	[HVKVM_VMBUS_KVP_POOL_AUTO] = "auto",
-};
-
 static const char *const events[] = {
 	[HVKVM_VMBUS_EVENT_CONNECTED] = "vmbus-connected",
 	[HVKVM_VMBUS_EVENT_DISCONNECTED] = "vmbus-disconnected",
-	[HVKVM_VMBUS_EVENT_HEARTBEAT_LOST] = "heartbeat-lost",
-	[HVKVM_VMBUS_EVENT_HEARTBEAT_REGAINED] = "heartbeat-regained",
-	[HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED] = "shutdown-answered",
-};
-
-static const char *const shutdown_results[] = {
-	[HVKVM_VMBUS_SHUTDOWN_DONE] = "accepted",
-	[HVKVM_VMBUS_SHUTDOWN_REFUSED] = "refused",
-	[HVKVM_VMBUS_SHUTDOWN_NO_ANSWER] = "no-answer",
-	[HVKVM_VMBUS_SHUTDOWN_SENT] = "sent",
 };
 
 /* ---- the VMBus side of a VM ---- */
@@ -260,62 +172,17 @@ static void channel_print(struct printer *p, const struct nlattr *nest)
 	print_close_object(p);
 }
 
-struct warnings {
-	unsigned int n;
-	char *msg[MAX_WARNINGS];
+struct vmbus_state {
+	struct records *recs;
+	void *sections[NSECTIONS];	/* each VSP's, or NULL: no section */
 };
 
 /*
- * ic NAME state S [framework V message V] [seq N age Ns]; a warning when
- * the message version the guest settled on is older than the host's.
+ * The VMBus side of a VM (a VM_GET record), inside the VM's object:
+ * VMBus's own part, the VSPs' sections, the warnings of all.
  */
-static void ic_print(struct printer *p, const struct nlattr *nest,
-		     struct warnings *w)
-{
-	const struct nlattr *tb[HVKVM_VMBUS_IC_A_MAX + 1] = { NULL };
-	struct nl_attrs a = { tb, ic_types, HVKVM_VMBUS_IC_A_MAX };
-	char sbuf[24], vbuf[VERSION_STR_MAX], hbuf[VERSION_STR_MAX];
-	const struct nlattr *name, *msg, *host;
-	uint64_t age_ms;
-
-	mnl_attr_parse_nested(nest, nl_attr_cb, &a);
-	name = tb[HVKVM_VMBUS_IC_A_NAME];
-	msg = tb[HVKVM_VMBUS_IC_A_MSG_VERSION];
-	host = tb[HVKVM_VMBUS_IC_A_HOST_MSG_VERSION];
-	print_open_object(p, NULL);
-	print_string(p, PRINT_ANY, "name", "\n    ic %s",
-		     name ? mnl_attr_get_str(name) : "?");
-	if (tb[HVKVM_VMBUS_IC_A_STATE])
-		print_string(p, PRINT_ANY, "state", " state %s",
-			     NAME_OF(ic_states, get_u32(tb[HVKVM_VMBUS_IC_A_STATE]), sbuf));
-	if (tb[HVKVM_VMBUS_IC_A_FRAME_VERSION])
-		print_string(p, PRINT_ANY, "framework_version", " framework %s",
-			     format_version(get_u32(tb[HVKVM_VMBUS_IC_A_FRAME_VERSION]), vbuf));
-	if (msg)
-		print_string(p, PRINT_ANY, "message_version", " message %s",
-			     format_version(get_u32(msg), vbuf));
-	if (host)
-		print_string(p, PRINT_JSON, "host_message_version", NULL,
-			     format_version(get_u32(host), hbuf));
-	if (tb[HVKVM_VMBUS_IC_A_HEARTBEAT_SEQ])
-		print_u64(p, PRINT_ANY, "heartbeat_seq", " seq %" PRIu64,
-			  get_u64(tb[HVKVM_VMBUS_IC_A_HEARTBEAT_SEQ]));
-	if (tb[HVKVM_VMBUS_IC_A_HEARTBEAT_AGE_MS]) {
-		age_ms = get_u64(tb[HVKVM_VMBUS_IC_A_HEARTBEAT_AGE_MS]);
-		print_u64(p, PRINT_JSON, "heartbeat_age_ms", NULL, age_ms);
-		print_u64(p, PRINT_TEXT, NULL, " age %" PRIu64 "s", age_ms / 1000);
-	}
-	print_close_object(p);
-	if (msg && host && get_u32(msg) < get_u32(host) && w->n < MAX_WARNINGS &&
-	    asprintf(&w->msg[w->n], "ic %s: the guest speaks message version %s, older than the host's %s",
-		     name ? mnl_attr_get_str(name) : "?",
-		     format_version(get_u32(msg), vbuf),
-		     format_version(get_u32(host), hbuf)) >= 0)
-		w->n++;
-}
-
-/* The VMBus side of a VM (a VM_GET record), inside the VM's object. */
-static void record_print(struct printer *p, const struct nlmsghdr *nlh)
+static void record_print(struct printer *p, const struct nlmsghdr *nlh,
+			 const char *name, struct vmbus_state *st)
 {
 	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1], *one;
 	char vbuf[VERSION_STR_MAX];
@@ -346,13 +213,9 @@ static void record_print(struct printer *p, const struct nlmsghdr *nlh)
 			    !mnl_attr_validate(one, MNL_TYPE_NESTED))
 				channel_print(p, one);
 	print_close_array(p);
-	print_open_array(p, "ics");
-	if (tb[HVKVM_VMBUS_A_ICS])
-		mnl_attr_for_each_nested(one, tb[HVKVM_VMBUS_A_ICS])
-			if (mnl_attr_get_type(one) == HVKVM_VMBUS_IC_A_IC &&
-			    !mnl_attr_validate(one, MNL_TYPE_NESTED))
-				ic_print(p, one, &w);
-	print_close_array(p);
+	for (i = 0; i < NSECTIONS; i++)
+		if (st->sections[i])
+			vsp_sections[i]->print(p, name, st->sections[i], &w);
 	print_open_array(p, "warnings");
 	for (i = 0; i < w.n; i++) {
 		print_string(p, PRINT_ANY, NULL, "\n    warning: %s", w.msg[i]);
@@ -362,499 +225,50 @@ static void record_print(struct printer *p, const struct nlmsghdr *nlh)
 	print_close_object(p);
 }
 
-struct vmbus_state {
-	struct hvadm *h;
-	bool dump;		/* recs holds every VM's; else ask per VM */
-	size_t n;
-	struct nlmsghdr **recs;
-	struct nlmsghdr *one;	/* per VM: the last reply */
-};
-
-static struct nlmsghdr *copy_msg(const struct nlmsghdr *nlh)
-{
-	struct nlmsghdr *c = malloc(nlh->nlmsg_len);
-
-	if (c)
-		memcpy(c, nlh, nlh->nlmsg_len);
-	return c;
-}
-
-static int keep_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct vmbus_state *st = data;
-	struct nlmsghdr **recs, *c;
-
-	if (!st->dump) {
-		free(st->one);
-		st->one = copy_msg(nlh);
-		return MNL_CB_OK;
-	}
-	recs = realloc(st->recs, (st->n + 1) * sizeof(*recs));
-	if (!recs)
-		return MNL_CB_OK;
-	st->recs = recs;
-	c = copy_msg(nlh);
-	if (c)
-		st->recs[st->n++] = c;
-	return MNL_CB_OK;
-}
-
 struct vmbus_state *vmbus_state_new(struct hvadm *h, bool dump)
 {
 	struct vmbus_state *st;
-	struct nlmsghdr *nlh;
-	int err;
+	unsigned int i;
 
 	if (vmbus_connect(h, false, false) <= 0)
 		return NULL;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
-	st->h = h;
-	st->dump = dump;
-	if (!dump)
-		return st;
-	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_VM_GET, NLM_F_DUMP);
-	err = nl_talk(h->vmbus, nlh, keep_cb, st);
-	/* Without CAP_NET_ADMIN VID refuses too: its error is the one line. */
-	if (err && err != -EPERM) {
-		pr_warn("cannot read the VMBus state of the VMs: %s%s%s",
-			h->vmbus->extack, h->vmbus->extack[0] ? ": " : "",
-			strerror(-err));
-	}
-	if (err) {
-		vmbus_state_free(st);
+	st->recs = records_new(h->vmbus, HVKVM_VMBUS_CMD_VM_GET,
+			       HVKVM_VMBUS_A_VM_NAME, dump, "VMBus state");
+	if (!st->recs) {
+		free(st);
 		return NULL;
 	}
+	for (i = 0; i < NSECTIONS; i++)
+		st->sections[i] = vsp_sections[i]->open(h, dump);
 	return st;
 }
 
 void vmbus_state_free(struct vmbus_state *st)
 {
-	size_t i;
+	unsigned int i;
 
 	if (!st)
 		return;
-	for (i = 0; i < st->n; i++)
-		free(st->recs[i]);
-	free(st->recs);
-	free(st->one);
+	for (i = 0; i < NSECTIONS; i++)
+		if (st->sections[i])
+			vsp_sections[i]->close(st->sections[i]);
+	records_free(st->recs);
 	free(st);
-}
-
-static bool rec_is(const struct nlmsghdr *nlh, const char *name)
-{
-	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
-
-	parse(nlh, tb);
-	return tb[HVKVM_VMBUS_A_VM_NAME] &&
-	       !strcmp(mnl_attr_get_str(tb[HVKVM_VMBUS_A_VM_NAME]), name);
 }
 
 void vmbus_state_print(struct printer *p, const char *name, void *data)
 {
 	struct vmbus_state *st = data;
-	struct nlmsghdr *nlh;
-	size_t i;
-	int err;
+	const struct nlmsghdr *nlh;
 
 	if (!st || !name)
 		return;
-	if (st->dump) {
-		for (i = 0; i < st->n; i++)
-			if (rec_is(st->recs[i], name))
-				record_print(p, st->recs[i]);
-		return;
-	}
-	free(st->one);
-	st->one = NULL;
-	nlh = nl_req(st->h->vmbus, HVKVM_VMBUS_CMD_VM_GET, 0);
-	nl_put(st->h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
-	err = nl_talk(st->h->vmbus, nlh, keep_cb, st);
-	if (err && err != -ENOENT)	/* -ENOENT: not running */
-		pr_warn("cannot read the VMBus state of %s: %s%s%s", name,
-			st->h->vmbus->extack, st->h->vmbus->extack[0] ? ": " : "",
-			strerror(-err));
-	if (!err && st->one && rec_is(st->one, name))
-		record_print(p, st->one);
-}
-
-/* ---- the VM a command names ---- */
-
-/*
- * VMBus knows VMs by name: a VM given by id is looked up in VID. Returns
- * the name (allocated) with h->vmbus open, or NULL (said).
- */
-static char *vmbus_vm(struct hvadm *h, const struct vm_handle *hd)
-{
-	char *name;
-
-	if (hd->name) {
-		name = strdup(hd->name);
-		if (!name)
-			pr_err("%s", strerror(ENOMEM));
-	} else {
-		if (hvadm_connect(h, false))
-			return NULL;
-		name = vm_name(h, hd);
-	}
-	if (name && vmbus_connect(h, true, false) <= 0) {
-		free(name);
-		return NULL;
-	}
-	return name;
-}
-
-/* ---- vm shutdown ---- */
-
-struct shutdown_reply {
-	const char *name;	/* the VM whose answer counts */
-	bool has_result, has_status;
-	uint32_t result, status;
-};
-
-static void shutdown_take(struct shutdown_reply *r, const struct nlattr **tb)
-{
-	if (tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]) {
-		r->has_result = true;
-		r->result = get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]);
-	}
-	if (tb[HVKVM_VMBUS_A_GUEST_STATUS]) {
-		r->has_status = true;
-		r->status = get_u32(tb[HVKVM_VMBUS_A_GUEST_STATUS]);
-	}
-}
-
-static int shutdown_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
-
-	parse(nlh, tb);
-	shutdown_take(data, tb);
-	return MNL_CB_OK;
-}
-
-/* The event with the guest's answer, for r->name: MNL_CB_STOP. */
-static int shutdown_event_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
-	struct shutdown_reply *r = data;
-
-	if (g->cmd != HVKVM_VMBUS_CMD_EVENT)
-		return MNL_CB_OK;
-	parse(nlh, tb);
-	if (!tb[HVKVM_VMBUS_A_VM_NAME] || !tb[HVKVM_VMBUS_A_EVENT] ||
-	    strcmp(mnl_attr_get_str(tb[HVKVM_VMBUS_A_VM_NAME]), r->name) ||
-	    get_u32(tb[HVKVM_VMBUS_A_EVENT]) != HVKVM_VMBUS_EVENT_SHUTDOWN_ANSWERED)
-		return MNL_CB_OK;
-	r->has_result = false;
-	r->has_status = false;
-	shutdown_take(r, tb);
-	return r->has_result ? MNL_CB_STOP : MNL_CB_OK;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Wait on ev (joined to the events) for the answer to a shutdown: the
- * kernel sends NO_ANSWER itself at the time-out it was given, so this
- * waits a little longer than secs. 0, or -1 (said).
- */
-static int shutdown_wait(struct nl *ev, struct shutdown_reply *r,
-			 unsigned int secs)
-{
-	int64_t deadline = mono_ms() + ((int64_t)secs + 5) * 1000, left;
-	struct pollfd pfd = { .fd = nl_fd(ev), .events = POLLIN };
-	int n, err;
-
-	for (;;) {
-		left = deadline - mono_ms();
-		if (left <= 0) {
-			r->has_result = true;
-			r->result = HVKVM_VMBUS_SHUTDOWN_NO_ANSWER;
-			return 0;
-		}
-		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pr_err("poll: %s", strerror(errno));
-		if (!n)
-			continue;
-		err = nl_recv(ev, shutdown_event_cb, r);
-		if (err == 1)
-			return 0;
-		if (err < 0)
-			return nl_perror(ev, err);
-	}
-}
-
-/* VM [ reboot ] [ timeout SECS ] */
-int vm_shutdown(struct hvadm *h, int argc, char **argv)
-{
-	unsigned int secs = SHUTDOWN_TIMEOUT;
-	struct shutdown_reply r = { 0 };
-	struct nl *ev = NULL;
-	struct vm_handle hd;
-	struct nlmsghdr *nlh;
-	const char *what;
-	bool reboot = false;
-	char *name;
-	int n, err, ret = -1;
-
-	n = parse_handle(argc, argv, &hd);
-	if (n < 0)
-		return -1;
-	for (argc -= n, argv += n; argc > 0; argc--, argv++) {
-		if (!strcmp(argv[0], "reboot")) {
-			reboot = true;
-		} else if (!strcmp(argv[0], "timeout")) {
-			if (argc < 2)
-				return pr_err("missing value for \"timeout\"");
-			if (parse_timeout(argv[1], &secs))
-				return pr_err("invalid timeout \"%s\" (1 to %d seconds)",
-					      argv[1], TIMEOUT_MAX);
-			argc--, argv++;
-		} else {
-			return pr_err("unexpected argument \"%s\", try \"hvadm vm help\"",
-				      argv[0]);
-		}
-	}
-	what = reboot ? "reboot" : "shutdown";
-	name = vmbus_vm(h, &hd);
-	if (!name)
-		return -1;
-	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_VM_SHUTDOWN, 0);
-	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
-	if (reboot && !mnl_attr_put_check(nlh, sizeof(h->vmbus->buf),
-					  HVKVM_VMBUS_A_SHUTDOWN_REBOOT, 0, NULL))
-		h->vmbus->overflow = true;
-	nl_put(h->vmbus, nlh, u32, HVKVM_VMBUS_A_SHUTDOWN_TIMEOUT_MS, secs * 1000);
-	/* The answer comes as an event: listen before asking. */
-	ev = calloc(1, sizeof(*ev));
-	if (!ev) {
-		pr_err("%s", strerror(ENOMEM));
-		goto out;
-	}
-	err = nl_open(ev, HVKVM_VMBUS_GENL_NAME, HVKVM_VMBUS_GENL_VERSION,
-		      HVKVM_VMBUS_MCGRP_EVENTS);
-	if (!err)
-		err = nl_join(ev);
-	if (err) {
-		nl_perror(ev, err);
-		goto out;
-	}
-	r.name = name;
-	err = nl_talk(h->vmbus, nlh, shutdown_cb, &r);
-	if (err) {
-		vmbus_perror(h, err);
-		goto out;
-	}
-	if (!r.has_result) {
-		pr_err("%s: the kernel's reply has no result", name);
-		goto out;
-	}
-	if (r.result == HVKVM_VMBUS_SHUTDOWN_SENT && shutdown_wait(ev, &r, secs))
-		goto out;
-	switch (r.result) {
-	case HVKVM_VMBUS_SHUTDOWN_DONE:
-		print_open_object(&h->pr, NULL);
-		print_string(&h->pr, PRINT_ANY, "name", "%s:", name);
-		print_string(&h->pr, PRINT_JSON, "action", NULL, what);
-		print_string(&h->pr, PRINT_JSON, "result", NULL, "accepted");
-		print_string(&h->pr, PRINT_TEXT, NULL, " the guest accepted the %s\n", what);
-		if (r.has_status)
-			print_uint(&h->pr, PRINT_JSON, "guest_status", NULL, r.status);
-		print_close_object(&h->pr);
-		print_end(&h->pr);
-		ret = 0;
-		break;
-	case HVKVM_VMBUS_SHUTDOWN_REFUSED:
-		pr_err("%s: the guest refused the %s (status 0x%08x)", name, what,
-		       r.status);
-		break;
-	case HVKVM_VMBUS_SHUTDOWN_NO_ANSWER:
-		pr_err("%s: the guest did not answer within %u s", name, secs);
-		break;
-	default:
-		pr_err("%s: the kernel gave an unknown result %u", name, r.result);
-	}
-out:
-	if (ev) {
-		nl_close(ev);
-		free(ev);
-	}
-	free(name);
-	return ret;
-}
-
-/* ---- vm kvp ---- */
-
-struct kvp_list {
-	struct printer *p;
-	char *guest_error;
-};
-
-static int kvp_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
-	struct kvp_list *l = data;
-	char buf[24];
-
-	parse(nlh, tb);
-	if (tb[HVKVM_VMBUS_A_KVP_GUEST_ERROR] && !l->guest_error)
-		l->guest_error = strdup(mnl_attr_get_str(tb[HVKVM_VMBUS_A_KVP_GUEST_ERROR]));
-	if (!tb[HVKVM_VMBUS_A_KVP_POOL] || !tb[HVKVM_VMBUS_A_KVP_KEY] ||
-	    !tb[HVKVM_VMBUS_A_KVP_VALUE])
-		return MNL_CB_OK;
-	print_open_object(l->p, NULL);
-	print_string(l->p, PRINT_ANY, "pool", "pool %s",
-		     NAME_OF(kvp_pools, mnl_attr_get_u8(tb[HVKVM_VMBUS_A_KVP_POOL]), buf));
-	print_quoted(l->p, PRINT_ANY, "key", " key %s",
-		     mnl_attr_get_str(tb[HVKVM_VMBUS_A_KVP_KEY]));
-	print_quoted(l->p, PRINT_ANY, "value", " value %s\n",
-		     mnl_attr_get_str(tb[HVKVM_VMBUS_A_KVP_VALUE]));
-	print_close_object(l->p);
-	return MNL_CB_OK;
-}
-
-/* The pairs, to stdout once all came: an error prints nothing. */
-static int kvp_list(struct hvadm *h, const char *name)
-{
-	struct kvp_list l = { 0 };
-	struct nlmsghdr *nlh;
-	struct printer pr;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m;
-	int err;
-
-	m = open_memstream(&out, &len);
-	if (!m)
-		return pr_err("%s", strerror(errno));
-	print_init(&pr, m, h->json, h->pretty);
-	l.p = &pr;
-	print_open_array(&pr, NULL);
-	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_KVP_GET, NLM_F_DUMP);
-	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
-	err = nl_talk(h->vmbus, nlh, kvp_cb, &l);
-	print_close_array(&pr);
-	print_end(&pr);
-	if (fclose(m) && !err)
-		err = -ENOMEM;
-	if (!err)
-		fwrite(out, 1, len, stdout);
-	free(out);
-	if (!err && l.guest_error)
-		pr_warn("%s: only the host's pairs: %s", name, l.guest_error);
-	free(l.guest_error);
-	return err ? vmbus_perror(h, err) : 0;
-}
-
-static int kvp_set(struct hvadm *h, const char *name, const char *key,
-		   const char *value)
-{
-	struct nlmsghdr *nlh;
-	int err;
-
-	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_KVP_SET, 0);
-	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
-	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_KVP_KEY, key);
-	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_KVP_VALUE, value);
-	err = nl_talk(h->vmbus, nlh, NULL, NULL);
-	if (err)
-		return vmbus_perror(h, err);
-	if (h->vmbus->extack[0])	/* done, with a word about it */
-		pr_warn("%s", h->vmbus->extack);
-	return 0;
-}
-
-/* VM [ show ] | VM set KEY VALUE | VM delete KEY */
-int vm_kvp(struct hvadm *h, int argc, char **argv)
-{
-	const char *key = NULL, *value = NULL;
-	struct vm_handle hd;
-	char *name;
-	int n, ret;
-
-	n = parse_handle(argc, argv, &hd);
-	if (n < 0)
-		return -1;
-	argc -= n, argv += n;
-	if (argc && !strcmp(argv[0], "set")) {
-		if (argc < 3)
-			return pr_err("missing %s, try \"hvadm vm help\"",
-				      argc < 2 ? "KEY and VALUE" : "VALUE");
-		key = argv[1];
-		value = argv[2];
-		if (!*value)
-			return pr_err("empty value for \"%s\": to remove a pair, use \"delete KEY\"",
-				      key);
-		n = 3;
-	} else if (argc && !strcmp(argv[0], "delete")) {
-		if (argc < 2)
-			return pr_err("missing KEY, try \"hvadm vm help\"");
-		key = argv[1];
-		value = "";		/* an empty value deletes */
-		n = 2;
-	} else if (argc && !strcmp(argv[0], "show")) {
-		n = 1;
-	} else {
-		n = 0;
-	}
-	if (argc > n)
-		return pr_err("unexpected argument \"%s\", try \"hvadm vm help\"",
-			      argv[n]);
-	if (key && !*key)
-		return pr_err("empty key");
-	name = vmbus_vm(h, &hd);
-	if (!name)
-		return -1;
-	ret = key ? kvp_set(h, name, key, value) : kvp_list(h, name);
-	free(name);
-	return ret;
-}
-
-/* ---- vm ic ---- */
-
-/* VM { enable | disable } SERVICE */
-int vm_ic(struct hvadm *h, int argc, char **argv)
-{
-	struct vm_handle hd;
-	struct nlmsghdr *nlh;
-	bool enable;
-	char *name;
-	int n, err;
-
-	n = parse_handle(argc, argv, &hd);
-	if (n < 0)
-		return -1;
-	argc -= n, argv += n;
-	if (argc < 1 || (strcmp(argv[0], "enable") && strcmp(argv[0], "disable")))
-		return pr_err("expected \"enable\" or \"disable\", try \"hvadm vm help\"");
-	enable = !strcmp(argv[0], "enable");
-	if (argc < 2)
-		return pr_err("missing SERVICE (heartbeat, shutdown, timesync, kvp)");
-	if (argc > 2)
-		return pr_err("unexpected argument \"%s\", try \"hvadm vm help\"",
-			      argv[2]);
-	name = vmbus_vm(h, &hd);
-	if (!name)
-		return -1;
-	nlh = nl_req(h->vmbus, HVKVM_VMBUS_CMD_IC_SET, 0);
-	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_VM_NAME, name);
-	nl_put(h->vmbus, nlh, strz, HVKVM_VMBUS_A_IC_NAME, argv[1]);
-	nl_put(h->vmbus, nlh, u8, HVKVM_VMBUS_A_IC_ENABLED, enable);
-	err = nl_talk(h->vmbus, nlh, NULL, NULL);
-	free(name);
-	return err ? vmbus_perror(h, err) : 0;
+	nlh = records_find(st->recs, name);
+	if (nlh)
+		record_print(p, nlh, name, st);
 }
 
 /* ---- monitor ---- */
@@ -887,13 +301,6 @@ int vmbus_event_print(struct printer *p, const struct nlmsghdr *nlh)
 	if (tb[HVKVM_VMBUS_A_VERSION])
 		print_string(p, PRINT_ANY, "version", " version %s",
 			     format_version(get_u32(tb[HVKVM_VMBUS_A_VERSION]), vbuf));
-	if (tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT])
-		print_string(p, PRINT_ANY, "result", " result %s",
-			     NAME_OF(shutdown_results,
-				     get_u32(tb[HVKVM_VMBUS_A_SHUTDOWN_RESULT]), buf));
-	if (tb[HVKVM_VMBUS_A_GUEST_STATUS])
-		print_uint(p, PRINT_ANY, "guest_status", " guest-status %u",
-			   get_u32(tb[HVKVM_VMBUS_A_GUEST_STATUS]));
 	print_string(p, PRINT_TEXT, NULL, "%s", "\n");
 	print_close_object(p);
 	print_end(p);
