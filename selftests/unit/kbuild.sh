@@ -17,7 +17,7 @@ build_for() {
 
 	[ -d "$kdir" ] || { skip "no headers for $kver (run tools/setup)"; return 1; }
 	rm -rf "$dir" && mkdir -p "$dir" || { fail "cannot make $dir"; return 1; }
-	(cd "$top" && find include kmod lib guest \( -name '*.[ch]' -o -name Kbuild \) \
+	(cd "$top" && find include kmod lib guest selftests/kmod \( -name '*.[ch]' -o -name Kbuild \) \
 		! -name '*.mod.c' -print0 | cpio -p0dmu --quiet "$dir") &&
 		cp "$top/Kbuild" "$dir/" || { fail "cannot copy the sources"; return 1; }
 	make -C "$kdir" M="$dir" W=1 modules >"$T/log" 2>&1 ||
