@@ -13,7 +13,8 @@
 # scenario of the guest module (echo, the largest packet, both rings
 # filled, GPA direct, sub-channels, a GPADL shared by a device's channels
 # and torn down while the host holds it, another device's GPADL); the
-# host's view; a device hot added and removed while the guest runs.
+# host's view; a device hot added and removed while the guest runs; 300
+# devices at once (relids past 256), then removed.
 # VM lo2: the host holds a GPADL of each of two devices when one device
 # is removed and the VM stopped, and the VSP is unloaded while it still
 # holds them: the references outlive the bus, then go. L1's kernel log
@@ -40,7 +41,8 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 LONG=900		# the scenarios, under emulation
 HOLD_MS=45000		# lo2: how long the host holds its GPADLs
 SCENARIOS=(echo who largest fill_h2g fill_g2h gpa subchannels gpadl otherdev)
-NTESTS=$((${#SCENARIOS[@]} + 8))
+NTESTS=$((${#SCENARIOS[@]} + 9))
+MANY=300		# lo1: devices at once, beyond 256 channels
 # tools/lab/stage2's list of kernel trouble
 TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
 
@@ -63,7 +65,7 @@ wait_count() { wait_until "${4:-$T}" "$wait_poll" count_is_at_least "$1" "$2" "$
 loop_add() { echo "$1" >"$param/add"; }
 loop_remove() { echo "$1 $2" >"$param/remove"; }
 # The guest's name of device INDEX (its instance GUID).
-devname() { printf '6c6f6f70-0000-4000-8000-6876000000%02x' "$1"; }
+devname() { printf '6c6f6f70-0000-4000-8000-68760000%04x' "$1"; }
 
 # The kernel log since this script started, and the trouble in it.
 klog() { dmesg | sed -n '/loopback.sh: start/,$p'; }
@@ -193,6 +195,40 @@ t=$(trouble)
 [ -z "$t" ] || why+="kernel trouble: $t; "
 [ -z "$why" ] && ok "devices hot removed (one with open sub-channels) while the guest runs" ||
 	not_ok "hot remove" "$why$(diag lo1)"
+# Beyond 256 channels: MANY more devices, each offered, probed and
+# opened by the guest (relids past 256, each a port bound on its first
+# signal), each echoing; then all removed.
+why=
+n0=$(count lo1 'HVTEST loop probe .* ok')
+p0=$(show lo1 | jq -r '.[0].ports_bound')
+echo "loopback.sh: many" >/dev/kmsg
+t0=$SECONDS
+for ((i = 0; i < MANY; i++)); do
+	loop_add lo1 || { why+="adding device $i of $MANY failed; "; break; }
+done
+wait_count lo1 'HVTEST loop probe .* ok' $((n0 + MANY)) "$LONG" ||
+	why+="$(( $(count lo1 'HVTEST loop probe .* ok') - n0 )) of $MANY probed and echoed; "
+tadd=$((SECONDS - t0))
+maxrel=$(loop_chans lo1 | jq '[.[].relid] | max')
+nopen=$(loop_chans lo1 | jq '[.[] | select(.state == "open")] | length')
+bound=$(show lo1 | jq -r '.[0].ports_bound')
+[ "${maxrel:-0}" -gt 256 ] 2>/dev/null || why+="the highest relid is $maxrel; "
+[ "${nopen:-0}" -ge $((MANY + 1)) ] 2>/dev/null || why+="$nopen loopback channels open; "
+[ "${bound:-0}" -ge $((p0 + MANY)) ] 2>/dev/null ||
+	why+="$bound ports bound (before: $p0); "
+count lo1 'HVTEST loop probe .* FAIL' >/dev/null &&
+	why+="probe failures: $(grep -a 'HVTEST loop probe .* FAIL' "$(console_of lo1)" | head -n 3); "
+t0=$SECONDS
+for i in $(sed -n 's/^lo1 //p' "$param/add"); do
+	loop_remove lo1 "$i" || why+="removing device $i failed; "
+done
+wait_chans lo1 'true' 0 || why+="$(loop_chans lo1 | jq length) loopback channels left; "
+trem=$((SECONDS - t0))
+[ "$(show lo1 | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
+t=$(trouble)
+[ -z "$t" ] || why+="kernel trouble: $t; "
+[ -z "$why" ] && ok "$MANY devices at once (relids up to $maxrel, $bound ports bound on demand): each probed, opened and echoing; all removed (${tadd} s, ${trem} s)" ||
+	not_ok "$MANY devices" "$why$(diag lo1)"
 down lo1
 listed() { grep -q "^$1 " "$param/add"; }
 wait_until "$T" "$wait_poll" eval '! listed lo1' ||

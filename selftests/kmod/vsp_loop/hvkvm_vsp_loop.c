@@ -9,8 +9,8 @@
  *   echo "VM INDEX" >/sys/module/hvkvm_vsp_loop/parameters/remove
  *   cat /sys/module/hvkvm_vsp_loop/parameters/add      (the devices)
  *
- * Device INDEX (0..15, the lowest free one of that VM) has the instance
- * GUID 6c6f6f70-0000-4000-8000-6876000000II. The protocol is in
+ * Device INDEX (0..511, the lowest free one of that VM) has the instance
+ * GUID 6c6f6f70-0000-4000-8000-68760000IIII (INDEX in hex). The protocol is in
  * include/hvkvm/loop_proto.h; the guest side is guest/loopback.
  */
 #include <linux/highmem.h>
@@ -27,7 +27,7 @@
 #include <hvkvm/vid_client.h>
 #include <hvkvm/loop_proto.h>
 
-#define LOOP_DEVS_MAX	16
+#define LOOP_DEVS_MAX	512	/* per VM: beyond 256 channels */
 #define LOOP_NAME_MAX	64
 
 /* ---- devices ---- */
@@ -476,7 +476,7 @@ static int loop_add(const char *name)
 					0x68, 0x76, 0, 0, 0, 0);
 	struct vmbus_device *dev;
 	struct loop_dev *ld, *o;
-	unsigned long used = 0;
+	DECLARE_BITMAP(used, LOOP_DEVS_MAX) = { 0 };
 	bool listed = false;
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
@@ -492,14 +492,15 @@ static int loop_add(const char *name)
 	mutex_lock(&loop_lock);
 	list_for_each_entry(o, &loop_devs, node)
 		if (!strcmp(o->vm_name, name))
-			__set_bit(o->index, &used);
+			__set_bit(o->index, used);
 	mutex_unlock(&loop_lock);
-	ld->index = find_first_zero_bit(&used, LOOP_DEVS_MAX);
+	ld->index = find_first_zero_bit(used, LOOP_DEVS_MAX);
 	if (ld->index >= LOOP_DEVS_MAX) {
 		kref_put(&ld->ref, loop_dev_free);
 		return -ENOSPC;
 	}
-	inst.b[15] = ld->index;
+	inst.b[14] = ld->index >> 8;
+	inst.b[15] = ld->index & 0xff;
 	dev = vmbus_device_add(ld->vm, &loop_class, &inst, ld);
 	if (IS_ERR(dev)) {
 		kref_put(&ld->ref, loop_dev_free);
