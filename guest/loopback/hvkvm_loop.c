@@ -907,6 +907,8 @@ static int bench_chan(struct bench_thread *t)
 		if (err)
 			return err;
 		t->pkts++;
+		/* Two channels' threads may share a vCPU. */
+		cond_resched();
 	}
 	if (c->rt)
 		return 0;
@@ -1019,9 +1021,10 @@ static bool bench_case(struct scen *s, struct loop_dev *a,
 	struct loop_chan *lcs[HVLOOP_MAX_SUBCHANNELS];
 	struct bench_counts b0, b1;
 	struct bench_run run = { .c = c };
-	u64 pkts = 0, full = 0, ns;
+	u64 pkts = 0, full = 0, sec;
 	ktime_t t0, end;
 	unsigned int i, n = 0;
+	u32 ns;
 	bool ok = false;
 	int cpu;
 
@@ -1069,10 +1072,10 @@ static bool bench_case(struct scen *s, struct loop_dev *a,
 	}
 	if (!bench_gate_wait(s, a, idx, 1))
 		goto out;
-	ns = ktime_to_ns(ktime_sub(end, t0));
-	pr_info("HVBENCH loop dir=%s size=%u chans=%u pkts=%llu secs=%llu.%06llu guest_irqs=%llu chan_irqs=%llu guest_signals=%llu ring_full=%llu\n",
-		c->rt ? "rt" : "g2h", c->size, c->nch, pkts,
-		ns / NSEC_PER_SEC, ns % NSEC_PER_SEC / NSEC_PER_USEC,
+	sec = div_u64_rem(ktime_to_ns(ktime_sub(end, t0)), NSEC_PER_SEC, &ns);
+	pr_info("HVBENCH loop dir=%s size=%u chans=%u pkts=%llu secs=%llu.%06u guest_irqs=%llu chan_irqs=%llu guest_signals=%llu ring_full=%llu\n",
+		c->rt ? "rt" : "g2h", c->size, c->nch, pkts, sec,
+		ns / (u32)NSEC_PER_USEC,
 		b1.hyp - b0.hyp, b1.intr - b0.intr, b1.sig - b0.sig, full);
 	ok = true;
 out:
