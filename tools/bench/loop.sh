@@ -60,6 +60,10 @@ lines() {
 # result IDX: the IDX-th case's line (every case prints one, ok or FAIL).
 result() { lines | grep '^HVBENCH loop dir=' | sed -n "${1}p"; }
 has_result() { [ -n "$(result "$1")" ]; }
+# case_line IDX: the line the guest prints before the case, if logged yet.
+case_line() { lines | grep -m1 "^HVBENCH loop case $1 "; }
+# shellcheck disable=SC2317 # called through wait_until
+has_case() { [ -n "$(case_line "$1")" ]; }
 # The guest gave up: its scenario ended, or failed before the cases.
 guest_done() {
 	log_after "$(console_of "$VM")" "$place" |
@@ -178,7 +182,9 @@ for ((i = 1; i <= ncases; i++)); do
 	a=
 	if wait_until "$CASE_T" "$wait_poll" gate_held "$i" 0 &&
 	   grep -q "^$VM $i 0\$" "$param/gate"; then
-		chans=$(lines | grep "^HVBENCH loop case $i " | sed -n 's/.* chans=\([0-9]*\).*/\1/p')
+		# printed before the gate: in the log by now, or very soon
+		wait_until 10 "$wait_poll" has_case "$i"
+		chans=$(case_line "$i" | sed -n 's/.* chans=\([0-9]*\).*/\1/p')
 		subs=false
 		[ "${chans:-1}" -gt 1 ] && subs=true
 		b=$(snapshot $subs)
