@@ -14,7 +14,9 @@
  *   HVTEST loop done: N ok, M failed
  *
  * (The scenario "hold" is not in the default list: it leaves GPADLs
- * held by the host, for the host's tests of removal and the VM's end.)
+ * held by the host, for the host's tests of removal and the VM's end.
+ * Nor is "bench", the packet-rate benchmark of tools/bench/loop.sh, which
+ * prints "HVBENCH loop ..." lines: see scen_bench.)
  *
  * It stays loaded: every device probed later (hot add) is checked with
  * an echo ("HVTEST loop probe <device> ok|FAIL <why>"), and a device
@@ -25,7 +27,9 @@
  * context. So the guest can leave its ring full on purpose.
  */
 #include <linux/delay.h>
+#include <linux/hardirq.h>
 #include <linux/hyperv.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -55,8 +59,30 @@ static unsigned int hold_long_ms = 45000;
 module_param(hold_long_ms, uint, 0444);
 MODULE_PARM_DESC(hold_long_ms, "hold: how long the host holds each device's GPADL");
 
-#define LOOP_RING		(64 * 1024)	/* primary, each way */
-#define LOOP_SUB_RING		(16 * 1024)
+static unsigned int ring_kb = 64;
+module_param(ring_kb, uint, 0444);
+MODULE_PARM_DESC(ring_kb, "the primary channels' rings, each way, in KiB (8 to 1024, a multiple of 4)");
+
+static unsigned int sub_ring_kb = 16;
+module_param(sub_ring_kb, uint, 0444);
+MODULE_PARM_DESC(sub_ring_kb, "the sub-channels' rings, each way, in KiB (8 to 1024, a multiple of 4)");
+
+static char *bench_sizes = "64,1500,65536";
+module_param(bench_sizes, charp, 0444);
+MODULE_PARM_DESC(bench_sizes, "bench: packet sizes, the bytes each packet carries after its descriptor (32 to 65536)");
+
+static char *bench_chans = "1,4";
+module_param(bench_chans, charp, 0444);
+MODULE_PARM_DESC(bench_chans, "bench: 1 is the primary channel, 2 to 4 that many sub-channels");
+
+static unsigned int bench_ms = 3000;
+module_param(bench_ms, uint, 0444);
+MODULE_PARM_DESC(bench_ms, "bench: how long each case runs");
+
+static bool bench_gate = true;
+module_param(bench_gate, bool, 0444);
+MODULE_PARM_DESC(bench_gate, "bench: wait at the host's gate before and after each case");
+
 #define LOOP_NSUB		2
 #define LOOP_FILL_COUNT		200
 #define LOOP_FILL_LEN		1000
@@ -66,7 +92,7 @@ MODULE_PARM_DESC(hold_long_ms, "hold: how long the host holds each device's GPAD
 struct loop_chan {
 	struct vmbus_channel *ch;
 	wait_queue_head_t wq;
-	u8 *rx;				/* HVLOOP_MAX_PKT: a packet, raw */
+	u8 *rx;				/* loop_max_pkt: a packet, raw */
 	u8 *tx;
 	u64 next_id;
 };
@@ -86,6 +112,9 @@ static DEFINE_MUTEX(loop_devs_lock);
 static LIST_HEAD(loop_devs);
 static unsigned int loop_ndevs;
 static DECLARE_WAIT_QUEUE_HEAD(loop_devs_wq);
+
+/* Each channel's buffers, and the longest packet it reads: set at load. */
+static u32 loop_max_pkt = HVLOOP_MAX_PKT;
 
 /* ---- a scenario's result ---- */
 
@@ -124,12 +153,12 @@ static int loop_chan_init(struct loop_chan *lc, struct vmbus_channel *ch)
 {
 	lc->ch = ch;
 	init_waitqueue_head(&lc->wq);
-	lc->rx = kvmalloc(HVLOOP_MAX_PKT, GFP_KERNEL);
-	lc->tx = kvmalloc(HVLOOP_MAX_PKT, GFP_KERNEL);
+	lc->rx = kvmalloc(loop_max_pkt, GFP_KERNEL);
+	lc->tx = kvmalloc(loop_max_pkt, GFP_KERNEL);
 	if (!lc->rx || !lc->tx)
 		return -ENOMEM;
 	/* Our reads are in process context; the host's largest packet. */
-	ch->max_pkt_size = HVLOOP_MAX_PKT;
+	ch->max_pkt_size = loop_max_pkt;
 	set_channel_read_mode(ch, HV_CALL_ISR);
 	return 0;
 }
@@ -161,7 +190,7 @@ static int loop_recv(struct loop_chan *lc, unsigned int ms,
 	int err;
 
 	for (;;) {
-		err = vmbus_recvpacket_raw(lc->ch, lc->rx, HVLOOP_MAX_PKT, len,
+		err = vmbus_recvpacket_raw(lc->ch, lc->rx, loop_max_pkt, len,
 					   id);
 		if (err)
 			return err;
@@ -499,8 +528,8 @@ static void loop_sc_create(struct vmbus_channel *sc)
 	lc = &ld->sub[idx - 1];
 	err = loop_chan_init(lc, sc);
 	if (!err)
-		err = vmbus_open(sc, LOOP_SUB_RING, LOOP_SUB_RING, NULL, 0,
-				 loop_isr, lc);
+		err = vmbus_open(sc, sub_ring_kb * 1024, sub_ring_kb * 1024,
+				 NULL, 0, loop_isr, lc);
 	if (err) {
 		pr_info("HVTEST loop: sub-channel %u does not open: %d\n", idx,
 			err);
@@ -737,6 +766,420 @@ static bool scen_hold(struct scen *s, struct loop_dev *a, struct loop_dev *b)
 	return true;
 }
 
+/* ---- the benchmark (tools/bench/loop.sh) ---- */
+
+/*
+ * scen_bench: for each size of bench_sizes and each count of
+ * bench_chans, two cases of bench_ms each, one kernel thread per channel
+ * (pinned to a vCPU of its own where there are as many):
+ *
+ *   g2h  the guest streams SINK packets, which the host consumes without
+ *        answering; when the ring is full it asks the host to signal
+ *        room (pending_send_sz) and sleeps until then. At the end an
+ *        echo on each channel: the host has consumed everything.
+ *   rt   round trips: an ECHO of the size, one at a time per channel.
+ *
+ * Before and after each case the guest waits at the host's GATE (unless
+ * bench_gate=0), so that the host reads its counters while the guest is
+ * idle. Then one line per case:
+ *
+ *   HVBENCH loop dir=g2h|rt size=N chans=K pkts=P secs=S guest_irqs=H
+ *           chan_irqs=I guest_signals=G ring_full=W
+ *
+ * pkts: packets sent (g2h) or round trips (rt), all channels; secs: from
+ * the start to the last channel's end; guest_irqs: the guest's VMBus
+ * interrupts, all CPUs (HYPERVISOR_CALLBACK_VECTOR, /proc/interrupts'
+ * HYP line; every channel's and message's); chan_irqs: the interrupts
+ * hv_vmbus found for the case's channels (their "interrupts" in sysfs);
+ * guest_signals: the guest's signals to the host on them (their
+ * "events": every vmbus_setevent); ring_full: sends that found the ring
+ * full. A case that fails prints "HVBENCH loop dir=... FAIL why".
+ */
+#define BENCH_CASES_MAX	64
+
+struct bench_case {
+	bool rt;
+	u32 size;
+	unsigned int nch;
+};
+
+struct bench_run {
+	const struct bench_case *c;
+	ktime_t deadline;
+	struct completion go;		/* every thread starts at once */
+	atomic_t left;			/* threads not done yet */
+	struct completion done;
+	bool abort;
+};
+
+struct bench_thread {
+	struct bench_run *run;
+	struct loop_chan *lc;
+	struct task_struct *task;
+	u64 pkts, full;
+	ktime_t end;
+	int err;
+	const char *where;
+};
+
+struct bench_counts {
+	u64 hyp, intr, sig;
+};
+
+static bool bench_room(struct vmbus_channel *ch, u32 need)
+{
+	return hv_get_bytes_to_write(&ch->outbound) > need;
+}
+
+/* One packet of len bytes from lc->tx; a full ring waits for room. */
+static int bench_send(struct bench_thread *t, u32 len, u64 id)
+{
+	struct vmbus_channel *ch = t->lc->ch;
+	/* what hv_ringbuffer_write needs free, and then some */
+	u32 need = sizeof(struct vmpacket_descriptor) + ALIGN(len, 8) +
+		   sizeof(u64);
+	long left;
+	int err;
+
+	for (;;) {
+		err = vmbus_sendpacket(ch, t->lc->tx, len, id,
+				       VM_PKT_DATA_INBAND, 0);
+		if (err != -EAGAIN)
+			return err;
+		t->full++;
+		/* The host signals when this much is free (pending_send_sz). */
+		set_channel_pending_send_size(ch, need);
+		/* pending_send_sz before the room is read: see hv_pkt_iter_close */
+		virt_mb();
+		left = wait_event_timeout(t->lc->wq, bench_room(ch, need) ||
+					  READ_ONCE(t->run->abort) ||
+					  ch->rescind,
+					  msecs_to_jiffies(timeout_ms));
+		set_channel_pending_send_size(ch, 0);
+		if (!left)
+			return -ETIMEDOUT;
+		if (READ_ONCE(t->run->abort))
+			return -ECANCELED;
+		if (ch->rescind)
+			return -ENODEV;
+	}
+}
+
+/* The echo of request id, of at least len bytes. */
+static int bench_echo_wait(struct bench_thread *t, u64 id, u32 len)
+{
+	struct hvloop_msg *r;
+	u32 rlen;
+	u64 rid;
+	int err;
+
+	err = loop_recv(t->lc, timeout_ms, &r, &rlen, &rid);
+	if (err)
+		return err;
+	if (!r || rid != id || r->op != HVLOOP_OP_ECHO ||
+	    rlen < sizeof(struct vmpacket_descriptor) + len)
+		return -EPROTO;
+	return 0;
+}
+
+static int bench_chan(struct bench_thread *t)
+{
+	const struct bench_case *c = t->run->c;
+	struct loop_chan *lc = t->lc;
+	struct hvloop_msg *m = (void *)lc->tx;
+	u64 id;
+	u32 i;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	for (i = sizeof(*m); i < c->size; i++)
+		lc->tx[i] = hvloop_pattern(c->size, i);
+	m->op = c->rt ? HVLOOP_OP_ECHO : HVLOOP_OP_SINK;
+	while (ktime_before(ktime_get(), t->run->deadline) &&
+	       !READ_ONCE(t->run->abort)) {
+		id = ++lc->next_id;
+		t->where = "send";
+		err = bench_send(t, c->size, id);
+		if (!err && c->rt) {
+			t->where = "echo";
+			err = bench_echo_wait(t, id, c->size);
+		}
+		if (err)
+			return err;
+		t->pkts++;
+		/* Two channels' threads may share a vCPU. */
+		cond_resched();
+	}
+	if (c->rt)
+		return 0;
+	/* The host takes a channel's packets in order: this echo is last. */
+	m->op = HVLOOP_OP_ECHO;
+	id = ++lc->next_id;
+	t->where = "the last echo";
+	err = bench_send(t, sizeof(*m), id);
+	return err ? err : bench_echo_wait(t, id, sizeof(*m));
+}
+
+static int bench_thread_fn(void *data)
+{
+	struct bench_thread *t = data;
+	struct bench_run *run = t->run;
+
+	wait_for_completion(&run->go);
+	if (!READ_ONCE(run->abort))
+		t->err = bench_chan(t);
+	t->end = ktime_get();
+	if (atomic_dec_and_test(&run->left))
+		complete(&run->done);
+	/* kthread_stop() reaps us: the caller's state stays ours till then. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void bench_count(struct loop_chan **lcs, unsigned int n,
+			struct bench_counts *bc)
+{
+	unsigned int i;
+	int cpu;
+
+	memset(bc, 0, sizeof(*bc));
+#ifdef CONFIG_X86_HV_CALLBACK_VECTOR
+	for_each_online_cpu(cpu)
+		bc->hyp += per_cpu(irq_stat, cpu).irq_hv_callback_count;
+#else
+	(void)cpu;
+#endif
+	for (i = 0; i < n; i++) {
+		bc->intr += READ_ONCE(lcs[i]->ch->interrupts);
+		bc->sig += READ_ONCE(lcs[i]->ch->sig_events);
+	}
+}
+
+/* The i-th online CPU, round robin. */
+static int bench_cpu(unsigned int i)
+{
+	unsigned int n = i % num_online_cpus();
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		if (!n--)
+			return cpu;
+	return -1;
+}
+
+/* Wait at the host's gate: case idx, phase 0 before and 1 after. */
+static bool bench_gate_wait(struct scen *s, struct loop_dev *a,
+			    unsigned int idx, unsigned int phase)
+{
+	struct hvloop_msg m = {
+		.op = HVLOOP_OP_GATE, .arg = { idx, phase },
+	}, *r;
+	u32 rlen;
+
+	if (!bench_gate)
+		return true;
+	if (!loop_call(s, &a->primary, &m, 0, &r, &rlen))
+		return false;
+	return CHECK(s, r->arg[0] == idx && r->arg[1] == phase,
+		     "gate %u %u answered as %u %u", idx, phase, r->arg[0],
+		     r->arg[1]);
+}
+
+/* What a case runs on, and whether its packets fit the rings. */
+static bool bench_chans_of(struct scen *s, struct loop_dev *a,
+			   const struct bench_case *c, struct loop_chan **lcs)
+{
+	u32 need = sizeof(struct vmpacket_descriptor) + ALIGN(c->size, 8) +
+		   sizeof(u64);
+	unsigned int i;
+
+	for (i = 0; i < c->nch; i++) {
+		lcs[i] = c->nch == 1 ? &a->primary : &a->sub[i];
+		if (!CHECK(s, lcs[i]->ch, "sub-channel %u is not open", i + 1))
+			return false;
+		if (!CHECK(s, need < lcs[i]->ch->outbound.ring_datasize &&
+			   need < lcs[i]->ch->inbound.ring_datasize &&
+			   c->size + sizeof(struct vmpacket_descriptor) <=
+			   loop_max_pkt,
+			   "a packet of %u bytes does not fit (rings of %u bytes, buffers of %u)",
+			   c->size, lcs[i]->ch->outbound.ring_datasize,
+			   loop_max_pkt))
+			return false;
+	}
+	return true;
+}
+
+static bool bench_case(struct scen *s, struct loop_dev *a,
+		       const struct bench_case *c, unsigned int idx)
+{
+	struct bench_thread t[HVLOOP_MAX_SUBCHANNELS] = { };
+	struct loop_chan *lcs[HVLOOP_MAX_SUBCHANNELS];
+	struct bench_counts b0, b1;
+	struct bench_run run = { .c = c };
+	u64 pkts = 0, full = 0, sec;
+	ktime_t t0, end;
+	unsigned int i, n = 0;
+	u32 ns;
+	bool ok = false;
+	int cpu;
+
+	if (!bench_chans_of(s, a, c, lcs))
+		return false;
+	init_completion(&run.go);
+	init_completion(&run.done);
+	atomic_set(&run.left, c->nch);
+	for (n = 0; n < c->nch; n++) {
+		t[n].run = &run;
+		t[n].lc = lcs[n];
+		t[n].task = kthread_create(bench_thread_fn, &t[n],
+					   "hvloop-bench/%u", n);
+		if (IS_ERR(t[n].task)) {
+			fail(s, "kthread_create: %ld", PTR_ERR(t[n].task));
+			goto out;
+		}
+		cpu = bench_cpu(n);
+		if (num_online_cpus() > 1 && cpu >= 0)
+			kthread_bind(t[n].task, cpu);
+		wake_up_process(t[n].task);
+	}
+	if (!bench_gate_wait(s, a, idx, 0))
+		goto out;
+	bench_count(lcs, c->nch, &b0);
+	t0 = ktime_get();
+	run.deadline = ktime_add_ms(t0, bench_ms);
+	complete_all(&run.go);
+	if (!wait_for_completion_timeout(&run.done,
+					 msecs_to_jiffies(bench_ms + timeout_ms))) {
+		fail(s, "the threads did not finish");
+		goto out;
+	}
+	bench_count(lcs, c->nch, &b1);
+	end = t0;
+	for (i = 0; i < c->nch; i++) {
+		if (t[i].err) {
+			fail(s, "channel %u: %s: %d", i, t[i].where, t[i].err);
+			goto out;
+		}
+		pkts += t[i].pkts;
+		full += t[i].full;
+		if (ktime_after(t[i].end, end))
+			end = t[i].end;
+	}
+	if (!bench_gate_wait(s, a, idx, 1))
+		goto out;
+	sec = div_u64_rem(ktime_to_ns(ktime_sub(end, t0)), NSEC_PER_SEC, &ns);
+	pr_info("HVBENCH loop dir=%s size=%u chans=%u pkts=%llu secs=%llu.%06u guest_irqs=%llu chan_irqs=%llu guest_signals=%llu ring_full=%llu\n",
+		c->rt ? "rt" : "g2h", c->size, c->nch, pkts, sec,
+		ns / (u32)NSEC_PER_USEC,
+		b1.hyp - b0.hyp, b1.intr - b0.intr, b1.sig - b0.sig, full);
+	ok = true;
+out:
+	/* Threads that are not done yet stop waiting; all are reaped. */
+	WRITE_ONCE(run.abort, true);
+	complete_all(&run.go);
+	for (i = 0; i < n; i++)
+		kthread_stop(t[i].task);
+	return ok;
+}
+
+/* "a,b,c" into at most max numbers in [lo, hi]: how many, or -EINVAL. */
+static int bench_list(const char *str, u32 *out, unsigned int max, u32 lo,
+		      u32 hi)
+{
+	char *copy, *p, *tok;
+	int n = 0;
+
+	copy = kstrdup(str, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	for (p = copy; (tok = strsep(&p, ",")); ) {
+		if (!*tok)
+			continue;
+		if (n == max || kstrtou32(tok, 0, &out[n]) ||
+		    out[n] < lo || out[n] > hi) {
+			n = -EINVAL;
+			break;
+		}
+		n++;
+	}
+	kfree(copy);
+	return n;
+}
+
+/* The device's sub-channels, at least n of them, open. */
+static bool bench_subchannels(struct scen *s, struct loop_dev *a,
+			      unsigned int n)
+{
+	struct hvloop_msg m = { .op = HVLOOP_OP_SUBCHANNELS, .arg = { n } }, *r;
+	u32 rlen;
+
+	if (atomic_read(&a->nsub) >= n)
+		return true;
+	if (!loop_call(s, &a->primary, &m, 0, &r, &rlen))
+		return false;
+	if (!CHECK(s, !r->status && r->arg[0] >= n,
+		   "the host gave %u sub-channels (status %u)", r->arg[0],
+		   r->status))
+		return false;
+	return CHECK(s, wait_event_timeout(a->sub_wq,
+					   atomic_read(&a->nsub) >= n,
+					   msecs_to_jiffies(timeout_ms)),
+		     "%d of %u sub-channels opened", atomic_read(&a->nsub), n);
+}
+
+static bool scen_bench(struct scen *s, struct loop_dev *a, struct loop_dev *b)
+{
+	u32 sizes[8], chans[HVLOOP_MAX_SUBCHANNELS], maxch = 1;
+	struct bench_case c;
+	unsigned int i, j, d, idx = 0, nok = 0, nfail = 0;
+	int nsizes, nchans;
+
+	nsizes = bench_list(bench_sizes, sizes, ARRAY_SIZE(sizes),
+			    sizeof(struct hvloop_msg), 65536);
+	nchans = bench_list(bench_chans, chans, ARRAY_SIZE(chans), 1,
+			    HVLOOP_MAX_SUBCHANNELS);
+	if (!CHECK(s, nsizes > 0 && nchans > 0 && bench_ms,
+		   "bench_sizes \"%s\" (32 to 65536), bench_chans \"%s\" (1 to %u), bench_ms %u",
+		   bench_sizes, bench_chans, HVLOOP_MAX_SUBCHANNELS, bench_ms))
+		return false;
+	for (j = 0; j < nchans; j++)
+		maxch = max(maxch, chans[j]);
+	if (maxch > 1 && !bench_subchannels(s, a, maxch))
+		return false;
+	pr_info("HVBENCH loop begin cases=%d ms=%u cpus=%u ring_kb=%u sub_ring_kb=%u gate=%d\n",
+		2 * nsizes * nchans, bench_ms, num_online_cpus(), ring_kb,
+		sub_ring_kb, bench_gate);
+	for (i = 0; i < nsizes; i++) {
+		for (j = 0; j < nchans; j++) {
+			for (d = 0; d < 2; d++) {
+				struct scen cs = { .name = "bench" };
+
+				c.rt = d;
+				c.size = sizes[i];
+				c.nch = chans[j];
+				idx++;
+				pr_info("HVBENCH loop case %u dir=%s size=%u chans=%u\n",
+					idx, c.rt ? "rt" : "g2h", c.size, c.nch);
+				if (bench_case(&cs, a, &c, idx)) {
+					nok++;
+					continue;
+				}
+				nfail++;
+				pr_info("HVBENCH loop dir=%s size=%u chans=%u FAIL %s\n",
+					c.rt ? "rt" : "g2h", c.size, c.nch,
+					cs.why);
+			}
+		}
+	}
+	pr_info("HVBENCH loop end: %u ok, %u failed\n", nok, nfail);
+	return CHECK(s, !nfail, "%u of %u cases failed", nfail, idx);
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(struct scen *s, struct loop_dev *a, struct loop_dev *b);
@@ -751,6 +1194,7 @@ static const struct {
 	{ "gpadl",		scen_gpadl },
 	{ "otherdev",		scen_otherdev },
 	{ "hold",		scen_hold },
+	{ "bench",		scen_bench },
 };
 
 static bool loop_run(const char *name, struct loop_dev *a, struct loop_dev *b)
@@ -814,8 +1258,8 @@ static int loop_probe(struct hv_device *hdev,
 	if (err)
 		goto err;
 	vmbus_set_sc_create_callback(hdev->channel, loop_sc_create);
-	err = vmbus_open(hdev->channel, LOOP_RING, LOOP_RING, NULL, 0,
-			 loop_isr, &ld->primary);
+	err = vmbus_open(hdev->channel, ring_kb * 1024, ring_kb * 1024, NULL,
+			 0, loop_isr, &ld->primary);
 	if (err)
 		goto err;
 	mutex_lock(&loop_devs_lock);
@@ -910,6 +1354,39 @@ static unsigned int loop_take(struct loop_dev **a, struct loop_dev **b)
 	return n;
 }
 
+/* Is scenario name in the list? */
+static bool loop_listed(const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	for (p = scenarios; (p = strstr(p, name)); p += len)
+		if ((p == scenarios || p[-1] == ',') &&
+		    (!p[len] || p[len] == ','))
+			return true;
+	return false;
+}
+
+/* The benchmark's packets need larger buffers: its largest size. */
+static int loop_params(void)
+{
+	u32 sizes[8], i;
+	int n;
+
+	if (ring_kb < 8 || ring_kb > 1024 || ring_kb % 4 ||
+	    sub_ring_kb < 8 || sub_ring_kb > 1024 || sub_ring_kb % 4)
+		return -EINVAL;
+	if (!loop_listed("bench"))
+		return 0;
+	n = bench_list(bench_sizes, sizes, ARRAY_SIZE(sizes),
+		       sizeof(struct hvloop_msg), 65536);
+	for (i = 0; n > 0 && i < n; i++)
+		loop_max_pkt = max_t(u32, loop_max_pkt,
+				     sizeof(struct vmpacket_descriptor) +
+				     ALIGN(sizes[i], 8));
+	return 0;
+}
+
 static int __init loop_init(void)
 {
 	unsigned int nok = 0, nfail = 0, n;
@@ -917,6 +1394,12 @@ static int __init loop_init(void)
 	char *list, *p, *name;
 	int err;
 
+	err = loop_params();
+	if (err) {
+		pr_info("HVTEST loop done: 0 ok, 1 failed (ring_kb %u, sub_ring_kb %u: 8 to 1024, a multiple of 4)\n",
+			ring_kb, sub_ring_kb);
+		return err;
+	}
 	err = vmbus_driver_register(&loop_drv);
 	if (err) {
 		pr_info("HVTEST loop done: 0 ok, 1 failed (register: %d)\n", err);

@@ -43,6 +43,16 @@
  *              HVLOOP_GPA_SUM: arg1 of the answer is their hvloop_sum().
  *              arg0 of the answer: bytes. EFAULT if a page is not the
  *              guest's (nothing is touched then).
+ * SINK         (for benchmarks) consumed, and never answered: the data
+ *              (any, up to the largest packet) is not looked at
+ * GATE         (for benchmarks) held until the host's test releases
+ *              every held GATE (hvkvm_vsp_loop's parameter "gate"), then
+ *              answered with arg0 and arg1 unchanged; the host reserves
+ *              room for the answer (vmbus_chan_reserve) and holds at most
+ *              one per channel (a second is a protocol error). The
+ *              guest's benchmark waits at a gate before and after each
+ *              case, so that the host can read its counters while the
+ *              guest is idle.
  *
  * A GPADL the host cannot use gives ENOENT (unknown, incomplete, another
  * device's), EBUSY (an open channel's rings) or ESHUTDOWN (being torn
@@ -68,6 +78,8 @@ enum hvloop_op {
 	HVLOOP_OP_GPADL_SUM,
 	HVLOOP_OP_GPADL_HOLD,
 	HVLOOP_OP_GPA,
+	HVLOOP_OP_SINK,
+	HVLOOP_OP_GATE,
 };
 
 enum {
@@ -85,6 +97,11 @@ struct hvloop_msg {
 static_assert_size(struct hvloop_msg, 32);
 
 #define HVLOOP_MAX_PKT		16384	/* the longest packet, descriptor too */
+/*
+ * The longest the host takes when loaded for benchmarks (its parameter
+ * max_pkt): 64 KiB of data (the hvloop_msg included) and a descriptor.
+ */
+#define HVLOOP_BENCH_MAX_PKT	(65536 + 64)
 #define HVLOOP_MAX_SUBCHANNELS	4
 #define HVLOOP_FILL_MAX		4096
 #define HVLOOP_FILL_DATA_MAX	2048

@@ -9,6 +9,13 @@
  *   echo "VM INDEX" >/sys/module/hvkvm_vsp_loop/parameters/remove
  *   cat /sys/module/hvkvm_vsp_loop/parameters/add      (the devices)
  *
+ * For benchmarks (tools/bench/loop.sh) it is loaded with max_pkt=65600
+ * (HVLOOP_BENCH_MAX_PKT: packets of 64 KiB of data), and releases the
+ * guest's GATE requests when the benchmark has read its counters:
+ *
+ *   cat /sys/module/hvkvm_vsp_loop/parameters/gate     ("VM ARG0 ARG1" each)
+ *   echo 1 >/sys/module/hvkvm_vsp_loop/parameters/gate (answer them all)
+ *
  * Device INDEX (0..511, the lowest free one of that VM) has the instance
  * GUID 6c6f6f70-0000-4000-8000-68760000IIII (INDEX in hex). The protocol is in
  * include/hvkvm/loop_proto.h; the guest side is guest/loopback.
@@ -54,6 +61,10 @@ static DEFINE_MUTEX(loop_cfg_lock);	/* add and remove, one at a time */
 static DEFINE_MUTEX(loop_lock);		/* loop_devs; never held in the API */
 static LIST_HEAD(loop_devs);
 
+static unsigned int max_pkt = HVLOOP_MAX_PKT;
+module_param(max_pkt, uint, 0444);
+MODULE_PARM_DESC(max_pkt, "the longest guest packet taken, descriptor included (4096 to 65600, a multiple of 8)");
+
 /* GPADL holds from timers: the module waits for them at exit. */
 static atomic_t loop_holds = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(loop_holds_wq);
@@ -77,6 +88,11 @@ struct loop_held {
 
 struct loop_chan {
 	struct vmbus_channel *ch;
+	const char *vm_name;		/* the device's, while it is open */
+	struct list_head gate_node;	/* loop_gates, under loop_gate_lock */
+	bool gated;
+	u64 gate_id;
+	u32 gate_arg[2];
 	u32 fill_next;			/* FILL: packets sent so far */
 	bool fill_active;
 	spinlock_t lock;		/* held */
@@ -191,6 +207,73 @@ static int loop_fill(struct loop_chan *lc, u64 trans_id,
 	if (!err)
 		lc->fill_active = false;
 	return loop_again(err);
+}
+
+/* ---- gates ---- */
+
+/*
+ * GATE requests held until the test releases them (the parameter
+ * "gate"). Order: a channel's close (under the VM's mutex) takes
+ * loop_gate_lock; the release sends under it, which takes only the
+ * channel's send lock: so a channel closes only after a release that
+ * found it, and its gate goes with it.
+ */
+static DEFINE_MUTEX(loop_gate_lock);
+static LIST_HEAD(loop_gates);
+
+#define LOOP_GATE_SPACE		vmbus_pkt_space(0, sizeof(struct hvloop_msg))
+
+static int loop_gate(struct loop_chan *lc, u64 trans_id,
+		     const struct hvloop_msg *m)
+{
+	int err;
+
+	err = vmbus_chan_reserve(lc->ch, LOOP_GATE_SPACE);
+	if (err)
+		return loop_again(err);
+	mutex_lock(&loop_gate_lock);
+	if (lc->gated) {
+		mutex_unlock(&loop_gate_lock);
+		vmbus_chan_unreserve(lc->ch, LOOP_GATE_SPACE);
+		return -EPROTO;
+	}
+	lc->gated = true;
+	lc->gate_id = trans_id;
+	lc->gate_arg[0] = m->arg[0];
+	lc->gate_arg[1] = m->arg[1];
+	list_add_tail(&lc->gate_node, &loop_gates);
+	mutex_unlock(&loop_gate_lock);
+	return 0;
+}
+
+/* Every held gate answered; the room was reserved. */
+static void loop_gates_release(void)
+{
+	struct hvloop_msg r = { .op = HVLOOP_OP_GATE };
+	struct loop_chan *lc, *tmp;
+
+	mutex_lock(&loop_gate_lock);
+	list_for_each_entry_safe(lc, tmp, &loop_gates, gate_node) {
+		list_del(&lc->gate_node);
+		lc->gated = false;
+		r.arg[0] = lc->gate_arg[0];
+		r.arg[1] = lc->gate_arg[1];
+		vmbus_chan_send_reserved(lc->ch, LOOP_GATE_SPACE,
+					 VMB_PKT_DATA_INBAND, 0, lc->gate_id,
+					 NULL, 0, &r, sizeof(r));
+	}
+	mutex_unlock(&loop_gate_lock);
+}
+
+/* A channel that closes: its gate, if held, goes unanswered. */
+static void loop_gate_drop(struct loop_chan *lc)
+{
+	mutex_lock(&loop_gate_lock);
+	if (lc->gated) {
+		list_del(&lc->gate_node);
+		lc->gated = false;
+	}
+	mutex_unlock(&loop_gate_lock);
 }
 
 /* ---- GPADLs ---- */
@@ -390,6 +473,10 @@ static int loop_packet(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
 	case HVLOOP_OP_GPADL_SUM:
 	case HVLOOP_OP_GPADL_HOLD:
 		return loop_gpadl(lc, pkt->trans_id, &m);
+	case HVLOOP_OP_SINK:
+		return 0;
+	case HVLOOP_OP_GATE:
+		return loop_gate(lc, pkt->trans_id, &m);
 	default:
 		return -EPROTO;
 	}
@@ -402,7 +489,7 @@ static int loop_open(struct vmbus_channel *ch)
 
 	if (!lc)
 		return -ENOMEM;
-	lc->buf = kvmalloc(HVLOOP_MAX_PKT, GFP_KERNEL);
+	lc->buf = kvmalloc(max_pkt, GFP_KERNEL);
 	/* The data of DEFER's answers: zeroes. */
 	lc->dbuf = kzalloc(LOOP_DEFER_LEN, GFP_KERNEL);
 	if (!lc->buf || !lc->dbuf) {
@@ -412,6 +499,8 @@ static int loop_open(struct vmbus_channel *ch)
 		return -ENOMEM;
 	}
 	lc->ch = ch;
+	lc->vm_name = ((struct loop_dev *)
+		       vmbus_device_priv(vmbus_chan_device(ch)))->vm_name;
 	spin_lock_init(&lc->lock);
 	INIT_LIST_HEAD(&lc->held);
 	INIT_DELAYED_WORK(&lc->release, loop_release_work);
@@ -425,6 +514,7 @@ static void loop_close(struct vmbus_channel *ch)
 	struct loop_chan *lc = vmbus_chan_priv(ch);
 	struct loop_held *h, *tmp;
 
+	loop_gate_drop(lc);
 	cancel_delayed_work_sync(&lc->release);
 	list_for_each_entry_safe(h, tmp, &lc->held, node)
 		kfree(h);
@@ -454,7 +544,8 @@ static void loop_release(struct vmbus_device *dev)
 		kref_put(&ld->ref, loop_dev_free);
 }
 
-static const struct vmbus_class loop_class = {
+/* max_pkt: set at load. */
+static struct vmbus_class loop_class __ro_after_init = {
 	.name		= "loopback",
 	.owner		= THIS_MODULE,
 	.if_type	= HVLOOP_CLASS_GUID,
@@ -599,13 +690,46 @@ static const struct kernel_param_ops loop_remove_ops = {
 	.set = loop_param_remove,
 };
 
+static int loop_param_gate(const char *val, const struct kernel_param *kp)
+{
+	loop_gates_release();
+	return 0;
+}
+
+/* "VM ARG0 ARG1" per held gate. */
+static int loop_param_gates(char *buf, const struct kernel_param *kp)
+{
+	struct loop_chan *lc;
+	int n = 0;
+
+	mutex_lock(&loop_gate_lock);
+	list_for_each_entry(lc, &loop_gates, gate_node)
+		n += scnprintf(buf + n, PAGE_SIZE - n, "%s %u %u\n",
+			       lc->vm_name, lc->gate_arg[0], lc->gate_arg[1]);
+	mutex_unlock(&loop_gate_lock);
+	return n;
+}
+
+static const struct kernel_param_ops loop_gate_ops = {
+	.set = loop_param_gate,
+	.get = loop_param_gates,
+};
+
 module_param_cb(add, &loop_add_ops, NULL, 0600);
 MODULE_PARM_DESC(add, "write a VM's name: add a loopback device to it; read: the devices");
 module_param_cb(remove, &loop_remove_ops, NULL, 0200);
 MODULE_PARM_DESC(remove, "write \"VM INDEX\": remove that device");
+module_param_cb(gate, &loop_gate_ops, NULL, 0600);
+MODULE_PARM_DESC(gate, "read: the GATE requests held; write anything: answer them");
 
 static int __init loop_init(void)
 {
+	if (max_pkt < 4096 || max_pkt > HVLOOP_BENCH_MAX_PKT || max_pkt % 8) {
+		pr_err("max_pkt %u: 4096 to %u, a multiple of 8\n", max_pkt,
+		       HVLOOP_BENCH_MAX_PKT);
+		return -EINVAL;
+	}
+	loop_class.max_pkt = max_pkt;
 	return 0;
 }
 
