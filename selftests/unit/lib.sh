@@ -66,7 +66,20 @@ monitor_until() {
 		[ "$(wc -l <"$T/out")" -ge "$n" ] && break
 		sleep 0.1
 	done
-	kill -"$sig" $pid
+	# A background job starts with SIGINT ignored: a signal that comes
+	# before hvadm installs its handler (a slow start, on a loaded
+	# machine) is lost. So send it until hvadm is gone, for 10 s at most.
+	for i in $(seq 100); do
+		kill -"$sig" $pid 2>/dev/null || break
+		sleep 0.1
+		kill -0 $pid 2>/dev/null || break
+	done
+	if kill -0 $pid 2>/dev/null; then
+		kill -9 $pid 2>/dev/null
+		wait $pid
+		fail "monitor: still running 10 s after SIG$sig: $(cat "$T/err")"
+		return 1
+	fi
 	wait $pid || fail "monitor: status $?: $(cat "$T/err")"
 }
 
