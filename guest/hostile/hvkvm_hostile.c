@@ -956,56 +956,56 @@ static void scenario_gpadl(void)
 
 /* ---- scenario ring ---- */
 
-static struct vmb_ring_hdr *out_hdr(void)
+static struct vmb_ring_hdr *out_hdr(void *ring)
 {
-	return h.ring;
+	return ring;
 }
 
-static u8 *out_data(void)
+static u8 *out_data(void *ring)
 {
-	return h.ring + PAGE_SIZE;
+	return ring + PAGE_SIZE;
 }
 
-static struct vmb_ring_hdr *in_hdr(void)
+static struct vmb_ring_hdr *in_hdr(void *ring)
 {
-	return h.ring + RING_DS * PAGE_SIZE;
+	return ring + RING_DS * PAGE_SIZE;
 }
 
-static u8 *in_data(void)
+static u8 *in_data(void *ring)
 {
-	return h.ring + (RING_DS + 1) * PAGE_SIZE;
+	return ring + (RING_DS + 1) * PAGE_SIZE;
 }
 
-static void ring_copy_in(u32 off, void *dst, u32 len)
+static void ring_copy_in(void *ring, u32 off, void *dst, u32 len)
 {
 	u32 room = RING_SIZE - off;
 
 	if (len <= room) {
-		memcpy(dst, in_data() + off, len);
+		memcpy(dst, in_data(ring) + off, len);
 	} else {
-		memcpy(dst, in_data() + off, room);
-		memcpy(dst + room, in_data(), len - room);
+		memcpy(dst, in_data(ring) + off, room);
+		memcpy(dst + room, in_data(ring), len - room);
 	}
 }
 
-static u32 ring_copy_out(u32 off, const void *src, u32 len)
+static u32 ring_copy_out(void *ring, u32 off, const void *src, u32 len)
 {
 	u32 room = RING_SIZE - off;
 
 	if (len <= room) {
-		memcpy(out_data() + off, src, len);
+		memcpy(out_data(ring) + off, src, len);
 	} else {
-		memcpy(out_data() + off, src, room);
-		memcpy(out_data(), src + room, len - room);
+		memcpy(out_data(ring) + off, src, room);
+		memcpy(out_data(ring), src + room, len - room);
 	}
 	return (off + len) % RING_SIZE;
 }
 
 /* The next packet of the inbound ring within ms into buf (4096): its length. */
-static int ring_read(void *buf, unsigned int ms)
+static int ring_read(void *ring, void *buf, unsigned int ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
-	struct vmb_ring_hdr *rh = in_hdr();
+	struct vmb_ring_hdr *rh = in_hdr(ring);
 	struct vmb_pkt_desc d;
 	u32 r, w, len;
 
@@ -1022,12 +1022,12 @@ static int ring_read(void *buf, unsigned int ms)
 	virt_rmb();
 	if (w >= RING_SIZE || w % 8 || r >= RING_SIZE || r % 8)
 		return -EBADMSG;
-	ring_copy_in(r, &d, sizeof(d));
+	ring_copy_in(ring, r, &d, sizeof(d));
 	len = d.len8 * 8;
 	if (d.offset8 < 2 || d.len8 < d.offset8 || len > PAGE_SIZE ||
 	    len + 8 > (w - r + RING_SIZE) % RING_SIZE)
 		return -EBADMSG;
-	ring_copy_in(r, buf, len);
+	ring_copy_in(ring, r, buf, len);
 	/* our reads of the packet done before the host may reuse its room */
 	virt_mb();
 	WRITE_ONCE(rh->read_index, (r + len + 8) % RING_SIZE);
@@ -1035,15 +1035,15 @@ static int ring_read(void *buf, unsigned int ms)
 }
 
 /* Write one packet (descriptor included, len bytes) to the outbound ring. */
-static void ring_write(const void *pkt, u32 len)
+static void ring_write(void *ring, const void *pkt, u32 len)
 {
-	struct vmb_ring_hdr *rh = out_hdr();
+	struct vmb_ring_hdr *rh = out_hdr(ring);
 	u32 w = READ_ONCE(rh->write_index), pad = ALIGN(len, 8) - len;
 	u64 zero = 0, trailer = (u64)w << 32;
 
-	w = ring_copy_out(w, pkt, len);
-	w = ring_copy_out(w, &zero, pad);
-	w = ring_copy_out(w, &trailer, 8);
+	w = ring_copy_out(ring, w, pkt, len);
+	w = ring_copy_out(ring, w, &zero, pad);
+	w = ring_copy_out(ring, w, &trailer, 8);
 	/* the packet before the index that publishes it */
 	virt_wmb();
 	WRITE_ONCE(rh->write_index, w);
@@ -1051,11 +1051,11 @@ static void ring_write(const void *pkt, u32 len)
 	virt_mb();
 }
 
-static void ring_reset(void)
+static void ring_reset(void *ring)
 {
-	memset(h.ring, 0, RING_PAGES * PAGE_SIZE);
-	out_hdr()->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
-	in_hdr()->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+	memset(ring, 0, RING_PAGES * PAGE_SIZE);
+	out_hdr(ring)->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+	in_hdr(ring)->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
 }
 
 struct ring_ctx {
@@ -1071,7 +1071,7 @@ static bool ring_open(struct ring_ctx *c, const char *step)
 	u64 pfns[RING_PAGES];
 	s64 r;
 
-	ring_reset();
+	ring_reset(h.ring);
 	ring_pfns(pfns, RING_PAGES);
 	c->gpadl++;
 	r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
@@ -1096,7 +1096,7 @@ static int ring_negotiate(struct ring_ctx *c, const char *step)
 {
 	struct vmb_pkt_desc *d = (void *)c->pkt;
 	struct vmb_ic_msg_hdr *ic;
-	int n = ring_read(c->pkt, timeout_ms);
+	int n = ring_read(h.ring, c->pkt, timeout_ms);
 
 	if (!check(n >= (int)(sizeof(*d) + VMB_IC_HDR_SIZE), step,
 		   "the host's first packet in our inbound ring: %d bytes", n))
@@ -1134,7 +1134,7 @@ static void ring_answer_negotiate(struct ring_ctx *c)
 	rneg->icmsg_vercnt = 1;
 	rneg->icversion_data[0] = neg->icversion_data[0];
 	rneg->icversion_data[1] = neg->icversion_data[nf];
-	ring_write(c->reply, len);
+	ring_write(h.ring, c->reply, len);
 	signal_event(c->ch->conn_id);
 }
 
@@ -1154,31 +1154,31 @@ static void ring_junk(struct ring_ctx *c, const char *step)
 	rd->trans_id = d->trans_id;
 	for (i = sizeof(*rd); i < 64; i++)
 		c->reply[i] = (u8)(i * 37 + 11);
-	ring_write(c->reply, 64);
+	ring_write(h.ring, c->reply, 64);
 	/* a reply header claiming a huge body, and counts of 100 each */
 	memset(ric, 0, 48);
 	ric->ic.icmsgtype = VMB_IC_MSGTYPE_NEGOTIATE;
 	ric->ic.icflags = VMB_IC_FLAGS_GUEST_REPLY;
 	ric->ic.icmsgsize = 0xffff;
-	ring_write(c->reply, 64);
+	ring_write(h.ring, c->reply, 64);
 	ric->ic.icmsgsize = 16;
 	rneg->icframe_vercnt = 100;
 	rneg->icmsg_vercnt = 100;
-	ring_write(c->reply, 64);
+	ring_write(h.ring, c->reply, 64);
 	/* a descriptor only, and an offset past the packet's end is caught above */
 	rd->len8 = 2;
-	ring_write(c->reply, 16);
+	ring_write(h.ring, c->reply, 16);
 	signal_event(c->ch->conn_id);
 	msleep(500);
 	note(step, "4 junk IC packets written and signalled");
 }
 
 /* Wait until the host has consumed our outbound ring up to its write index. */
-static bool ring_consumed(unsigned int ms)
+static bool ring_consumed(void *ring, unsigned int ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
 
-	while (READ_ONCE(out_hdr()->read_index) != READ_ONCE(out_hdr()->write_index)) {
+	while (READ_ONCE(out_hdr(ring)->read_index) != READ_ONCE(out_hdr(ring)->write_index)) {
 		if (time_after(jiffies, end))
 			return false;
 		usleep_range(500, 1000);
@@ -1210,7 +1210,7 @@ static const char * const atk_names[ATK_COUNT] = {
 static void ring_attack(struct ring_ctx *c, enum ring_attack a)
 {
 	const char *step = atk_names[a];
-	struct vmb_ring_hdr *oh = out_hdr();
+	struct vmb_ring_hdr *oh = out_hdr(h.ring);
 	struct vmb_pkt_desc *d = (void *)c->reply;
 	u32 w0;
 
@@ -1231,31 +1231,31 @@ static void ring_attack(struct ring_ctx *c, enum ring_attack a)
 	case ATK_OFFSET_SMALL:
 		d->offset8 = 1;
 		d->len8 = 4;
-		ring_copy_out(w0, d, 32);
+		ring_copy_out(h.ring, w0, d, 32);
 		WRITE_ONCE(oh->write_index, w0 + 40);
 		break;
 	case ATK_LEN_SHORT:
 		d->offset8 = 4;
 		d->len8 = 3;
-		ring_copy_out(w0, d, 32);
+		ring_copy_out(h.ring, w0, d, 32);
 		WRITE_ONCE(oh->write_index, w0 + 40);
 		break;
 	case ATK_LEN_HUGE:
 		d->offset8 = 2;
 		d->len8 = 0xffff;
-		ring_copy_out(w0, d, 16);
+		ring_copy_out(h.ring, w0, d, 16);
 		WRITE_ONCE(oh->write_index, w0 + 24);
 		break;
 	case ATK_LEN_AVAIL:
 		d->offset8 = 2;
 		d->len8 = 64;
-		ring_copy_out(w0, d, 16);
+		ring_copy_out(h.ring, w0, d, 16);
 		WRITE_ONCE(oh->write_index, w0 + 24);
 		break;
 	case ATK_TOO_BIG:
 		d->offset8 = 2;
 		d->len8 = 6000 / 8;
-		ring_write(c->reply, 6000);
+		ring_write(h.ring, c->reply, 6000);
 		break;
 	default:
 		break;
@@ -1298,11 +1298,11 @@ static void scenario_ring(void)
 	if (ring_negotiate(c, "ring/negotiate") < 0)
 		goto close;
 	ring_junk(c, "ring/junk");
-	check(ring_consumed(timeout_ms), "ring/junk",
+	check(ring_consumed(h.ring, timeout_ms), "ring/junk",
 	      "the host consumed the junk without failing the channel");
 	ring_answer_negotiate(c);
-	check(ring_consumed(timeout_ms), "ring/negotiate", "the host consumed our NEGOTIATE answer");
-	n = ring_read(c->pkt, timeout_ms);
+	check(ring_consumed(h.ring, timeout_ms), "ring/negotiate", "the host consumed our NEGOTIATE answer");
+	n = ring_read(h.ring, c->pkt, timeout_ms);
 	ic = (void *)(c->pkt + d->offset8 * 8);
 	if (check(n > 0 && ic->ic.icmsgtype == VMB_IC_MSGTYPE_HEARTBEAT, "ring/heartbeat",
 		  "a heartbeat arrived after the negotiation (%d bytes, icmsgtype %u)", n,
@@ -1329,15 +1329,15 @@ static void scenario_ring(void)
 	      "HvSignalEvent with every bit set: status %u", st);
 
 	/* 3. A read index that lies: the host's next heartbeat must not go in. */
-	WRITE_ONCE(in_hdr()->read_index, 13);
+	WRITE_ONCE(in_hdr(h.ring)->read_index, 13);
 	/* the lie is out before we look at what the host does */
 	virt_mb();
 	msleep(50);
-	w = READ_ONCE(in_hdr()->write_index);
+	w = READ_ONCE(in_hdr(h.ring)->write_index);
 	msleep(5000);
-	check(READ_ONCE(in_hdr()->write_index) == w, "ring/read-index",
+	check(READ_ONCE(in_hdr(h.ring)->write_index) == w, "ring/read-index",
 	      "with read_index 13 the host wrote nothing more (write_index %u, was %u)",
-	      READ_ONCE(in_hdr()->write_index), w);
+	      READ_ONCE(in_hdr(h.ring)->write_index), w);
 	if (hold_ms) {
 		note("ring/hold", "the failed channel stays open for %u ms", hold_ms);
 		msleep(hold_ms);
@@ -1350,8 +1350,8 @@ close:
 		u64 pfns[RING_PAGES];
 		s64 r;
 
-		ring_reset();
-		out_hdr()->read_index = 13;
+		ring_reset(h.ring);
+		out_hdr(h.ring)->read_index = 13;
 		ring_pfns(pfns, RING_PAGES);
 		c->gpadl++;
 		r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
@@ -1361,7 +1361,7 @@ close:
 		check(r > 0, "ring/open-lying", "OPENCHANNEL with read_index 13: status %#llx", r);
 		check(teardown(c->ch->relid, c->gpadl), "ring/open-lying", "its GPADL torn down");
 		c->gpadl++;
-		ring_reset();
+		ring_reset(h.ring);
 		r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
 		r = r ? r : open_chan(c->ch->relid, c->ch->relid, c->gpadl, 1,
 				      sizeof(struct vmb_msg_open));
@@ -1377,7 +1377,7 @@ close:
 	if (ring_open(c, "ring/reopen")) {
 		if (ring_negotiate(c, "ring/reopen") >= 0) {
 			ring_answer_negotiate(c);
-			n = ring_read(c->pkt, timeout_ms);
+			n = ring_read(h.ring, c->pkt, timeout_ms);
 			ic = (void *)(c->pkt + d->offset8 * 8);
 			check(n > 0 && ic->ic.icmsgtype == VMB_IC_MSGTYPE_HEARTBEAT, "ring/reopen",
 			      "heartbeats flow again (%d bytes)", n);
