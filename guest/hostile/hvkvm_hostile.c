@@ -16,6 +16,23 @@
  *                 and duplicate handles
  * scenario=ring   an IC channel opened properly, then lying ring indices
  *                 and packets, a corrupt read index, a doorbell storm
+ * scenario=subch  the loopback test device (include/hvkvm/loop_proto.h),
+ *                 which the test adds to the VM: sub-channels asked for,
+ *                 asked again (no new offer) and beyond the class's max
+ *                 (fewer, no error); opened twice, on another channel's
+ *                 rings, before their offer; a GPADL of the primary used
+ *                 from the sub-channels, another device's refused, torn
+ *                 down under another device's relid (it stays whole),
+ *                 torn down while the host holds it (TORNDOWN only after
+ *                 the host let go), twice; an open sub-channel's rings
+ *                 torn down (closed, then TORNDOWN); the primary closed
+ *                 with sub-channels open (every sub-channel rescinded
+ *                 before anything else); new sub-channels held until the
+ *                 rescinded ones are released; UNLOAD and a new
+ *                 INITIATE_CONTACT with sub-channels open and a torn-down
+ *                 GPADL held (nothing but the answer, no TORNDOWN ever,
+ *                 no write to our pages after UNLOAD_RESPONSE, and the new
+ *                 connection served: the primary only, then new ones)
  *
  * Every step logs "HOSTILE <step>: ok|FAIL: <what it saw>"; the end is
  * "HOSTILE done: N checks, M failed". Every wait for the host has a
@@ -34,10 +51,11 @@
 
 #include <hvkvm/vmbus_proto.h>
 #include <hvkvm/ic_proto.h>
+#include <hvkvm/loop_proto.h>
 
 static char *scenario = "msgs";
 module_param(scenario, charp, 0444);
-MODULE_PARM_DESC(scenario, "msgs, gpadl or ring");
+MODULE_PARM_DESC(scenario, "msgs, gpadl, ring or subch");
 
 static unsigned int timeout_ms = 8000;
 module_param(timeout_ms, uint, 0444);
@@ -68,6 +86,8 @@ struct hostile_offer {
 	u32 relid;
 	u32 conn_id;
 	struct vmb_guid if_type;
+	struct vmb_guid if_instance;
+	u16 sub;
 };
 
 #define OFFERS_MAX	16
@@ -334,6 +354,8 @@ static const char *class_name(const struct vmb_guid *g)
 		return "scsi";
 	if (guid_eq(g, (struct vmb_guid)VMB_GUID_NIC))
 		return "nic";
+	if (guid_eq(g, (struct vmb_guid)HVLOOP_CLASS_GUID))
+		return "loopback";
 	return "other";
 }
 
@@ -367,7 +389,8 @@ static int request_offers(const char *step)
 			if (o->sub_channel_index == 0 &&
 			    strcmp(class_name(&o->if_type), "other") &&
 			    strcmp(class_name(&o->if_type), "scsi") &&
-			    strcmp(class_name(&o->if_type), "nic"))
+			    strcmp(class_name(&o->if_type), "nic") &&
+			    strcmp(class_name(&o->if_type), "loopback"))
 				check(o->chn_flags == (VMB_CHN_FLAG_ENUMERATE_DEVICE_INTERFACE |
 						       VMB_CHN_FLAG_NAMED_PIPE_MODE) &&
 				      o->user_def[0] == VMB_PIPE_MODE_MESSAGE &&
@@ -378,6 +401,8 @@ static int request_offers(const char *step)
 				h.offers[h.noffers].relid = o->child_relid;
 				h.offers[h.noffers].conn_id = o->connection_id;
 				h.offers[h.noffers].if_type = o->if_type;
+				h.offers[h.noffers].if_instance = o->if_instance;
+				h.offers[h.noffers].sub = o->sub_channel_index;
 				h.noffers++;
 			}
 		} else {
@@ -956,56 +981,56 @@ static void scenario_gpadl(void)
 
 /* ---- scenario ring ---- */
 
-static struct vmb_ring_hdr *out_hdr(void)
+static struct vmb_ring_hdr *out_hdr(void *ring)
 {
-	return h.ring;
+	return ring;
 }
 
-static u8 *out_data(void)
+static u8 *out_data(void *ring)
 {
-	return h.ring + PAGE_SIZE;
+	return ring + PAGE_SIZE;
 }
 
-static struct vmb_ring_hdr *in_hdr(void)
+static struct vmb_ring_hdr *in_hdr(void *ring)
 {
-	return h.ring + RING_DS * PAGE_SIZE;
+	return ring + RING_DS * PAGE_SIZE;
 }
 
-static u8 *in_data(void)
+static u8 *in_data(void *ring)
 {
-	return h.ring + (RING_DS + 1) * PAGE_SIZE;
+	return ring + (RING_DS + 1) * PAGE_SIZE;
 }
 
-static void ring_copy_in(u32 off, void *dst, u32 len)
+static void ring_copy_in(void *ring, u32 off, void *dst, u32 len)
 {
 	u32 room = RING_SIZE - off;
 
 	if (len <= room) {
-		memcpy(dst, in_data() + off, len);
+		memcpy(dst, in_data(ring) + off, len);
 	} else {
-		memcpy(dst, in_data() + off, room);
-		memcpy(dst + room, in_data(), len - room);
+		memcpy(dst, in_data(ring) + off, room);
+		memcpy(dst + room, in_data(ring), len - room);
 	}
 }
 
-static u32 ring_copy_out(u32 off, const void *src, u32 len)
+static u32 ring_copy_out(void *ring, u32 off, const void *src, u32 len)
 {
 	u32 room = RING_SIZE - off;
 
 	if (len <= room) {
-		memcpy(out_data() + off, src, len);
+		memcpy(out_data(ring) + off, src, len);
 	} else {
-		memcpy(out_data() + off, src, room);
-		memcpy(out_data(), src + room, len - room);
+		memcpy(out_data(ring) + off, src, room);
+		memcpy(out_data(ring), src + room, len - room);
 	}
 	return (off + len) % RING_SIZE;
 }
 
 /* The next packet of the inbound ring within ms into buf (4096): its length. */
-static int ring_read(void *buf, unsigned int ms)
+static int ring_read(void *ring, void *buf, unsigned int ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
-	struct vmb_ring_hdr *rh = in_hdr();
+	struct vmb_ring_hdr *rh = in_hdr(ring);
 	struct vmb_pkt_desc d;
 	u32 r, w, len;
 
@@ -1022,12 +1047,12 @@ static int ring_read(void *buf, unsigned int ms)
 	virt_rmb();
 	if (w >= RING_SIZE || w % 8 || r >= RING_SIZE || r % 8)
 		return -EBADMSG;
-	ring_copy_in(r, &d, sizeof(d));
+	ring_copy_in(ring, r, &d, sizeof(d));
 	len = d.len8 * 8;
 	if (d.offset8 < 2 || d.len8 < d.offset8 || len > PAGE_SIZE ||
 	    len + 8 > (w - r + RING_SIZE) % RING_SIZE)
 		return -EBADMSG;
-	ring_copy_in(r, buf, len);
+	ring_copy_in(ring, r, buf, len);
 	/* our reads of the packet done before the host may reuse its room */
 	virt_mb();
 	WRITE_ONCE(rh->read_index, (r + len + 8) % RING_SIZE);
@@ -1035,15 +1060,15 @@ static int ring_read(void *buf, unsigned int ms)
 }
 
 /* Write one packet (descriptor included, len bytes) to the outbound ring. */
-static void ring_write(const void *pkt, u32 len)
+static void ring_write(void *ring, const void *pkt, u32 len)
 {
-	struct vmb_ring_hdr *rh = out_hdr();
+	struct vmb_ring_hdr *rh = out_hdr(ring);
 	u32 w = READ_ONCE(rh->write_index), pad = ALIGN(len, 8) - len;
 	u64 zero = 0, trailer = (u64)w << 32;
 
-	w = ring_copy_out(w, pkt, len);
-	w = ring_copy_out(w, &zero, pad);
-	w = ring_copy_out(w, &trailer, 8);
+	w = ring_copy_out(ring, w, pkt, len);
+	w = ring_copy_out(ring, w, &zero, pad);
+	w = ring_copy_out(ring, w, &trailer, 8);
 	/* the packet before the index that publishes it */
 	virt_wmb();
 	WRITE_ONCE(rh->write_index, w);
@@ -1051,11 +1076,11 @@ static void ring_write(const void *pkt, u32 len)
 	virt_mb();
 }
 
-static void ring_reset(void)
+static void ring_reset(void *ring)
 {
-	memset(h.ring, 0, RING_PAGES * PAGE_SIZE);
-	out_hdr()->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
-	in_hdr()->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+	memset(ring, 0, RING_PAGES * PAGE_SIZE);
+	out_hdr(ring)->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+	in_hdr(ring)->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
 }
 
 struct ring_ctx {
@@ -1071,7 +1096,7 @@ static bool ring_open(struct ring_ctx *c, const char *step)
 	u64 pfns[RING_PAGES];
 	s64 r;
 
-	ring_reset();
+	ring_reset(h.ring);
 	ring_pfns(pfns, RING_PAGES);
 	c->gpadl++;
 	r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
@@ -1096,7 +1121,7 @@ static int ring_negotiate(struct ring_ctx *c, const char *step)
 {
 	struct vmb_pkt_desc *d = (void *)c->pkt;
 	struct vmb_ic_msg_hdr *ic;
-	int n = ring_read(c->pkt, timeout_ms);
+	int n = ring_read(h.ring, c->pkt, timeout_ms);
 
 	if (!check(n >= (int)(sizeof(*d) + VMB_IC_HDR_SIZE), step,
 		   "the host's first packet in our inbound ring: %d bytes", n))
@@ -1134,7 +1159,7 @@ static void ring_answer_negotiate(struct ring_ctx *c)
 	rneg->icmsg_vercnt = 1;
 	rneg->icversion_data[0] = neg->icversion_data[0];
 	rneg->icversion_data[1] = neg->icversion_data[nf];
-	ring_write(c->reply, len);
+	ring_write(h.ring, c->reply, len);
 	signal_event(c->ch->conn_id);
 }
 
@@ -1154,31 +1179,31 @@ static void ring_junk(struct ring_ctx *c, const char *step)
 	rd->trans_id = d->trans_id;
 	for (i = sizeof(*rd); i < 64; i++)
 		c->reply[i] = (u8)(i * 37 + 11);
-	ring_write(c->reply, 64);
+	ring_write(h.ring, c->reply, 64);
 	/* a reply header claiming a huge body, and counts of 100 each */
 	memset(ric, 0, 48);
 	ric->ic.icmsgtype = VMB_IC_MSGTYPE_NEGOTIATE;
 	ric->ic.icflags = VMB_IC_FLAGS_GUEST_REPLY;
 	ric->ic.icmsgsize = 0xffff;
-	ring_write(c->reply, 64);
+	ring_write(h.ring, c->reply, 64);
 	ric->ic.icmsgsize = 16;
 	rneg->icframe_vercnt = 100;
 	rneg->icmsg_vercnt = 100;
-	ring_write(c->reply, 64);
+	ring_write(h.ring, c->reply, 64);
 	/* a descriptor only, and an offset past the packet's end is caught above */
 	rd->len8 = 2;
-	ring_write(c->reply, 16);
+	ring_write(h.ring, c->reply, 16);
 	signal_event(c->ch->conn_id);
 	msleep(500);
 	note(step, "4 junk IC packets written and signalled");
 }
 
 /* Wait until the host has consumed our outbound ring up to its write index. */
-static bool ring_consumed(unsigned int ms)
+static bool ring_consumed(void *ring, unsigned int ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
 
-	while (READ_ONCE(out_hdr()->read_index) != READ_ONCE(out_hdr()->write_index)) {
+	while (READ_ONCE(out_hdr(ring)->read_index) != READ_ONCE(out_hdr(ring)->write_index)) {
 		if (time_after(jiffies, end))
 			return false;
 		usleep_range(500, 1000);
@@ -1210,7 +1235,7 @@ static const char * const atk_names[ATK_COUNT] = {
 static void ring_attack(struct ring_ctx *c, enum ring_attack a)
 {
 	const char *step = atk_names[a];
-	struct vmb_ring_hdr *oh = out_hdr();
+	struct vmb_ring_hdr *oh = out_hdr(h.ring);
 	struct vmb_pkt_desc *d = (void *)c->reply;
 	u32 w0;
 
@@ -1231,31 +1256,31 @@ static void ring_attack(struct ring_ctx *c, enum ring_attack a)
 	case ATK_OFFSET_SMALL:
 		d->offset8 = 1;
 		d->len8 = 4;
-		ring_copy_out(w0, d, 32);
+		ring_copy_out(h.ring, w0, d, 32);
 		WRITE_ONCE(oh->write_index, w0 + 40);
 		break;
 	case ATK_LEN_SHORT:
 		d->offset8 = 4;
 		d->len8 = 3;
-		ring_copy_out(w0, d, 32);
+		ring_copy_out(h.ring, w0, d, 32);
 		WRITE_ONCE(oh->write_index, w0 + 40);
 		break;
 	case ATK_LEN_HUGE:
 		d->offset8 = 2;
 		d->len8 = 0xffff;
-		ring_copy_out(w0, d, 16);
+		ring_copy_out(h.ring, w0, d, 16);
 		WRITE_ONCE(oh->write_index, w0 + 24);
 		break;
 	case ATK_LEN_AVAIL:
 		d->offset8 = 2;
 		d->len8 = 64;
-		ring_copy_out(w0, d, 16);
+		ring_copy_out(h.ring, w0, d, 16);
 		WRITE_ONCE(oh->write_index, w0 + 24);
 		break;
 	case ATK_TOO_BIG:
 		d->offset8 = 2;
 		d->len8 = 6000 / 8;
-		ring_write(c->reply, 6000);
+		ring_write(h.ring, c->reply, 6000);
 		break;
 	default:
 		break;
@@ -1298,11 +1323,11 @@ static void scenario_ring(void)
 	if (ring_negotiate(c, "ring/negotiate") < 0)
 		goto close;
 	ring_junk(c, "ring/junk");
-	check(ring_consumed(timeout_ms), "ring/junk",
+	check(ring_consumed(h.ring, timeout_ms), "ring/junk",
 	      "the host consumed the junk without failing the channel");
 	ring_answer_negotiate(c);
-	check(ring_consumed(timeout_ms), "ring/negotiate", "the host consumed our NEGOTIATE answer");
-	n = ring_read(c->pkt, timeout_ms);
+	check(ring_consumed(h.ring, timeout_ms), "ring/negotiate", "the host consumed our NEGOTIATE answer");
+	n = ring_read(h.ring, c->pkt, timeout_ms);
 	ic = (void *)(c->pkt + d->offset8 * 8);
 	if (check(n > 0 && ic->ic.icmsgtype == VMB_IC_MSGTYPE_HEARTBEAT, "ring/heartbeat",
 		  "a heartbeat arrived after the negotiation (%d bytes, icmsgtype %u)", n,
@@ -1329,15 +1354,15 @@ static void scenario_ring(void)
 	      "HvSignalEvent with every bit set: status %u", st);
 
 	/* 3. A read index that lies: the host's next heartbeat must not go in. */
-	WRITE_ONCE(in_hdr()->read_index, 13);
+	WRITE_ONCE(in_hdr(h.ring)->read_index, 13);
 	/* the lie is out before we look at what the host does */
 	virt_mb();
 	msleep(50);
-	w = READ_ONCE(in_hdr()->write_index);
+	w = READ_ONCE(in_hdr(h.ring)->write_index);
 	msleep(5000);
-	check(READ_ONCE(in_hdr()->write_index) == w, "ring/read-index",
+	check(READ_ONCE(in_hdr(h.ring)->write_index) == w, "ring/read-index",
 	      "with read_index 13 the host wrote nothing more (write_index %u, was %u)",
-	      READ_ONCE(in_hdr()->write_index), w);
+	      READ_ONCE(in_hdr(h.ring)->write_index), w);
 	if (hold_ms) {
 		note("ring/hold", "the failed channel stays open for %u ms", hold_ms);
 		msleep(hold_ms);
@@ -1350,8 +1375,8 @@ close:
 		u64 pfns[RING_PAGES];
 		s64 r;
 
-		ring_reset();
-		out_hdr()->read_index = 13;
+		ring_reset(h.ring);
+		out_hdr(h.ring)->read_index = 13;
 		ring_pfns(pfns, RING_PAGES);
 		c->gpadl++;
 		r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
@@ -1361,7 +1386,7 @@ close:
 		check(r > 0, "ring/open-lying", "OPENCHANNEL with read_index 13: status %#llx", r);
 		check(teardown(c->ch->relid, c->gpadl), "ring/open-lying", "its GPADL torn down");
 		c->gpadl++;
-		ring_reset();
+		ring_reset(h.ring);
 		r = gpadl_send(c->ch->relid, c->gpadl, pfns, RING_PAGES, RING_PAGES, timeout_ms);
 		r = r ? r : open_chan(c->ch->relid, c->ch->relid, c->gpadl, 1,
 				      sizeof(struct vmb_msg_open));
@@ -1377,7 +1402,7 @@ close:
 	if (ring_open(c, "ring/reopen")) {
 		if (ring_negotiate(c, "ring/reopen") >= 0) {
 			ring_answer_negotiate(c);
-			n = ring_read(c->pkt, timeout_ms);
+			n = ring_read(h.ring, c->pkt, timeout_ms);
 			ic = (void *)(c->pkt + d->offset8 * 8);
 			check(n > 0 && ic->ic.icmsgtype == VMB_IC_MSGTYPE_HEARTBEAT, "ring/reopen",
 			      "heartbeats flow again (%d bytes)", n);
@@ -1386,6 +1411,817 @@ close:
 	}
 	unload_bus("ring/unload");
 out:
+	kfree(c);
+}
+
+/* ---- scenario subch ---- */
+
+/*
+ * The loopback test device (include/hvkvm/loop_proto.h), which hostile.sh
+ * adds to the VM: its sub-channels, its GPADLs used from them and held by
+ * the host, and the bus's rules for both (lib/vmbus/bus.c), misused.
+ */
+#define SC_SUBS		HVLOOP_MAX_SUBCHANNELS
+#define SC_BUF_PAGES	2
+#define SC_HOLD_MS	4000	/* how long the host holds a GPADL */
+#define SC_MSGS		16
+
+struct sc_chan {
+	u32 relid;		/* 0: none */
+	u32 conn_id;
+	u32 gpadl;		/* its ring GPADL while open, else 0 */
+	struct page *pages;
+	void *ring;
+};
+
+/* What arrived from the host: the fields of the types we look at. */
+struct sc_msg {
+	u32 type;
+	u32 relid;		/* OFFERCHANNEL, RESCIND_CHANNELOFFER */
+	u32 gpadl;		/* GPADL_TORNDOWN */
+	u32 conn_id;		/* OFFERCHANNEL */
+	u16 sub;		/* OFFERCHANNEL */
+	bool ours;		/* OFFERCHANNEL of our loopback device */
+};
+
+struct sc_ctx {
+	struct vmb_guid inst;		/* the loopback device's instance */
+	struct sc_chan pri;
+	struct sc_chan sub[SC_SUBS + 1];	/* by sub-channel index */
+	u32 gone[SC_SUBS + 1];		/* rescinded, not released yet */
+	u32 hb_relid;			/* a channel of another device */
+	u32 shared;			/* a GPADL made on the primary */
+	struct page *buf_pages;
+	u8 *buf;
+	u32 handle;			/* the next GPADL handle */
+	u64 trans;
+	unsigned long hold_end;		/* the host holds our buffer until then */
+	bool leak;			/* the host may still hold pages */
+	struct sc_msg msgs[SC_MSGS];
+	u8 pkt[PAGE_SIZE];
+};
+
+/*
+ * Messages from the host until none comes for ms, or until one of type
+ * stop (0: none) arrived; the first SC_MSGS are kept in c->msgs. Returns
+ * how many came.
+ */
+static unsigned int sc_collect(struct sc_ctx *c, u32 stop, unsigned int ms)
+{
+	u8 buf[VMB_MSG_MAX];
+	unsigned int n = 0;
+	int len;
+
+	while ((len = recv_msg(buf, ms)) != -ETIMEDOUT) {
+		const struct vmb_msg_offer *o = (void *)buf;
+		struct sc_msg m = { .type = ~0u };
+
+		if (len < 0)
+			break;
+		if (len >= (int)sizeof(struct vmb_msg_hdr))
+			m.type = ((struct vmb_msg_hdr *)buf)->msgtype;
+		if (m.type == VMB_MSG_OFFERCHANNEL && len >= (int)sizeof(*o)) {
+			m.relid = o->child_relid;
+			m.conn_id = o->connection_id;
+			m.sub = o->sub_channel_index;
+			m.ours = guid_eq(&o->if_type, (struct vmb_guid)HVLOOP_CLASS_GUID) &&
+				 !memcmp(&o->if_instance, &c->inst, sizeof(c->inst));
+		} else if (m.type == VMB_MSG_RESCIND_CHANNELOFFER) {
+			m.relid = ((struct vmb_msg_relid *)buf)->child_relid;
+		} else if (m.type == VMB_MSG_GPADL_TORNDOWN) {
+			m.gpadl = ((struct vmb_msg_gpadl_torndown *)buf)->gpadl;
+		}
+		note("subch/recv", "type %u relid %u gpadl %#x sub %u", m.type, m.relid, m.gpadl,
+		     m.sub);
+		if (n < SC_MSGS)
+			c->msgs[n] = m;
+		n++;
+		if (stop && m.type == stop)
+			break;
+	}
+	return n;
+}
+
+/*
+ * The offers among the n messages collected: true when they are exactly
+ * our device's sub-channels from..to, each once, with relids that are
+ * new, and nothing else came. They are recorded in c->sub[].
+ */
+static bool sc_offers_are(struct sc_ctx *c, unsigned int n, u16 from, u16 to)
+{
+	unsigned int i, seen = 0;
+	u16 idx;
+
+	if (n != (unsigned int)(to - from + 1) || n > SC_MSGS)
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct sc_msg *m = &c->msgs[i];
+
+		idx = m->sub;
+		if (m->type != VMB_MSG_OFFERCHANNEL || !m->ours || idx < from || idx > to ||
+		    (seen & BIT(idx)) || !m->relid || m->relid == c->pri.relid)
+			return false;
+		for (idx = 1; idx <= SC_SUBS; idx++)
+			if (m->relid == c->gone[idx] ||
+			    (c->sub[idx].relid == m->relid && idx != m->sub))
+				return false;
+		seen |= BIT(m->sub);
+		c->sub[m->sub].relid = m->relid;
+		c->sub[m->sub].conn_id = m->conn_id;
+		c->sub[m->sub].gpadl = 0;
+	}
+	return true;
+}
+
+/* Send a loop request on ch and read its answer into *m (in and out). */
+static int sc_call(struct sc_ctx *c, struct sc_chan *ch, struct hvloop_msg *m)
+{
+	struct {
+		struct vmb_pkt_desc d;
+		struct hvloop_msg m;
+	} __packed p = { };
+	struct vmb_pkt_desc *d = (void *)c->pkt;
+	int n;
+
+	p.d.type = VMB_PKT_DATA_INBAND;
+	p.d.offset8 = sizeof(p.d) / 8;
+	p.d.len8 = sizeof(p) / 8;
+	p.d.trans_id = ++c->trans;
+	p.m = *m;
+	ring_write(ch->ring, &p, sizeof(p));
+	signal_event(ch->conn_id);
+	n = ring_read(ch->ring, c->pkt, timeout_ms);
+	if (n < 0)
+		return n;
+	if (d->type != VMB_PKT_DATA_INBAND || d->trans_id != c->trans ||
+	    n < d->offset8 * 8 + (int)sizeof(*m))
+		return -EPROTO;
+	memcpy(m, c->pkt + d->offset8 * 8, sizeof(*m));
+	return 0;
+}
+
+/* A request of op with arguments a0..a2 on ch: its answer's status, or < 0. */
+static int sc_req(struct sc_ctx *c, struct sc_chan *ch, u32 op, u32 a0, u32 a1, u32 a2,
+		  struct hvloop_msg *r)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	r->arg[0] = a0;
+	r->arg[1] = a1;
+	r->arg[2] = a2;
+	err = sc_call(c, ch, r);
+	if (err)
+		return err;
+	return r->op == op ? (int)r->status : -EPROTO;
+}
+
+/* WHO on ch answers its relid and sub-channel index. */
+static bool sc_who(struct sc_ctx *c, struct sc_chan *ch, u16 idx, const char *step)
+{
+	struct hvloop_msg r;
+	int st = sc_req(c, ch, HVLOOP_OP_WHO, 0, 0, 0, &r);
+
+	return check(!st && r.arg[0] == ch->relid && r.arg[1] == idx, step,
+		     "WHO on relid %u: status %d, relid %u, index %u (want %u)", ch->relid, st,
+		     r.arg[0], r.arg[1], idx);
+}
+
+/*
+ * A WHO written to ch's rings and signalled is not taken and not
+ * answered: the host no longer touches them.
+ */
+static bool sc_silent(struct sc_ctx *c, struct sc_chan *ch, const char *step)
+{
+	struct {
+		struct vmb_pkt_desc d;
+		struct hvloop_msg m;
+	} __packed p = { };
+	u32 w = READ_ONCE(in_hdr(ch->ring)->write_index);
+	u32 r = READ_ONCE(out_hdr(ch->ring)->read_index);
+
+	p.d.type = VMB_PKT_DATA_INBAND;
+	p.d.offset8 = sizeof(p.d) / 8;
+	p.d.len8 = sizeof(p) / 8;
+	p.d.trans_id = ++c->trans;
+	p.m.op = HVLOOP_OP_WHO;
+	ring_write(ch->ring, &p, sizeof(p));
+	signal_event(ch->conn_id);
+	msleep(QUIET_MS);
+	return check(READ_ONCE(out_hdr(ch->ring)->read_index) == r &&
+		     READ_ONCE(in_hdr(ch->ring)->write_index) == w, step,
+		     "relid %u's old rings untouched after a request and a signal (read %u, was %u; write %u, was %u)",
+		     ch->relid, READ_ONCE(out_hdr(ch->ring)->read_index), r,
+		     READ_ONCE(in_hdr(ch->ring)->write_index), w);
+}
+
+/*
+ * MODIFYCHANNEL of the open primary to our VP, and its answer: every
+ * message posted before it has been taken by then. Returns how many
+ * messages came, the answer included (it is last).
+ */
+static unsigned int sc_barrier(struct sc_ctx *c)
+{
+	struct vmb_msg_modifychannel m = { .child_relid = c->pri.relid, .target_vp = h.vp };
+
+	hdr(&m, VMB_MSG_MODIFYCHANNEL);
+	post(&m, sizeof(m));
+	return sc_collect(c, VMB_MSG_MODIFYCHANNEL_RESPONSE, timeout_ms);
+}
+
+/* A ring GPADL of ch's pages, and OPENCHANNEL on it. */
+static bool sc_open(struct sc_ctx *c, struct sc_chan *ch, const char *step)
+{
+	u64 pfns[RING_PAGES];
+	u32 i, handle = c->handle++;
+	s64 r;
+
+	ring_reset(ch->ring);
+	for (i = 0; i < RING_PAGES; i++)
+		pfns[i] = page_to_pfn(ch->pages) + i;
+	r = gpadl_send(ch->relid, handle, pfns, RING_PAGES, RING_PAGES, timeout_ms);
+	if (r)
+		return check(false, step, "ring GPADL %#x on relid %u: status %#llx", handle,
+			     ch->relid, r);
+	r = open_chan(ch->relid, ch->relid, handle, RING_DS, sizeof(struct vmb_msg_open));
+	if (!check(r == 0, step, "relid %u opened on GPADL %#x: status %#llx", ch->relid,
+		   handle, r)) {
+		if (!teardown(ch->relid, handle))
+			c->leak = true;
+		return false;
+	}
+	ch->gpadl = handle;
+	return true;
+}
+
+/* CLOSECHANNEL, and its rings' GPADL torn down. */
+static bool sc_close(struct sc_ctx *c, struct sc_chan *ch, const char *step)
+{
+	close_chan(ch->relid);
+	if (!check(teardown(ch->relid, ch->gpadl), step,
+		   "relid %u closed, its ring GPADL %#x torn down", ch->relid, ch->gpadl)) {
+		c->leak = true;
+		return false;
+	}
+	ch->gpadl = 0;
+	return true;
+}
+
+/* A GPADL of our buffer (npages of it) on relid: GPADL_CREATED's status. */
+static s64 sc_buf_gpadl(struct sc_ctx *c, u32 relid, u32 handle, u32 npages)
+{
+	u64 pfns[SC_BUF_PAGES];
+	u32 i;
+
+	for (i = 0; i < npages; i++)
+		pfns[i] = page_to_pfn(c->buf_pages) + i;
+	return gpadl_send(relid, handle, pfns, npages, npages, timeout_ms);
+}
+
+/* SUBCHANNELS(n) on the primary: its answer (how many the device has), or < 0. */
+static int sc_enable(struct sc_ctx *c, u32 n, const char *step)
+{
+	struct hvloop_msg r;
+	int st = sc_req(c, &c->pri, HVLOOP_OP_SUBCHANNELS, n, 0, 0, &r);
+
+	if (!check(!st, step, "SUBCHANNELS %u answered: status %d, the device has %u", n, st,
+		   r.arg[0]))
+		return -EIO;
+	return r.arg[0];
+}
+
+/* Connect, find the loopback device and another device: primaries only. */
+static bool sc_connect(struct sc_ctx *c, const char *step)
+{
+	const struct hostile_offer *lo = NULL, *hb;
+	unsigned int i, subs = 0;
+
+	if (connect_bus(step))
+		return false;
+	for (i = 0; i < h.noffers; i++) {
+		if (strcmp(class_name(&h.offers[i].if_type), "loopback"))
+			continue;
+		if (h.offers[i].sub)
+			subs++;
+		else
+			lo = &h.offers[i];
+	}
+	hb = find_offer("heartbeat");
+	if (!check(lo && hb, step, "the loopback device (hostile.sh adds it) and a heartbeat offered"))
+		return false;
+	check(!subs, step, "no sub-channel of it offered on a new connection (%u)", subs);
+	c->inst = lo->if_instance;
+	c->pri.relid = lo->relid;
+	c->pri.conn_id = lo->conn_id;
+	c->pri.gpadl = 0;
+	c->hb_relid = hb->relid;
+	for (i = 0; i <= SC_SUBS; i++)
+		c->sub[i].relid = 0;
+	return true;
+}
+
+/* Steps: each checks what it needs; false when the next cannot run. */
+
+static bool sc_start(struct sc_ctx *c)
+{
+	if (!sc_connect(c, "subch/connect"))
+		return false;
+	return sc_open(c, &c->pri, "subch/open-primary") &&
+	       sc_who(c, &c->pri, 0, "subch/open-primary");
+}
+
+/* Two asked for: exactly two offers, indices 1 and 2; again: none; more: up to the max. */
+static bool sc_enable_subs(struct sc_ctx *c)
+{
+	unsigned int n;
+	int got;
+
+	got = sc_enable(c, 2, "subch/enable");
+	n = sc_collect(c, 0, QUIET_MS);
+	if (!check(got == 2 && sc_offers_are(c, n, 1, 2), "subch/enable",
+		   "2 asked for, %d promised: %u messages, exactly the offers of indices 1..2 with new relids",
+		   got, n))
+		return false;
+	got = sc_enable(c, 2, "subch/enable-again");
+	n = sc_collect(c, 0, QUIET_MS);
+	check(got == 2 && !n, "subch/enable-again", "2 asked for again: %d, and %u messages (want none)",
+	      got, n);
+	got = sc_enable(c, 1000, "subch/enable-more");
+	n = sc_collect(c, 0, QUIET_MS);
+	return check(got == SC_SUBS && sc_offers_are(c, n, 3, SC_SUBS), "subch/enable-more",
+		     "1000 asked for: %d promised (the class's max is %u), %u messages: the offers of 3..%u",
+		     got, SC_SUBS, n, SC_SUBS);
+}
+
+/* Open 1 and 2; open 1 twice; open 3 on rings that are not its own. */
+static bool sc_open_games(struct sc_ctx *c)
+{
+	s64 r;
+	u32 spare;
+
+	if (!sc_open(c, &c->sub[1], "subch/open-sub") || !sc_who(c, &c->sub[1], 1, "subch/open-sub") ||
+	    !sc_open(c, &c->sub[2], "subch/open-sub") || !sc_who(c, &c->sub[2], 2, "subch/open-sub"))
+		return false;
+	r = open_chan(c->sub[1].relid, 77, c->sub[1].gpadl, RING_DS, sizeof(struct vmb_msg_open));
+	check(r > 0, "subch/open-twice", "OPENCHANNEL of open sub-channel 1 again: status %#llx", r);
+	sc_who(c, &c->sub[1], 1, "subch/open-twice");
+	r = open_chan(c->sub[3].relid, 78, c->sub[1].gpadl, RING_DS, sizeof(struct vmb_msg_open));
+	check(r > 0, "subch/open-foreign-ring",
+	      "sub-channel 3 on sub-channel 1's open rings: status %#llx", r);
+	r = open_chan(c->sub[3].relid, 79, c->pri.gpadl, RING_DS, sizeof(struct vmb_msg_open));
+	check(r > 0, "subch/open-foreign-ring", "sub-channel 3 on the primary's open rings: status %#llx",
+	      r);
+	spare = c->handle++;
+	r = sc_buf_gpadl(c, c->sub[4].relid, spare, 1);
+	if (check(r == 0, "subch/open-foreign-ring", "a GPADL %#x made on sub-channel 4: %#llx",
+		  spare, r)) {
+		r = open_chan(c->sub[3].relid, 80, spare, RING_DS, sizeof(struct vmb_msg_open));
+		check(r > 0, "subch/open-foreign-ring",
+		      "sub-channel 3 on a GPADL of sub-channel 4: status %#llx", r);
+		if (!check(teardown(c->sub[4].relid, spare), "subch/open-foreign-ring",
+			   "that GPADL torn down"))
+			c->leak = true;
+	}
+	/* Refusals leave nothing behind: 3 opens, works, and closes properly. */
+	if (sc_open(c, &c->sub[3], "subch/open-after-refusals")) {
+		sc_who(c, &c->sub[3], 3, "subch/open-after-refusals");
+		if (!sc_close(c, &c->sub[3], "subch/open-after-refusals"))
+			return false;
+	}
+	return true;
+}
+
+/* A GPADL of the primary used from the sub-channels; what they may not use. */
+static bool sc_gpadl_games(struct sc_ctx *c)
+{
+	u32 len = SC_BUF_PAGES * PAGE_SIZE, i, bad, other;
+	struct hvloop_msg r;
+	s64 cr;
+	int st;
+
+	c->shared = c->handle++;
+	memset(c->buf, 0, len);
+	cr = sc_buf_gpadl(c, c->pri.relid, c->shared, SC_BUF_PAGES);
+	if (!check(cr == 0, "subch/gpadl-shared", "GPADL %#x of %u pages made on the primary: %#llx",
+		   c->shared, SC_BUF_PAGES, cr))
+		return false;
+	st = sc_req(c, &c->sub[2], HVLOOP_OP_GPADL_WRITE, c->shared, 0x5ca1ab1e, 0, &r);
+	for (i = 0, bad = 0; i < len; i++)
+		bad += c->buf[i] != hvloop_pattern(0x5ca1ab1e, i);
+	check(!st && r.arg[0] == len && !bad, "subch/gpadl-shared",
+	      "written by the host from sub-channel 2: status %d, %u bytes, %u wrong", st, r.arg[0],
+	      bad);
+	st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, c->shared, 0, 0, &r);
+	check(!st && r.arg[0] == hvloop_sum(1, c->buf, len) && r.arg[1] == len,
+	      "subch/gpadl-shared", "summed from sub-channel 1: status %d, sum %#x (want %#x)", st,
+	      r.arg[0], hvloop_sum(1, c->buf, len));
+
+	st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, c->pri.gpadl, 0, 0, &r);
+	check(st == EBUSY, "subch/gpadl-rings", "the primary's ring GPADL from sub-channel 1: %d", st);
+	st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, c->sub[2].gpadl, 0, 0, &r);
+	check(st == EBUSY, "subch/gpadl-rings", "sub-channel 2's ring GPADL from sub-channel 1: %d",
+	      st);
+	st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, 0xdeadbee, 0, 0, &r);
+	check(st == ENOENT, "subch/gpadl-rings", "an unknown handle: %d", st);
+
+	/* Another device's GPADL, and a teardown under another device's relid. */
+	other = c->handle++;
+	cr = sc_buf_gpadl(c, c->hb_relid, other, 1);
+	if (check(cr == 0, "subch/gpadl-other-device", "GPADL %#x made on the heartbeat: %#llx",
+		  other, cr)) {
+		st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, other, 0, 0, &r);
+		check(st == ENOENT, "subch/gpadl-other-device",
+		      "the heartbeat's GPADL from the loopback device: %d", st);
+		if (!check(teardown(c->hb_relid, other), "subch/gpadl-other-device",
+			   "the heartbeat's GPADL torn down"))
+			c->leak = true;
+	}
+	check(teardown(c->hb_relid, c->shared), "subch/teardown-other-device",
+	      "GPADL_TEARDOWN of %#x under the heartbeat's relid answered", c->shared);
+	st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, c->shared, 0, 0, &r);
+	return check(!st && r.arg[0] == hvloop_sum(1, c->buf, len), "subch/teardown-other-device",
+		     "and the GPADL is still the device's, whole: status %d, sum %#x", st, r.arg[0]);
+}
+
+/* The host holds the shared GPADL; the guest tears it down, twice. */
+static bool sc_hold_teardown(struct sc_ctx *c)
+{
+	struct vmb_msg_gpadl_teardown t = { .child_relid = c->pri.relid, .gpadl = c->shared };
+	unsigned long t0;
+	unsigned int n, i, torn = 0, others = 0, ms = 0;
+	struct hvloop_msg r;
+	u32 marker = 0x600dcafe, seen = 0;
+	int st;
+
+	memset(c->buf, 0, 4);
+	c->hold_end = jiffies + msecs_to_jiffies(SC_HOLD_MS + 500);
+	st = sc_req(c, &c->sub[2], HVLOOP_OP_GPADL_HOLD, c->shared, SC_HOLD_MS, marker, &r);
+	if (!check(!st, "subch/hold-teardown", "the host holds %#x for %u ms from sub-channel 2: %d",
+		   c->shared, SC_HOLD_MS, st))
+		return false;
+	hdr(&t, VMB_MSG_GPADL_TEARDOWN);
+	post(&t, sizeof(t));
+	t0 = jiffies;
+	/* The bus takes messages in order: the teardown is in once this is answered. */
+	n = sc_barrier(c);
+	check(n == 1, "subch/hold-teardown", "no TORNDOWN while the host holds it (%u messages)", n);
+	st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, c->shared, 0, 0, &r);
+	check(st == ESHUTDOWN, "subch/hold-teardown", "the GPADL being torn down, from sub-channel 1: %d",
+	      st);
+	post(&t, sizeof(t));
+	n = sc_collect(c, VMB_MSG_GPADL_TORNDOWN, SC_HOLD_MS + timeout_ms);
+	for (i = 0; i < n && i < SC_MSGS; i++) {
+		if (c->msgs[i].type == VMB_MSG_GPADL_TORNDOWN && c->msgs[i].gpadl == c->shared) {
+			torn++;
+			ms = jiffies_to_msecs(jiffies - t0);
+			memcpy(&seen, c->buf, 4);
+		} else {
+			others++;
+		}
+	}
+	if (!check(torn == 1 && !others, "subch/hold-teardown",
+		   "GPADL_TORNDOWN came (%u, %u other messages)", torn, others)) {
+		c->leak = true;
+		return false;
+	}
+	check(ms >= SC_HOLD_MS / 2 && seen == marker, "subch/hold-teardown",
+	      "only after the host let go: %u ms after the teardown, the host's last write %s (%#x)",
+	      ms, seen == marker ? "done" : "NOT done", seen);
+	n = sc_collect(c, 0, QUIET_MS);
+	check(!n, "subch/teardown-twice", "the second teardown got no second TORNDOWN (%u messages)",
+	      n);
+	return true;
+}
+
+/* GPADL_TEARDOWN of an open sub-channel's rings: it closes, then TORNDOWN. */
+static bool sc_teardown_ring(struct sc_ctx *c)
+{
+	struct sc_chan *ch = &c->sub[2];
+	unsigned int n;
+
+	if (!check(teardown(ch->relid, ch->gpadl), "subch/teardown-ring",
+		   "the rings of open sub-channel 2 torn down: TORNDOWN came")) {
+		c->leak = true;
+		return false;
+	}
+	ch->gpadl = 0;
+	n = sc_collect(c, 0, QUIET_MS);
+	check(!n, "subch/teardown-ring", "and nothing else: no rescind (%u messages)", n);
+	sc_silent(c, ch, "subch/teardown-ring");
+	return sc_open(c, ch, "subch/teardown-ring") && sc_who(c, ch, 2, "subch/teardown-ring");
+}
+
+/* The primary closes with sub-channels open: rescinds first, then its teardown. */
+static bool sc_close_primary(struct sc_ctx *c)
+{
+	struct vmb_msg_gpadl_teardown t = { .child_relid = c->pri.relid, .gpadl = c->pri.gpadl };
+	unsigned int n, i, rescinds = 0, seen = 0, torn_at = SC_MSGS, bad = 0;
+	u16 idx;
+
+	close_chan(c->pri.relid);
+	hdr(&t, VMB_MSG_GPADL_TEARDOWN);
+	post(&t, sizeof(t));
+	n = sc_collect(c, 0, QUIET_MS);
+	for (i = 0; i < n && i < SC_MSGS; i++) {
+		const struct sc_msg *m = &c->msgs[i];
+
+		if (m->type == VMB_MSG_GPADL_TORNDOWN && m->gpadl == c->pri.gpadl &&
+		    torn_at == SC_MSGS) {
+			torn_at = i;
+			continue;
+		}
+		for (idx = 1; idx <= SC_SUBS; idx++)
+			if (m->type == VMB_MSG_RESCIND_CHANNELOFFER && m->relid == c->sub[idx].relid &&
+			    !(seen & BIT(idx)) && torn_at == SC_MSGS)
+				break;
+		if (idx > SC_SUBS) {
+			bad++;
+			continue;
+		}
+		seen |= BIT(idx);
+		rescinds++;
+	}
+	if (!check(n == SC_SUBS + 1 && rescinds == SC_SUBS && torn_at == SC_SUBS && !bad,
+		   "subch/close-primary",
+		   "%u messages: %u rescinds of the %u sub-channels, then the primary's TORNDOWN (at %u), %u out of place",
+		   n, rescinds, SC_SUBS, torn_at, bad)) {
+		c->leak = true;
+		return false;
+	}
+	c->pri.gpadl = 0;
+	sc_silent(c, &c->sub[1], "subch/close-primary");
+	for (idx = 1; idx <= SC_SUBS; idx++) {
+		c->gone[idx] = c->sub[idx].relid;
+		c->sub[idx].relid = 0;
+	}
+	/* Linux closes a rescinded channel: no answer, no harm. */
+	close_chan(c->gone[1]);
+	n = sc_collect(c, 0, QUIET_MS);
+	check(!n, "subch/close-rescinded", "CLOSECHANNEL of rescinded relid %u: %u messages",
+	      c->gone[1], n);
+	return true;
+}
+
+/* New sub-channels while the guest holds the rescinded ones: held, then offered. */
+static bool sc_held_twins(struct sc_ctx *c)
+{
+	struct vmb_msg_relid rel = { };
+	unsigned int n, i, probes = 0, refused = 0;
+	u32 relid, top = 0;
+	bool known;
+	s64 r;
+	int got;
+
+	if (!sc_open(c, &c->pri, "subch/reopen-primary") ||
+	    !sc_who(c, &c->pri, 0, "subch/reopen-primary"))
+		return false;
+	got = sc_enable(c, 2, "subch/held");
+	n = sc_collect(c, 0, QUIET_MS);
+	check(got == 2 && !n, "subch/held",
+	      "2 asked for, rescinded relids not released: %d promised, %u messages (offers wait)",
+	      got, n);
+
+	/* Relids not offered (the held ones among them): no GPADL, no open. */
+	for (i = 0; i < h.noffers; i++)
+		top = max(top, h.offers[i].relid);
+	for (i = 1; i <= SC_SUBS; i++)
+		top = max(top, c->gone[i]);
+	for (relid = 1; relid <= top + SC_SUBS; relid++) {
+		known = relid == c->pri.relid;
+		for (i = 0; i < h.noffers; i++)
+			known |= h.offers[i].relid == relid;
+		for (i = 1; i <= SC_SUBS; i++)
+			known |= c->gone[i] == relid;
+		if (known)
+			continue;
+		probes++;
+		r = sc_buf_gpadl(c, relid, c->handle++, 1);
+		refused += r > 0;
+		r = open_chan(relid, relid, c->pri.gpadl, RING_DS, sizeof(struct vmb_msg_open));
+		refused += r > 0;
+	}
+	check(probes && refused == 2 * probes, "subch/open-before-offer",
+	      "GPADL and OPENCHANNEL on %u relids not offered (up to %u): %u of %u refused", probes,
+	      top + SC_SUBS, refused, 2 * probes);
+
+	hdr(&rel, VMB_MSG_RELID_RELEASED);
+	rel.child_relid = c->gone[1];
+	post(&rel, sizeof(rel));
+	n = sc_collect(c, 0, QUIET_MS);
+	if (!check(sc_offers_are(c, n, 1, 1) && c->sub[1].relid <= top + SC_SUBS, "subch/release",
+		   "old sub-channel 1 (relid %u) released: %u messages, the held offer of index 1 (relid %u, probed above)",
+		   c->gone[1], n, c->sub[1].relid))
+		return false;
+	c->gone[1] = 0;
+	for (i = 2; i <= SC_SUBS; i++) {
+		rel.child_relid = c->gone[i];
+		post(&rel, sizeof(rel));
+	}
+	n = sc_collect(c, 0, QUIET_MS);
+	if (!check(sc_offers_are(c, n, 2, 2) && c->sub[2].relid <= top + SC_SUBS, "subch/release",
+		   "old sub-channels 2..%u released: %u messages, the held offer of index 2 only (relid %u)",
+		   SC_SUBS, n, c->sub[2].relid))
+		return false;
+	rel.child_relid = c->gone[2];
+	for (i = 2; i <= SC_SUBS; i++)
+		c->gone[i] = 0;
+	post(&rel, sizeof(rel));
+	n = sc_collect(c, 0, QUIET_MS);
+	check(!n, "subch/release-twice", "relid %u released again: %u messages", rel.child_relid, n);
+	return sc_open(c, &c->sub[1], "subch/release") && sc_who(c, &c->sub[1], 1, "subch/release");
+}
+
+/*
+ * Hold handle from sub-channel 1 and tear it down: the host answers
+ * nothing until it lets go, SC_HOLD_MS later.
+ */
+static bool sc_hold_pending(struct sc_ctx *c, u32 handle, const char *step)
+{
+	struct vmb_msg_gpadl_teardown t = { .child_relid = c->pri.relid, .gpadl = handle };
+	struct hvloop_msg r;
+	s64 cr;
+	int st;
+
+	memset(c->buf, 0, SC_BUF_PAGES * PAGE_SIZE);
+	cr = sc_buf_gpadl(c, c->pri.relid, handle, SC_BUF_PAGES);
+	if (!check(cr == 0, step, "GPADL %#x made on the primary: %#llx", handle, cr))
+		return false;
+	c->hold_end = jiffies + msecs_to_jiffies(SC_HOLD_MS + 500);
+	st = sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_HOLD, handle, SC_HOLD_MS, 0xd0d0cafe, &r);
+	if (!check(!st, step, "held by the host for %u ms: %d", SC_HOLD_MS, st))
+		return false;
+	hdr(&t, VMB_MSG_GPADL_TEARDOWN);
+	post(&t, sizeof(t));
+	return true;
+}
+
+/* UNLOAD with sub-channel 1 open and a torn-down GPADL held; then a new connection. */
+static bool sc_unload(struct sc_ctx *c)
+{
+	struct vmb_msg_hdr m;
+	unsigned int n, i, others = 0, resp = 0;
+	u32 at_resp = 0, later;
+	unsigned long t0 = jiffies;
+	struct hvloop_msg r;
+	s64 cr;
+	int st, got;
+
+	if (!sc_hold_pending(c, 0x7000, "subch/unload"))
+		return false;
+	hdr(&m, VMB_MSG_UNLOAD);
+	post(&m, sizeof(m));
+	n = sc_collect(c, VMB_MSG_UNLOAD_RESPONSE, timeout_ms);
+	for (i = 0; i < n && i < SC_MSGS; i++) {
+		if (c->msgs[i].type == VMB_MSG_UNLOAD_RESPONSE)
+			resp++;
+		else
+			others++;
+	}
+	memcpy(&at_resp, c->buf, 4);
+	if (!check(resp == 1 && !others, "subch/unload",
+		   "UNLOAD_RESPONSE, and before it nothing (%u other messages): sub-channels dropped silently",
+		   others)) {
+		c->leak = true;
+		return false;
+	}
+	n = sc_collect(c, 0, SC_HOLD_MS + QUIET_MS);
+	check(!n, "subch/unload",
+	      "no TORNDOWN nor anything else for the dead connection, until the hold ended and after (%u)",
+	      n);
+	memcpy(&later, c->buf, 4);
+	check(later == at_resp, "subch/unload-pages",
+	      "no write to our pages after UNLOAD_RESPONSE: the held buffer read %#x then, %#x %u ms later",
+	      at_resp, later, jiffies_to_msecs(jiffies - t0));
+
+	/* The host serves the new connection: primary only, then fresh sub-channels. */
+	if (!sc_connect(c, "subch/reconnect") || !sc_open(c, &c->pri, "subch/reconnect"))
+		return false;
+	got = sc_enable(c, 1, "subch/reconnect");
+	n = sc_collect(c, 0, QUIET_MS);
+	if (!check(got == 1 && sc_offers_are(c, n, 1, 1), "subch/reconnect",
+		   "1 asked for: %d promised, %u messages, the offer of index 1", got, n) ||
+	    !sc_open(c, &c->sub[1], "subch/reconnect") || !sc_who(c, &c->sub[1], 1, "subch/reconnect"))
+		return false;
+	/* The old connection's handle, still held by the host then, is free now. */
+	cr = sc_buf_gpadl(c, c->pri.relid, 0x7000, SC_BUF_PAGES);
+	st = cr ? -1 : sc_req(c, &c->sub[1], HVLOOP_OP_GPADL_SUM, 0x7000, 0, 0, &r);
+	check(!cr && !st && r.arg[0] == hvloop_sum(1, c->buf, SC_BUF_PAGES * PAGE_SIZE),
+	      "subch/reconnect", "the old connection's handle 0x7000 made again and used: %#llx, %d",
+	      cr, st);
+	if (!check(teardown(c->pri.relid, 0x7000), "subch/reconnect", "and torn down")) {
+		c->leak = true;
+		return false;
+	}
+	return true;
+}
+
+/* A new INITIATE_CONTACT (kexec) with sub-channel 1 open and a GPADL held. */
+static bool sc_recontact(struct sc_ctx *c)
+{
+	struct vmb_msg_initiate_contact m = {
+		.version = VMB_VERSION_WS2022,
+		.target_vcpu = h.vp,
+		.msg_sint = VMB_MESSAGE_SINT,
+	};
+	unsigned int n, i, others = 0, resp = 0;
+
+	if (!sc_hold_pending(c, 0x7100, "subch/recontact"))
+		return false;
+	hdr(&m, VMB_MSG_INITIATE_CONTACT);
+	post_conn(VMB_MESSAGE_CONN_ID_4, &m, sizeof(m));
+	n = sc_collect(c, VMB_MSG_VERSION_RESPONSE, timeout_ms);
+	for (i = 0; i < n && i < SC_MSGS; i++) {
+		if (c->msgs[i].type == VMB_MSG_VERSION_RESPONSE)
+			resp++;
+		else
+			others++;
+	}
+	if (!check(resp == 1 && !others, "subch/recontact",
+		   "VERSION_RESPONSE, and before it nothing (%u other messages)", others)) {
+		c->leak = true;
+		return false;
+	}
+	if (request_offers("subch/recontact"))
+		return false;
+	for (i = 0, n = 0; i < h.noffers; i++)
+		n += !strcmp(class_name(&h.offers[i].if_type), "loopback") && h.offers[i].sub;
+	check(!n, "subch/recontact", "no sub-channel offered to the new connection (%u)", n);
+	n = sc_collect(c, 0, SC_HOLD_MS + QUIET_MS);
+	check(!n, "subch/recontact", "no TORNDOWN for the old connection once the host let go (%u)",
+	      n);
+	for (i = 0; i < h.noffers; i++)
+		if (h.offers[i].relid == c->pri.relid)
+			break;
+	c->pri.gpadl = 0;
+	c->sub[1].relid = 0;
+	return check(i < h.noffers, "subch/recontact", "the loopback primary offered again (relid %u)",
+		     c->pri.relid) &&
+	       sc_open(c, &c->pri, "subch/recontact") && sc_who(c, &c->pri, 0, "subch/recontact");
+}
+
+static const struct {
+	const char *name;
+	bool (*run)(struct sc_ctx *c);
+} sc_steps[] = {
+	{ "start",		sc_start },
+	{ "enable",		sc_enable_subs },
+	{ "open",		sc_open_games },
+	{ "gpadl",		sc_gpadl_games },
+	{ "hold-teardown",	sc_hold_teardown },
+	{ "teardown-ring",	sc_teardown_ring },
+	{ "close-primary",	sc_close_primary },
+	{ "held",		sc_held_twins },
+	{ "unload",		sc_unload },
+	{ "recontact",		sc_recontact },
+};
+
+static void scenario_subch(void)
+{
+	struct sc_ctx *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	unsigned int i;
+
+	if (!c)
+		return;
+	c->handle = 0x6000;
+	c->buf_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(SC_BUF_PAGES * PAGE_SIZE));
+	for (i = 0; i <= SC_SUBS; i++) {
+		struct sc_chan *ch = i ? &c->sub[i] : &c->pri;
+
+		ch->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					get_order(RING_PAGES * PAGE_SIZE));
+		ch->ring = ch->pages ? page_address(ch->pages) : NULL;
+		if (!ch->ring)
+			goto out;
+	}
+	if (!c->buf_pages)
+		goto out;
+	c->buf = page_address(c->buf_pages);
+	for (i = 0; i < ARRAY_SIZE(sc_steps); i++)
+		if (!sc_steps[i].run(c))
+			break;
+	check(i == ARRAY_SIZE(sc_steps), "subch/steps", "%u of %zu steps ran to their end (%s)", i,
+	      ARRAY_SIZE(sc_steps), i < ARRAY_SIZE(sc_steps) ? sc_steps[i].name : "all");
+	unload_bus("subch/unload-end");
+	/* A hold the host began is bounded: it ends before we free the buffer. */
+	if (c->hold_end && time_before(jiffies, c->hold_end))
+		msleep(jiffies_to_msecs(c->hold_end - jiffies));
+out:
+	if (c->leak || h.leak) {
+		/* The host did not confirm it let go: never reuse them. */
+		h.leak = true;
+		note("subch/cleanup", "leaving the rings and the buffer allocated");
+		kfree(c);
+		return;
+	}
+	for (i = 0; i <= SC_SUBS; i++) {
+		struct sc_chan *ch = i ? &c->sub[i] : &c->pri;
+
+		if (ch->pages)
+			__free_pages(ch->pages, get_order(RING_PAGES * PAGE_SIZE));
+	}
+	if (c->buf_pages)
+		__free_pages(c->buf_pages, get_order(SC_BUF_PAGES * PAGE_SIZE));
 	kfree(c);
 }
 
@@ -1414,6 +2250,8 @@ static int hostile_run(void *unused)
 		scenario_gpadl();
 	else if (!strcmp(scenario, "ring"))
 		scenario_ring();
+	else if (!strcmp(scenario, "subch"))
+		scenario_subch();
 	else
 		check(false, "start", "no scenario called %s", scenario);
 	synic_disable();
