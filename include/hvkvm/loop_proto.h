@@ -27,8 +27,11 @@
  *              ring has no room left for more answers, the host stops
  *              reading requests until the guest reads answers. The answer
  *              carries HVLOOP_DEFER_DATA bytes of data.
- * SUBCHANNELS  vmbus_device_enable_subchannels(arg0); arg0: how many the
- *              device has now
+ * SUBCHANNELS  vmbus_chan_enable_subchannels(arg0); arg0 of the answer:
+ *              how many the device has now. The answer comes once they
+ *              are made (after their offers); EBUSY while the channel's
+ *              previous request waits, ENODEV when the device is being
+ *              removed
  * GPADL_WRITE  on GPADL arg0 (a GPADL of this device, made on any of its
  *              channels): byte i of the buffer becomes
  *              hvloop_pattern(arg1, i); arg0: bytes written

@@ -87,6 +87,15 @@ struct vmb_ops {
 	 */
 	int (*gpadl_teardown)(struct vmb_bus *bus, struct vmb_gpadl *g);
 	/*
+	 * Optional: does a device still use pages of a GPADL the bus has
+	 * dropped (the connection went)? While it does, the answer to
+	 * UNLOAD or to a new INITIATE_CONTACT waits: the guest frees or
+	 * reuses its pages once it has it (kexec, a new kernel). Then
+	 * vmb_bus_message returns -EAGAIN and the host gives the same
+	 * message again once the devices let go.
+	 */
+	bool (*gpadls_busy)(struct vmb_bus *bus);
+	/*
 	 * Open: the rings are pages [0, c->downstream) (guest -> host) and
 	 * [c->downstream, npfns) (host -> guest) of g. Returns 0, or <0 to
 	 * fail the open. After close returns, the host touches neither the
@@ -167,8 +176,11 @@ void vmb_bus_init(struct vmb_bus *bus, const struct vmb_ops *ops, u32 nvps,
 /*
  * A guest message (HvPostMessage payload) on connection conn_id. Returns
  * 0 when it was taken (even if it was refused on the protocol's terms),
- * or -ENOENT for a connection id the bus does not serve (the hypercall
- * then fails with INVALID_CONNECTION_ID).
+ * -ENOENT for a connection id the bus does not serve (the hypercall
+ * then fails with INVALID_CONNECTION_ID), or -EAGAIN for an UNLOAD or
+ * INITIATE_CONTACT whose answer waits for devices to let go of the
+ * guest's pages (ops->gpadls_busy): give the same message again later,
+ * before any that came after it.
  */
 int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 		    u32 len);

@@ -54,7 +54,10 @@ struct vmbus_class {
 	 * guest has freed exactly what that call needed (or on
 	 * vmbus_chan_kick, or when a reservation is used or given back);
 	 * other errors fail the channel (-EMSGSIZE: a reply that can never
-	 * fit the guest's ring).
+	 * fit the guest's ring). open, close and packet must not add or
+	 * remove devices: whoever closes a channel holds the VM's mutex and
+	 * waits for its packet handler (vmbus_chan_enable_subchannels
+	 * answers later for that reason).
 	 */
 	int (*packet)(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
 		      u32 len);
@@ -153,19 +156,28 @@ void vmbus_vm_set_vsp_data(struct vmbus_vm *vm, const struct vmbus_vsp *vsp,
  * connected, else when it connects. @instance NULL picks a random one.
  * -ENODEV when the VM is gone (or, for a class of a VSP, the VSP is not
  * attached to it), -ENOSPC when its relids are taken. Process context,
- * from a VSP's hooks too; not under the VM's mutex.
+ * from a VSP's hooks too; not under the VM's mutex, nor from a channel's
+ * callbacks.
  */
 struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
 				      const struct vmbus_class *cls,
 				      const struct vmb_guid *instance,
 				      void *priv);
 /*
- * Give @dev sub-channels 1..@n (at most the class's max_subchannels),
- * offered to a connected guest at once, after the primary; asking again
- * for as many is harmless. Returns how many the device has now, 1..k
- * with no gap: fewer than @n when the VM has no relid left (the guest is
- * then told fewer: netvsc waits, holding the RTNL lock, for exactly as
- * many offers as it was promised), or -ENODEV.
+ * Give @ch's device sub-channels 1..@n (at most the class's
+ * max_subchannels), offered to a connected guest after the primary;
+ * asking again for as many is harmless. The answer comes later, so that
+ * a packet handler may ask (making channels takes the VM's mutex, which
+ * a handler must never wait for): @done(@ch, count) is called exactly
+ * once, on the VM's thread, with how many sub-channels the device has
+ * now, 1..k with no gap: fewer than @n when the VM has no relid left
+ * (tell the guest so: netvsc waits, holding the RTNL lock, for exactly
+ * as many offers as it was promised), or -ENODEV (the device is being
+ * removed), or -ENOTCONN when @ch closes first (then from the close,
+ * before the class's close callback). @done runs under the VM's mutex:
+ * it may send (a reply for which room was reserved), not add or remove
+ * devices. Returns 0, -ENOTCONN (@ch is not open) or -EBUSY (@ch's
+ * previous request is still waiting). Any context but hard interrupts.
  *
  * The bus's rules apply (lib/vmbus/bus.c): when the guest closes the
  * primary its sub-channels are rescinded (class close, then release
@@ -173,11 +185,15 @@ struct vmbus_device *vmbus_device_add(struct vmbus_vm *vm,
  * or a reset they go silently; the guest asks again, and the device
  * enables them again.
  */
-int vmbus_device_enable_subchannels(struct vmbus_device *dev, unsigned int n);
+typedef void (*vmbus_subchannels_done_t)(struct vmbus_channel *ch,
+					 int count);
+int vmbus_chan_enable_subchannels(struct vmbus_channel *ch, unsigned int n,
+				  vmbus_subchannels_done_t done);
 /*
  * Rescind it; release is called once the guest lets go of it, at once
  * when the guest does not know it (inside this call), or when the VM
- * goes. Process context; not under the VM's mutex (so not from release).
+ * goes. Process context; not under the VM's mutex (so not from release),
+ * nor from a channel's callbacks (whoever closes the channel holds it).
  */
 void vmbus_device_remove(struct vmbus_device *dev);
 void *vmbus_device_priv(const struct vmbus_device *dev);

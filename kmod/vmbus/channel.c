@@ -454,6 +454,7 @@ static void vmbus_op_chan_close(struct vmb_bus *bus, struct vmb_chan *c)
 	struct vmbus_vm *vm = vmbus_vm_of(bus);
 	struct vmbus_channel *ch = vmbus_chan_of(c);
 	unsigned long flags;
+	bool pending;
 
 	/* Once it returns no doorbell runs: see vid_port_set_handler. */
 	vid_port_set_handler(vm->p, c->conn_id, NULL, NULL);
@@ -461,6 +462,13 @@ static void vmbus_op_chan_close(struct vmb_bus *bus, struct vmb_chan *c)
 	ch->open = false;
 	spin_unlock_irqrestore(&ch->send_lock, flags);
 	kthread_cancel_work_sync(&ch->work);
+	/* No new request now that it is closed; one waits, perhaps. */
+	spin_lock_irqsave(&vm->sub_lock, flags);
+	pending = !list_empty(&ch->sub_node);
+	list_del_init(&ch->sub_node);
+	spin_unlock_irqrestore(&vm->sub_lock, flags);
+	if (pending)
+		ch->sub_done(ch, -ENOTCONN);
 	if (ch->dev->cls->close)
 		ch->dev->cls->close(ch);
 	vmbus_chan_unmap(ch);
@@ -507,6 +515,7 @@ const struct vmb_ops vmbus_bus_ops = {
 	.gpadl_create	= vmbus_op_gpadl_create,
 	.gpadl_destroy	= vmbus_op_gpadl_destroy,
 	.gpadl_teardown	= vmbus_op_gpadl_teardown,
+	.gpadls_busy	= vmbus_op_gpadls_busy,
 	.chan_open	= vmbus_op_chan_open,
 	.chan_close	= vmbus_op_chan_close,
 	.chan_retarget	= vmbus_op_chan_retarget,
@@ -530,6 +539,7 @@ static int vmbus_chan_add(struct vmbus_device *dev, u16 sub_index)
 	ch->dev = dev;
 	ch->vm = dev->vm;
 	spin_lock_init(&ch->send_lock);
+	INIT_LIST_HEAD(&ch->sub_node);
 	kthread_init_work(&ch->work, vmbus_chan_work);
 	ch->c.if_type = cls->if_type;
 	ch->c.if_instance = dev->instance;
@@ -621,17 +631,17 @@ static struct vmbus_channel *vmbus_sub_live(struct vmbus_device *dev, u16 idx)
 	return NULL;
 }
 
-int vmbus_device_enable_subchannels(struct vmbus_device *dev, unsigned int n)
+/* Sub-channels 1..n of dev: how many it has now. */
+static int vmbus_enable_subchannels_locked(struct vmbus_device *dev,
+					   unsigned int n)
 {
 	struct vmbus_vm *vm = dev->vm;
 	unsigned int idx;
 	int err = 0;
 
-	mutex_lock(&vm->lock);
-	if (vm->dead || dev->removing) {
-		mutex_unlock(&vm->lock);
+	lockdep_assert_held(&vm->lock);
+	if (vm->dead || dev->removing)
 		return -ENODEV;
-	}
 	n = min_t(unsigned int, n, dev->cls->max_subchannels);
 	/*
 	 * Indices 1..n, each made unless the guest has it already (asking
@@ -645,10 +655,66 @@ int vmbus_device_enable_subchannels(struct vmbus_device *dev, unsigned int n)
 	/* Out of relids (or memory): the guest gets fewer. */
 	for (idx = 1; vmbus_sub_live(dev, idx); idx++)
 		;
-	mutex_unlock(&vm->lock);
 	return idx - 1;
 }
-EXPORT_SYMBOL_GPL(vmbus_device_enable_subchannels);
+
+/*
+ * The channels' sub-channel requests, on the VM's thread. Not in the
+ * packet handler that asks: making channels takes the VM's mutex, and
+ * whoever holds it to close a channel waits for that channel's handler
+ * to return (vmbus_op_chan_close).
+ */
+void vmbus_sub_work(struct kthread_work *work)
+{
+	struct vmbus_vm *vm = container_of(work, struct vmbus_vm, sub_work);
+	struct vmbus_channel *ch;
+	unsigned long flags;
+
+	mutex_lock(&vm->lock);
+	for (;;) {
+		spin_lock_irqsave(&vm->sub_lock, flags);
+		ch = list_first_entry_or_null(&vm->sub_reqs,
+					      struct vmbus_channel, sub_node);
+		if (ch)
+			list_del_init(&ch->sub_node);
+		spin_unlock_irqrestore(&vm->sub_lock, flags);
+		if (!ch)
+			break;
+		/* Open (close takes its request away): it has its device. */
+		ch->sub_done(ch, vmbus_enable_subchannels_locked(ch->dev,
+								  ch->sub_want));
+	}
+	mutex_unlock(&vm->lock);
+}
+
+int vmbus_chan_enable_subchannels(struct vmbus_channel *ch, unsigned int n,
+				  vmbus_subchannels_done_t done)
+{
+	struct vmbus_vm *vm = ch->vm;
+	unsigned long flags;
+	int err = 0;
+
+	spin_lock_irqsave(&ch->send_lock, flags);
+	if (!ch->open) {
+		err = -ENOTCONN;
+	} else {
+		spin_lock(&vm->sub_lock);
+		if (!list_empty(&ch->sub_node)) {
+			err = -EBUSY;
+		} else {
+			ch->sub_want = n;
+			ch->sub_done = done;
+			list_add_tail(&ch->sub_node, &vm->sub_reqs);
+		}
+		spin_unlock(&vm->sub_lock);
+		/* Open: the VM's thread is there. */
+		if (!err)
+			kthread_queue_work(vm->kworker, &vm->sub_work);
+	}
+	spin_unlock_irqrestore(&ch->send_lock, flags);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmbus_chan_enable_subchannels);
 
 unsigned int vmbus_chan_sub_index(const struct vmbus_channel *ch)
 {

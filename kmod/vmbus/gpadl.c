@@ -157,6 +157,8 @@ void vmbus_op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *bg)
 	xa_lock_irqsave(&vm->gpadls, flags);
 	__xa_erase(&vm->gpadls, g->handle);
 	g->on_bus = false;
+	if (g->users)
+		vm->gpadl_orphans++;
 	xa_unlock_irqrestore(&vm->gpadls, flags);
 	vmbus_gpadl_unref(g);
 }
@@ -177,6 +179,19 @@ int vmbus_op_gpadl_teardown(struct vmb_bus *bus, struct vmb_gpadl *bg)
 	g->tearing = busy;
 	xa_unlock_irqrestore(&vm->gpadls, flags);
 	return busy ? -EBUSY : 0;
+}
+
+/* Does a device still use a GPADL the bus dropped? */
+bool vmbus_op_gpadls_busy(struct vmb_bus *bus)
+{
+	struct vmbus_vm *vm = container_of(bus, struct vmbus_vm, bus);
+	unsigned long flags;
+	bool busy;
+
+	xa_lock_irqsave(&vm->gpadls, flags);
+	busy = vm->gpadl_orphans;
+	xa_unlock_irqrestore(&vm->gpadls, flags);
+	return busy;
 }
 
 /* A channel opens on g's pages as its rings, or closes. */
@@ -223,8 +238,18 @@ void vmbus_gpadl_put(struct vmbus_gpadl *g)
 	unsigned long flags;
 
 	xa_lock_irqsave(&vm->gpadls, flags);
-	if (!WARN_ON_ONCE(!g->users) && !--g->users && g->tearing &&
-	    g->on_bus) {
+	if (WARN_ON_ONCE(!g->users)) {
+		xa_unlock_irqrestore(&vm->gpadls, flags);
+		return;
+	}
+	/* The last use of an orphan: a held message may go on. */
+	if (!--g->users && !g->on_bus && !--vm->gpadl_orphans &&
+	    vm->msg_held) {
+		/* held: the VM's thread is there (vmbus_detach) */
+		vm->msg_held = false;
+		kthread_queue_work(vm->kworker, &vm->msg_work);
+	}
+	if (!g->users && g->tearing && g->on_bus) {
 		/*
 		 * On the bus, the VM's thread is there: the bus destroys its
 		 * GPADLs before the thread goes. Users cannot come back to

@@ -96,6 +96,8 @@ static void vmbus_msg_work(struct kthread_work *work)
 {
 	struct vmbus_vm *vm = container_of(work, struct vmbus_vm, msg_work);
 	struct vmbus_msg *m;
+	bool wait;
+	int err;
 
 	for (;;) {
 		mutex_lock(&vm->lock);
@@ -110,8 +112,28 @@ static void vmbus_msg_work(struct kthread_work *work)
 			vm->nmsgs--;
 		}
 		spin_unlock(&vm->msg_lock);
-		if (m)
-			vmb_bus_message(&vm->bus, m->conn_id, m->data, m->len);
+		err = m ? vmb_bus_message(&vm->bus, m->conn_id, m->data,
+					  m->len) : 0;
+		if (err == -EAGAIN) {
+			/*
+			 * Its answer waits for devices to let go of the
+			 * guest's pages: it stays first, and the last put of
+			 * such a GPADL runs this again (gpadl.c).
+			 */
+			spin_lock(&vm->msg_lock);
+			list_add(&m->node, &vm->msgs);
+			vm->nmsgs++;
+			spin_unlock(&vm->msg_lock);
+			xa_lock_irq(&vm->gpadls);
+			wait = vm->gpadl_orphans || vm->msg_stopped;
+			vm->msg_held = !vm->msg_stopped && vm->gpadl_orphans;
+			xa_unlock_irq(&vm->gpadls);
+			mutex_unlock(&vm->lock);
+			/* They let go meanwhile: try again at once. */
+			if (wait)
+				break;
+			continue;
+		}
 		mutex_unlock(&vm->lock);
 		if (!m)
 			break;
@@ -217,6 +239,9 @@ static void vmbus_attach(struct vid_partition *p)
 	spin_lock_init(&vm->msg_lock);
 	INIT_LIST_HEAD(&vm->msgs);
 	kthread_init_work(&vm->msg_work, vmbus_msg_work);
+	spin_lock_init(&vm->sub_lock);
+	INIT_LIST_HEAD(&vm->sub_reqs);
+	kthread_init_work(&vm->sub_work, vmbus_sub_work);
 	xa_init_flags(&vm->gpadls, XA_FLAGS_LOCK_IRQ);
 	vmb_bus_init(&vm->bus, &vmbus_bus_ops, vm->nvps, VMBUS_CONN_BASE,
 		     VMBUS_RELID_MAX);
@@ -269,6 +294,10 @@ static void vmbus_detach(struct vid_partition *p)
 	 * the space handler is cleared nothing queues the work again.
 	 */
 	vid_set_space_handler(p, NULL, NULL);
+	xa_lock_irq(&vm->gpadls);
+	vm->msg_stopped = true;
+	vm->msg_held = false;
+	xa_unlock_irq(&vm->gpadls);
 	kthread_cancel_work_sync(&vm->msg_work);
 	list_for_each_entry_safe(m, tmp, &vm->msgs, node)
 		kfree(m);

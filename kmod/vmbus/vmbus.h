@@ -73,6 +73,18 @@ struct vmbus_vm {
 	struct list_head msgs;
 	unsigned int nmsgs;
 	struct kthread_work msg_work;
+	/*
+	 * Set (under gpadls' lock) while a guest message waits for devices
+	 * to let go of GPADLs the bus dropped; the last put runs msg_work.
+	 */
+	bool msg_held;
+	bool msg_stopped;		/* detaching: msg_work is not queued */
+	unsigned int gpadl_orphans;	/* dropped by the bus, still used */
+
+	/* sub-channel requests, for sub_work (channel.c) */
+	spinlock_t sub_lock;
+	struct list_head sub_reqs;
+	struct kthread_work sub_work;
 
 	/* vsp.c: the VSPs' parts, while on vmbus_vsp_vms */
 	struct list_head vsp_node;	/* under vmbus_vsp_lock */
@@ -112,6 +124,9 @@ struct vmbus_channel {
 	struct kthread_work work;	/* on the VM's kworker */
 	bool blocked;			/* a packet waits for room in out */
 	u32 want;			/* bytes the last -ENOSPC needed */
+	struct list_head sub_node;	/* vm->sub_reqs, under sub_lock */
+	unsigned int sub_want;
+	vmbus_subchannels_done_t sub_done;
 	char error[80];
 
 	atomic64_t pkts_in, pkts_out, signals_in, signals_out;
@@ -129,6 +144,7 @@ int vmbus_op_gpadl_create(struct vmb_bus *bus, struct vmb_gpadl *g);
 void vmbus_op_gpadl_destroy(struct vmb_bus *bus, struct vmb_gpadl *g);
 int vmbus_op_gpadl_teardown(struct vmb_bus *bus, struct vmb_gpadl *g);
 void vmbus_gpadl_set_ring(struct vmbus_gpadl *g, bool ring);
+bool vmbus_op_gpadls_busy(struct vmb_bus *bus);
 
 /* channel.c */
 extern const struct vmb_ops vmbus_bus_ops;
@@ -140,6 +156,7 @@ void vmbus_device_remove_locked(struct vmbus_device *dev);
 void vmbus_vsp_release_devices_locked(struct vmbus_vm *vm,
 				      const struct vmbus_vsp *vsp);
 u32 vmbus_chan_state(const struct vmbus_channel *ch);
+void vmbus_sub_work(struct kthread_work *work);
 
 /* vsp.c */
 void vmbus_vsps_attach_vm(struct vmbus_vm *vm);

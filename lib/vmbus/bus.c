@@ -806,8 +806,17 @@ static bool vmb_version_known(u32 version)
 	return false;
 }
 
-static void vmb_initiate_contact(struct vmb_bus *bus, u32 conn_id,
-				 const void *msg)
+/*
+ * The connection is gone: is the host still using pages of its GPADLs?
+ * The guest may free them once it has the answer.
+ */
+static bool vmb_pages_busy(struct vmb_bus *bus)
+{
+	return bus->ops->gpadls_busy && bus->ops->gpadls_busy(bus);
+}
+
+static int vmb_initiate_contact(struct vmb_bus *bus, u32 conn_id,
+				const void *msg)
 {
 	const struct vmb_msg_initiate_contact *m = msg;
 	struct vmb_msg_version_response r = {
@@ -819,6 +828,8 @@ static void vmb_initiate_contact(struct vmb_bus *bus, u32 conn_id,
 
 	/* A new contact resets the bus: a new kernel, kexec, a reload. */
 	vmb_disconnect(bus);
+	if (vmb_pages_busy(bus))
+		return -EAGAIN;
 
 	if (vp >= bus->nvps) {
 		vmb_fault(bus, "initiate-contact: no such vp", m->version, vp);
@@ -843,22 +854,26 @@ static void vmb_initiate_contact(struct vmb_bus *bus, u32 conn_id,
 	vmb_hdr(&r.hdr, VMB_MSG_VERSION_RESPONSE);
 	vmb_post(bus, &r, sizeof(r));
 	if (!ok)
-		return;
+		return 0;
 	bus->connected = true;
 	bus->version = m->version;
 	bus->monitor_page1 = m->monitor_page1;
 	bus->monitor_page2 = m->monitor_page2;
 	if (bus->ops->connection)
 		bus->ops->connection(bus, bus->version);
+	return 0;
 }
 
-static void vmb_unload(struct vmb_bus *bus)
+static int vmb_unload(struct vmb_bus *bus)
 {
 	struct vmb_msg_hdr r;
 
 	vmb_disconnect(bus);
+	if (vmb_pages_busy(bus))
+		return -EAGAIN;
 	vmb_hdr(&r, VMB_MSG_UNLOAD_RESPONSE);
 	vmb_post(bus, &r, sizeof(r));
+	return 0;
 }
 
 static void vmb_tl_connect(struct vmb_bus *bus, const void *msg)
@@ -906,8 +921,8 @@ static bool vmb_short(void *msg, u32 type)
 	}
 }
 
-int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
-		    u32 len)
+static int vmb_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
+		       u32 len)
 {
 	/* Aligned copy: the guest's bytes are read once, here. */
 	union {
@@ -917,9 +932,6 @@ int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 	} m;
 	u32 type;
 
-	if (conn_id != VMB_MESSAGE_CONN_ID && conn_id != VMB_MESSAGE_CONN_ID_4)
-		return -ENOENT;
-	bus->stats.msgs_in++;
 	/* The type is all a message needs to be answered. */
 	if (len < sizeof(m.hdr.msgtype) || len > VMB_MSG_MAX) {
 		vmb_fault(bus, "message: bad size", len, 0);
@@ -945,16 +957,15 @@ int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 		 * answered whatever the state, as the guest waits for it.
 		 */
 		if (type == VMB_MSG_UNLOAD)
-			vmb_unload(bus);
-		else if (type != VMB_MSG_RELID_RELEASED)
+			return vmb_unload(bus);
+		if (type != VMB_MSG_RELID_RELEASED)
 			vmb_fault(bus, "message: before initiate-contact", type, 0);
 		return 0;
 	}
 
 	switch (type) {
 	case VMB_MSG_INITIATE_CONTACT:
-		vmb_initiate_contact(bus, conn_id, m.b);
-		break;
+		return vmb_initiate_contact(bus, conn_id, m.b);
 	case VMB_MSG_REQUESTOFFERS:
 		vmb_request_offers(bus);
 		break;
@@ -980,13 +991,26 @@ int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
 		vmb_relid_released(bus, m.b);
 		break;
 	case VMB_MSG_UNLOAD:
-		vmb_unload(bus);
-		break;
+		return vmb_unload(bus);
 	case VMB_MSG_TL_CONNECT_REQUEST:
 		vmb_tl_connect(bus, m.b);
 		break;
 	}
 	return 0;
+}
+
+int vmb_bus_message(struct vmb_bus *bus, u32 conn_id, const void *msg,
+		    u32 len)
+{
+	int err;
+
+	if (conn_id != VMB_MESSAGE_CONN_ID && conn_id != VMB_MESSAGE_CONN_ID_4)
+		return -ENOENT;
+	err = vmb_message(bus, conn_id, msg, len);
+	/* One that waits is counted when it is taken. */
+	if (err != -EAGAIN)
+		bus->stats.msgs_in++;
+	return err;
 }
 
 void vmb_bus_init(struct vmb_bus *bus, const struct vmb_ops *ops, u32 nvps,

@@ -61,7 +61,8 @@ enum slot_state { SLOT_FREE, SLOT_ADDED };
 struct fake {
 	struct vmb_bus bus;		/* first: the ops find us by it */
 	struct vf_alloc alloc;
-	bool fail_post, fail_open, fail_retarget, busy, flushing, gpadl_busy;
+	bool fail_post, fail_open, fail_retarget, busy, flushing, gpadl_busy,
+	     pages_busy;
 	struct vmb_chan chans[NSLOTS];
 	enum slot_state slot[NSLOTS];
 	bool open[NSLOTS];
@@ -113,6 +114,12 @@ static int op_gpadl_teardown(struct vmb_bus *bus, struct vmb_gpadl *g)
 {
 	check(bus == &F.bus && g->complete && !g->ring && !g->tearing);
 	return F.gpadl_busy ? -EBUSY : 0;
+}
+
+static bool op_gpadls_busy(struct vmb_bus *bus)
+{
+	check(bus == &F.bus);
+	return F.pages_busy;
 }
 
 static void op_free(struct vmb_bus *bus, void *p)
@@ -198,6 +205,7 @@ static const struct vmb_ops fake_ops = {
 	.gpadl_create	= op_gpadl_create,
 	.gpadl_destroy	= op_gpadl_destroy,
 	.gpadl_teardown	= op_gpadl_teardown,
+	.gpadls_busy	= op_gpadls_busy,
 	.chan_open	= op_chan_open,
 	.chan_close	= op_chan_close,
 	.chan_retarget	= op_chan_retarget,
@@ -276,7 +284,10 @@ static void check_bus(void)
 
 static void guest_post(const void *m, u32 len)
 {
-	check(vmb_bus_message(&F.bus, VMB_MESSAGE_CONN_ID, m, len) == 0);
+	int err = vmb_bus_message(&F.bus, VMB_MESSAGE_CONN_ID, m, len);
+
+	/* -EAGAIN: an answer waiting for the host's devices, disconnected */
+	check(err == 0 || (err == -EAGAIN && F.pages_busy && !F.bus.connected));
 	check_bus();
 }
 
@@ -335,7 +346,9 @@ static void step(struct vf_in *in)
 		err = vmb_bus_message(&F.bus, conn, i ? msg : NULL, i);
 		check(err == 0 || (err == -ENOENT &&
 				   conn != VMB_MESSAGE_CONN_ID &&
-				   conn != VMB_MESSAGE_CONN_ID_4));
+				   conn != VMB_MESSAGE_CONN_ID_4) ||
+		      (err == -EAGAIN && F.pages_busy && !F.bus.connected &&
+		       !F.bus.ngpadls));
 		return;
 	}
 	if (kind < 0xe8) {
@@ -370,6 +383,9 @@ static void step(struct vf_in *in)
 		break;
 	case 0xf9:
 		F.gpadl_busy = !F.gpadl_busy;
+		break;
+	case 0xfb:
+		F.pages_busy = !F.pages_busy;
 		break;
 	case 0xfa: {
 		u32 handle = 0x100000 + vf_get(in, 1), relid = vf_get(in, 1);

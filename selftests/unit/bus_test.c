@@ -52,6 +52,7 @@ struct fake {
 	int fail_open, fail_retarget, fail_post;
 	bool busy;			/* posts past room say -ENOBUFS */
 	bool gpadl_busy;		/* teardowns wait for the host */
+	bool pages_busy;		/* dropped GPADLs still in use */
 	u32 nteardown;
 	u32 room;
 	u32 nopen, nclose, nretarget, ncreate, ndestroy, nconnection;
@@ -227,8 +228,14 @@ static int op_gpadl_teardown(struct vmb_bus *bus, struct vmb_gpadl *g)
 	return f->gpadl_busy ? -EBUSY : 0;
 }
 
+static bool op_gpadls_busy(struct vmb_bus *bus)
+{
+	return fake_of(bus)->pages_busy;
+}
+
 static const struct vmb_ops fake_ops = {
 	.gpadl_teardown	= op_gpadl_teardown,
+	.gpadls_busy	= op_gpadls_busy,
 	.post		= op_post,
 	.zalloc		= op_zalloc,
 	.free		= op_free,
@@ -2080,13 +2087,86 @@ TEST_F(chan, gpadl_teardown_waits_then_unload)
 	ASSERT_TRUE(is_created(next(f), 1, h, 1));
 	f->gpadl_busy = true;
 	teardown(f, g, 1, h);
-	send(f, g, m, 8);
-	EXPECT_TRUE(is_type(next(f), VMB_MSG_UNLOAD_RESPONSE));
+	/* the device still holds the pages the bus now drops */
+	f->pages_busy = true;
+	EXPECT_EQ(-EAGAIN, send(f, g, m, 8));
 	EXPECT_EQ(0, pending(f));
 	EXPECT_EQ(f->ncreate, f->ndestroy);
 	vmb_bus_gpadl_done(&f->bus, h);
 	EXPECT_EQ(0, pending(f));
+	f->pages_busy = false;
+	EXPECT_EQ(0, send(f, g, m, 8));
+	EXPECT_TRUE(is_type(next(f), VMB_MSG_UNLOAD_RESPONSE));
+	EXPECT_EQ(0, pending(f));
 	f->gpadl_busy = false;
+}
+
+/*
+ * The guest frees its buffers (or kexec hands them to a new kernel) once
+ * UNLOAD is answered: while a device still uses pages of a GPADL, the
+ * answer waits, and the message is given again until it goes. It is
+ * counted once, and the bus is already disconnected meanwhile.
+ */
+TEST_F(chan, unload_waits_for_pages)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u8 m[8] = { VMB_MSG_UNLOAD };
+	u64 in;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	open_ring(f, g, 1, 8, 0);
+	gpadl(f, g, 1, 4, 0x800);
+	f->seen = f->nout;
+	in = f->bus.stats.msgs_in;
+	f->pages_busy = true;
+	EXPECT_EQ(-EAGAIN, send(f, g, m, 8));
+	EXPECT_FALSE(f->bus.connected);
+	EXPECT_EQ(1, f->nclose);
+	EXPECT_EQ(0, f->bus.ngpadls);
+	EXPECT_EQ(-EAGAIN, send(f, g, m, 8));
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(in, f->bus.stats.msgs_in);
+	EXPECT_EQ(0, f->nfaults);
+	f->pages_busy = false;
+	EXPECT_EQ(0, send(f, g, m, 8));
+	EXPECT_TRUE(is_type(next(f), VMB_MSG_UNLOAD_RESPONSE));
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(in + 1, f->bus.stats.msgs_in);
+	EXPECT_EQ(1, f->nclose);
+	/* the guest's releases after its UNLOAD are no faults */
+	boot(f, g, VMB_VERSION_WS2022, 0);
+	EXPECT_TRUE(f->chans[0].offered);
+}
+
+/* kexec with no UNLOAD: the new kernel's contact waits the same way. */
+TEST_F(chan, recontact_waits_for_pages)
+{
+	struct fake *f = self->f;
+	struct guest *g = &self->g;
+	u8 m[40];
+	u32 len = mk_contact(m, VMB_VERSION_WS2022, 0);
+	u32 conn = contact_conn(VMB_VERSION_WS2022);
+	struct posted *p;
+
+	boot(f, g, VMB_VERSION_WS2022, 1);
+	gpadl(f, g, 1, 4, 0x800);
+	f->seen = f->nout;
+	f->pages_busy = true;
+	EXPECT_EQ(-EAGAIN, gpost(f, conn, m, len));
+	EXPECT_EQ(-EAGAIN, gpost(f, conn, m, len));
+	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(0, f->bus.ngpadls);
+	EXPECT_FALSE(f->bus.connected);
+	f->pages_busy = false;
+	EXPECT_EQ(0, gpost(f, conn, m, len));
+	p = next(f);
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(is_type(p, VMB_MSG_VERSION_RESPONSE));
+	EXPECT_EQ(1, p->b[8]);			/* version_supported */
+	EXPECT_TRUE(f->bus.connected);
+	EXPECT_EQ(VMB_VERSION_WS2022, f->bus.version);
+	EXPECT_EQ(0, pending(f));
 }
 
 /* ---- sub-channels: what Linux's netvsc and hibernation rely on ---- */

@@ -100,6 +100,7 @@ struct loop_chan {
 	struct delayed_work release;
 	u8 *buf;			/* answers, in the packet handler */
 	u8 *dbuf;			/* DEFER answers, in the release work */
+	u64 sub_id;			/* the SUBCHANNELS request waiting */
 };
 
 #define LOOP_DEFER_LEN		(sizeof(struct hvloop_msg) + HVLOOP_DEFER_DATA)
@@ -430,6 +431,49 @@ static int loop_gpa(struct loop_chan *lc, const struct vmb_pkt_desc *pkt,
 	return loop_again(loop_reply(lc, pkt->trans_id, &r, NULL, 0));
 }
 
+/* ---- sub-channels ---- */
+
+#define LOOP_SUB_SPACE	vmbus_pkt_space(0, sizeof(struct hvloop_msg))
+
+/* The answer: room for it was reserved. Under the VM's mutex. */
+static void loop_sub_done(struct vmbus_channel *ch, int count)
+{
+	struct loop_chan *lc = vmbus_chan_priv(ch);
+	struct hvloop_msg r = { .op = HVLOOP_OP_SUBCHANNELS };
+
+	if (count < 0)
+		r.status = -count;
+	else
+		r.arg[0] = count;
+	/* Closing (-ENOTCONN): the reservation ends with the channel. */
+	vmbus_chan_send_reserved(ch, LOOP_SUB_SPACE, VMB_PKT_DATA_INBAND, 0,
+				 lc->sub_id, NULL, 0, &r, sizeof(r));
+}
+
+/*
+ * One request at a time per channel (storvsc and netvsc ask once): the
+ * answer comes when the VM's thread has made them (loop_sub_done).
+ */
+static int loop_subchannels(struct loop_chan *lc, u64 trans_id,
+			    const struct hvloop_msg *m)
+{
+	int err = vmbus_chan_reserve(lc->ch, LOOP_SUB_SPACE);
+
+	if (err)
+		return loop_again(err);
+	lc->sub_id = trans_id;
+	err = vmbus_chan_enable_subchannels(lc->ch, m->arg[0], loop_sub_done);
+	if (err) {
+		struct hvloop_msg r = { .op = HVLOOP_OP_SUBCHANNELS };
+
+		/* -EBUSY: a second while the first waits */
+		vmbus_chan_unreserve(lc->ch, LOOP_SUB_SPACE);
+		r.status = -err;
+		return loop_again(loop_reply(lc, trans_id, &r, NULL, 0));
+	}
+	return 0;
+}
+
 /* ---- the class ---- */
 
 static int loop_packet(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
@@ -439,7 +483,6 @@ static int loop_packet(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
 	struct hvloop_msg m, r = { 0 };
 	u32 off = pkt->offset8 * 8;
 	const u8 *data;
-	int n;
 
 	if (pkt->type == VMB_PKT_DATA_USING_GPA_DIRECT)
 		return loop_gpa(lc, pkt, len);
@@ -462,13 +505,7 @@ static int loop_packet(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
 	case HVLOOP_OP_DEFER:
 		return loop_defer(lc, pkt->trans_id, &m);
 	case HVLOOP_OP_SUBCHANNELS:
-		n = vmbus_device_enable_subchannels(vmbus_chan_device(ch),
-						    m.arg[0]);
-		if (n < 0)
-			r.status = -n;
-		else
-			r.arg[0] = n;
-		break;
+		return loop_subchannels(lc, pkt->trans_id, &m);
 	case HVLOOP_OP_GPADL_WRITE:
 	case HVLOOP_OP_GPADL_SUM:
 	case HVLOOP_OP_GPADL_HOLD:
