@@ -16,7 +16,8 @@
  * (The scenario "hold" is not in the default list: it leaves GPADLs
  * held by the host, for the host's tests of removal and the VM's end.
  * Nor is "bench", the packet-rate benchmark of tools/bench/loop.sh, which
- * prints "HVBENCH loop ..." lines: see scen_bench.)
+ * prints "HVBENCH loop ..." lines: see scen_bench. Nor "subrace", which
+ * runs alone: see loop_subrace.)
  *
  * It stays loaded: every device probed later (hot add) is checked with
  * an echo ("HVTEST loop probe <device> ok|FAIL <why>"), and a device
@@ -82,6 +83,10 @@ MODULE_PARM_DESC(bench_ms, "bench: how long each case runs");
 static bool bench_gate = true;
 module_param(bench_gate, bool, 0444);
 MODULE_PARM_DESC(bench_gate, "bench: wait at the host's gate before and after each case");
+
+static unsigned int subrace_rounds = 3;
+module_param(subrace_rounds, uint, 0444);
+MODULE_PARM_DESC(subrace_rounds, "subrace: devices to ask sub-channels of until they are removed");
 
 #define LOOP_NSUB		2
 #define LOOP_FILL_COUNT		200
@@ -1286,6 +1291,7 @@ static void loop_remove_dev(struct hv_device *hdev)
 	list_del(&ld->node);
 	loop_ndevs--;
 	mutex_unlock(&loop_devs_lock);
+	wake_up(&loop_devs_wq);
 	cancel_work_sync(&ld->check);
 	mutex_lock(&ld->io_lock);
 	/* The sub-channels close with it. */
@@ -1354,6 +1360,113 @@ static unsigned int loop_take(struct loop_dev **a, struct loop_dev **b)
 	return n;
 }
 
+/*
+ * "subrace": sub-channel requests racing the device's removal. For each
+ * of subrace_rounds devices (the host adds one, waits for "hammering",
+ * removes it): send SUBCHANNELS_BATCH requests on the primary without
+ * waiting, read their answers, again, until the host rescinds the
+ * device; then let its removal go on. Every answer must be one the
+ * protocol allows: the sub-channels (0, LOOP_NSUB), EBUSY (the previous
+ * request waits) or ENODEV (the device is going). The host's side checks
+ * that the removal ends, the device is released, the kernel log stays
+ * clean.
+ */
+#define SUBRACE_BATCH	8
+
+static bool subrace_answer(struct scen *s, struct loop_chan *lc,
+			   unsigned int *busy, unsigned int *nodev)
+{
+	struct hvloop_msg *r;
+	u32 len;
+	u64 id;
+	int err;
+
+	err = loop_recv(lc, timeout_ms, &r, &len, &id);
+	if (err)
+		return err == -ENODEV ? false : fail(s, "no answer: %d", err);
+	if (!r || r->op != HVLOOP_OP_SUBCHANNELS)
+		return fail(s, "a wrong answer: op %u", r ? r->op : 0);
+	if (r->status == EBUSY)
+		(*busy)++;
+	else if (r->status == ENODEV)
+		(*nodev)++;
+	else if (r->status || r->arg[0] != LOOP_NSUB)
+		return fail(s, "status %u, %u sub-channels", r->status,
+			    r->arg[0]);
+	return true;
+}
+
+static bool subrace_round(struct scen *s, unsigned int round)
+{
+	struct hvloop_msg m = {
+		.op = HVLOOP_OP_SUBCHANNELS, .arg = { LOOP_NSUB },
+	};
+	unsigned int sent = 0, answers = 0, busy = 0, nodev = 0, i, n;
+	struct loop_dev *ld;
+	struct loop_chan *lc;
+	int err = 0;
+
+	if (!wait_event_timeout(loop_devs_wq, READ_ONCE(loop_ndevs),
+				msecs_to_jiffies(timeout_ms)))
+		return fail(s, "round %u: no device", round);
+	mutex_lock(&loop_devs_lock);
+	ld = list_first_entry_or_null(&loop_devs, struct loop_dev, node);
+	if (ld) {
+		/* Its probe's echo first (the removal waits for the lock). */
+		flush_work(&ld->check);
+		mutex_lock(&ld->io_lock);
+	}
+	mutex_unlock(&loop_devs_lock);
+	if (!ld)
+		return fail(s, "round %u: the device went", round);
+	lc = &ld->primary;
+	while (!lc->ch->rescind && !s->failed) {
+		for (n = 0; n < SUBRACE_BATCH; n++) {
+			memcpy(lc->tx, &m, sizeof(m));
+			err = vmbus_sendpacket(lc->ch, lc->tx, sizeof(m),
+					       ++lc->next_id,
+					       VM_PKT_DATA_INBAND, 0);
+			if (err)
+				break;
+		}
+		sent += n;
+		for (i = 0; i < n; i++) {
+			if (!subrace_answer(s, lc, &busy, &nodev))
+				break;
+			answers++;
+		}
+		if (i < n || (err && err != -EAGAIN))
+			break;
+		if (sent == SUBRACE_BATCH)
+			pr_info("HVTEST loop subrace round %u hammering %s\n",
+				round, dev_name(&ld->hdev->device));
+	}
+	pr_info("HVTEST loop subrace round %u: %u requests, %u answers (%u busy, %u nodev), rescinded %d\n",
+		round, sent, answers, busy, nodev, lc->ch->rescind);
+	CHECK(s, lc->ch->rescind, "round %u: stopped before the rescind (send %d)",
+	      round, err);
+	/* Its removal waits for this. */
+	mutex_unlock(&ld->io_lock);
+	/* The next device is a new one. */
+	wait_event_timeout(loop_devs_wq, !READ_ONCE(loop_ndevs),
+			   msecs_to_jiffies(timeout_ms));
+	return !s->failed;
+}
+
+static bool loop_subrace(void)
+{
+	struct scen s = { .name = "subrace" };
+	unsigned int round;
+
+	for (round = 1; round <= subrace_rounds && !s.failed; round++)
+		subrace_round(&s, round);
+	if (s.failed)
+		pr_info("HVTEST loop subrace FAIL %s\n", s.why);
+	else
+		pr_info("HVTEST loop subrace ok\n");
+	return !s.failed;
+}
+
 /* Is scenario name in the list? */
 static bool loop_listed(const char *name)
 {
@@ -1404,6 +1517,11 @@ static int __init loop_init(void)
 	if (err) {
 		pr_info("HVTEST loop done: 0 ok, 1 failed (register: %d)\n", err);
 		return err;
+	}
+	if (!strcmp(scenarios, "subrace")) {
+		n = loop_subrace();
+		pr_info("HVTEST loop done: %u ok, %u failed\n", n, !n);
+		return 0;
 	}
 	wait_event_timeout(loop_devs_wq, READ_ONCE(loop_ndevs) >= devices,
 			   msecs_to_jiffies(timeout_ms));

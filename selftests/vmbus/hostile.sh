@@ -7,9 +7,9 @@
 #
 # A stock guest (hv_vmbus, hv_utils) runs alongside a guest without
 # hv_vmbus whose guest/hostile/hvkvm_hostile.ko speaks VMBus with raw
-# hypercalls and breaks its rules (scenarios msgs, gpadl, ring, and on
-# demand subch: tools/hvlab run --env HOSTILE_SUBCH=1 ...; each
-# one checks the host's answers itself and ends "HOSTILE done: N checks, M
+# hypercalls and breaks its rules (scenarios msgs, gpadl, ring, subch;
+# HOSTILE_SUBCH=0 leaves subch out: tools/hvlab run --env HOSTILE_SUBCH=0
+# ...); each one checks the host's answers itself and ends "HOSTILE done: N checks, M
 # failed"). For subch the hostile VM gets a loopback test device (the
 # test-only VSP selftests/kmod/vsp_loop, hvkvm_vsp_loop.ko, which this
 # script loads and unloads, as loopback.sh does), whose sub-channels and
@@ -34,10 +34,7 @@ initrd=$work/guest.cpio
 export HVKVM_RUN_DIR=/run/hvkvm
 T=${HVKVM_TEST_TIMEOUT:-300}
 HOLD_MS=10000		# the failed ring channel stays open this long
-# subch is run on demand (HOSTILE_SUBCH=1) until the host's UNLOAD
-# waits for the devices' GPADL references: its check unload-pages fails
-# on today's host (Documentation/vmbus.rst, "Known limits").
-SUBCH=${HOSTILE_SUBCH:-0}
+SUBCH=${HOSTILE_SUBCH:-1}
 SCENARIOS=(msgs gpadl ring)
 [ "$SUBCH" = 1 ] && SCENARIOS+=(subch)
 NTESTS=$((${#SCENARIOS[@]} + 5 + 2 * SUBCH))

@@ -15,6 +15,8 @@
 # and torn down while the host holds it, another device's GPADL); the
 # host's view; a device hot added and removed while the guest runs; 300
 # devices at once (relids past 256), then removed.
+# VM lo3: the guest asks for sub-channels again and again while the host
+# removes the device, three times: no deadlock, every device released.
 # VM lo2: the host holds a GPADL of each of two devices when one device
 # is removed and the VM stopped, and the VSP is unloaded while it still
 # holds them: the references outlive the bus, then go. L1's kernel log
@@ -41,7 +43,8 @@ T=${HVKVM_TEST_TIMEOUT:-300}
 LONG=900		# the scenarios, under emulation
 HOLD_MS=45000		# lo2: how long the host holds its GPADLs
 SCENARIOS=(echo who largest fill_h2g fill_g2h gpa subchannels gpadl otherdev)
-NTESTS=$((${#SCENARIOS[@]} + 9))
+NTESTS=$((${#SCENARIOS[@]} + 10))
+RACE=3			# lo3: removals racing sub-channel requests
 MANY=300		# lo1: devices at once, beyond 256 channels
 # tools/lab/stage2's list of kernel trouble
 TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
@@ -83,6 +86,7 @@ diag() {
 
 cleanup() {
 	down lo1
+	down lo3
 	down lo2
 	[ -d /sys/module/hvkvm_vsp_loop ] && rmmod hvkvm_vsp_loop 2>/dev/null
 }
@@ -234,6 +238,52 @@ down lo1
 listed() { grep -q "^$1 " "$param/add"; }
 wait_until "$T" "$wait_poll" eval '! listed lo1' ||
 	echo "# the VSP still lists lo1's device after the VM went"
+
+# ---- lo3: sub-channel requests racing the device's removal ------------------
+
+# The guest sends sub-channel requests in batches of 8 without waiting,
+# again and again, while the host removes the device (RACE rounds, a new
+# device each). The removal closes the channel whose handler asks, under
+# the VM's mutex: it must end (no deadlock), the device must be released,
+# and every answer must be one the protocol allows (the guest checks).
+why=
+echo "loopback.sh: lo3" >/dev/kmsg
+vm_define lo3 1 "hvloop=subrace hvloop.subrace_rounds=$RACE" || why+="define failed; "
+hvadm vm start lo3 timeout "$T" || why+="start failed; "
+wait_line lo3 '^HVTEST loop waiting' || why+="the guest did not get to the module; "
+r=0
+while [ -z "$why" ] && [ "$r" -lt "$RACE" ]; do
+	r=$((r + 1))
+	loop_add lo3 || { why+="round $r: adding a device failed; "; break; }
+	d=$(sed -n 's/^lo3 //p' "$param/add" | tail -n 1)
+	wait_line lo3 "^HVTEST loop subrace round $r hammering" ||
+		{ why+="round $r: the guest did not start asking; "; break; }
+	# A deadlock would leave the write to "remove" hanging.
+	loop_remove lo3 "$d" &
+	rm_pid=$!
+	if ! wait_until "$T" "$wait_poll" pid_gone "$rm_pid"; then
+		why+="round $r: removing device $d did not end (deadlock?); "
+		break
+	fi
+	wait "$rm_pid" || why+="round $r: removing device $d failed; "
+	wait_line lo3 "^HVTEST loop subrace round $r: " ||
+		why+="round $r: the guest did not see the removal; "
+	wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo3: device $d released"' ||
+		why+="round $r: the host did not release device $d; "
+done
+wait_line lo3 '^HVTEST loop subrace (ok|FAIL)' ||
+	why+="the guest did not finish; "
+loop_lines lo3 | grep -q '^HVTEST loop subrace ok' ||
+	why+="$(loop_lines lo3 | grep 'HVTEST loop subrace FAIL'); "
+loop_lines lo3 | grep 'subrace round [0-9]*:' | sed 's/^/# /'
+n1=$(count lo3 '^HVTEST tick')
+wait_count lo3 '^HVTEST tick' $((n1 + 2)) 60 || why+="the guest stopped ticking; "
+[ "$(show lo3 | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
+t=$(trouble)
+[ -z "$t" ] || why+="kernel trouble: $t; "
+[ -z "$why" ] && ok "lo3: $RACE devices removed while the guest asks for sub-channels: no deadlock, each released" ||
+	not_ok "removal racing sub-channel requests" "$why$(diag lo3)"
+down lo3
 
 # ---- lo2: references that outlive the device, the VM, the VSP --------------
 
