@@ -294,20 +294,27 @@ static int vmb_gpadl_parse(struct vmb_bus *bus, struct vmb_gpadl *g)
 	return 0;
 }
 
+static bool vmb_chan_rescinded(struct vmb_bus *bus, u32 relid);
+
 /* The last bytes of a GPADL arrived: check and create it, and answer. */
 static void vmb_gpadl_finish(struct vmb_bus *bus, struct vmb_gpadl *g)
 {
 	int err;
 
-	err = vmb_gpadl_parse(bus, g);
-	if (err) {
-		vmb_fault(bus, "gpadl: ranges do not add up", g->handle,
-			  g->rangecount);
+	if (vmb_chan_rescinded(bus, g->relid)) {
+		/* Its channel was rescinded meanwhile: refused, no fault. */
+		err = -ENODEV;
 	} else {
-		err = bus->ops->gpadl_create(bus, g);
-		if (err)
-			vmb_fault(bus, "gpadl: a page is not guest memory",
-				  g->handle, g->npfns);
+		err = vmb_gpadl_parse(bus, g);
+		if (err) {
+			vmb_fault(bus, "gpadl: ranges do not add up", g->handle,
+				  g->rangecount);
+		} else {
+			err = bus->ops->gpadl_create(bus, g);
+			if (err)
+				vmb_fault(bus, "gpadl: a page is not guest memory",
+					  g->handle, g->npfns);
+		}
 	}
 	vmb_gpadl_created(bus, g->relid, g->handle,
 			  err ? VMB_STATUS_FAILED : 0);
@@ -332,6 +339,23 @@ static struct vmb_chan *vmb_chan_of(struct vmb_bus *bus, u32 relid)
 	    c->state == VMB_CHAN_RESCINDED)
 		return NULL;
 	return c;
+}
+
+/*
+ * A channel the host rescinded and the guest has not released: the
+ * guest may not have seen the rescind yet, and what it sends for the
+ * relid meanwhile (a GPADL for its rings, an open) is refused but no
+ * fault. vmbus_onoffer_rescind fails what the guest still waits for.
+ */
+static bool vmb_chan_rescinded(struct vmb_bus *bus, u32 relid)
+{
+	struct vmb_chan *c;
+
+	if (!relid || relid > bus->relid_max)
+		return false;
+	c = bus->chans[relid];
+	return c && c->offered && !c->released &&
+	       c->state == VMB_CHAN_RESCINDED;
 }
 
 static bool vmb_same_device(const struct vmb_chan *a, const struct vmb_chan *b)
@@ -362,7 +386,12 @@ static void vmb_gpadl_header(struct vmb_bus *bus, const void *msg, u32 len)
 	u32 bytes = len - VMB_GPADL_HEADER_RANGE_OFF;
 	struct vmb_gpadl *g;
 
-	if (!vmb_chan_of(bus, m->child_relid)) {
+	/*
+	 * One of a rescinded channel is taken (its bodies may follow) and
+	 * refused when complete.
+	 */
+	if (!vmb_chan_of(bus, m->child_relid) &&
+	    !vmb_chan_rescinded(bus, m->child_relid)) {
 		vmb_fault(bus, "gpadl: no such channel", m->child_relid,
 			  m->gpadl);
 		goto refuse;
@@ -449,14 +478,19 @@ static void vmb_chan_close(struct vmb_bus *bus, struct vmb_chan *c)
 		g->ring = false;
 }
 
-/* Drop the GPADLs made for a channel (it is closed). */
-static void vmb_chan_drop_gpadls(struct vmb_bus *bus, u32 relid)
+/*
+ * Drop the GPADLs made for a channel (it is closed); at a rescind, those
+ * in progress stay, to take their bodies, until they complete (refused)
+ * or the channel goes.
+ */
+static void vmb_chan_drop_gpadls(struct vmb_bus *bus, u32 relid,
+				 bool in_progress)
 {
 	struct vmb_gpadl *g, *next;
 
 	for (g = bus->gpadls; g; g = next) {
 		next = g->next;
-		if (g->relid == relid)
+		if (g->relid == relid && (g->complete || in_progress))
 			vmb_gpadl_free(bus, g);
 	}
 }
@@ -505,8 +539,10 @@ static void vmb_gpadl_teardown(struct vmb_bus *bus, const void *msg)
 		return;
 	}
 	if (!g || g->relid != m->child_relid) {
-		vmb_fault(bus, "gpadl teardown: no such gpadl", m->child_relid,
-			  m->gpadl);
+		/* One of a rescinded channel went with the rescind. */
+		if (!vmb_chan_rescinded(bus, m->child_relid))
+			vmb_fault(bus, "gpadl teardown: no such gpadl",
+				  m->child_relid, m->gpadl);
 		vmb_torndown(bus, m->gpadl);
 		return;
 	}
@@ -573,7 +609,9 @@ static void vmb_open(struct vmb_bus *bus, const void *msg)
 	struct vmb_gpadl *g = vmb_gpadl_find(bus, m->ring_gpadl);
 
 	if (!c) {
-		vmb_fault(bus, "open: no such channel", m->child_relid, 0);
+		if (!vmb_chan_rescinded(bus, m->child_relid))
+			vmb_fault(bus, "open: no such channel",
+				  m->child_relid, 0);
 		goto refuse;
 	}
 	if (c->state != VMB_CHAN_CLOSED) {
@@ -717,6 +755,8 @@ static void vmb_chan_free(struct vmb_bus *bus, struct vmb_chan *c)
 	bool rescinded = c->state == VMB_CHAN_RESCINDED;
 	u32 relid;
 
+	/* GPADLs a rescinded channel was still taking go with it */
+	vmb_chan_drop_gpadls(bus, c->relid, true);
 	bus->chans[c->relid] = NULL;
 	if (bus->ops->chan_gone)
 		bus->ops->chan_gone(bus, c);
@@ -753,7 +793,7 @@ static void vmb_relid_released(struct vmb_bus *bus, const void *msg)
 	}
 	/* The guest gave up a channel it could not set up. */
 	vmb_chan_guest_closed(bus, c);
-	vmb_chan_drop_gpadls(bus, c->relid);
+	vmb_chan_drop_gpadls(bus, c->relid, true);
 	c->released = true;
 }
 
@@ -777,7 +817,7 @@ static void vmb_disconnect(struct vmb_bus *bus)
 		 * asks for its own, and must not find stale ones offered.
 		 */
 		if (c->state == VMB_CHAN_RESCINDED || (c->sub_index && was)) {
-			vmb_chan_drop_gpadls(bus, relid);
+			vmb_chan_drop_gpadls(bus, relid, true);
 			c->state = VMB_CHAN_CLOSED;
 			vmb_chan_free(bus, c);
 			continue;
@@ -1052,7 +1092,7 @@ void vmb_bus_remove(struct vmb_bus *bus, struct vmb_chan *c)
 	    c->state == VMB_CHAN_RESCINDED)
 		return;
 	vmb_chan_close(bus, c);
-	vmb_chan_drop_gpadls(bus, c->relid);
+	vmb_chan_drop_gpadls(bus, c->relid, false);
 	/*
 	 * A guest that released the relid of a channel it could not set
 	 * up has forgotten it: it ignores a rescind of that relid and never

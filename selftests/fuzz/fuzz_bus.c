@@ -230,7 +230,9 @@ static void check_bus(void)
 		for (h = g->next; h; h = h->next)
 			check(h->handle != g->handle);
 		check(g->relid && g->relid <= RELID_MAX && bus->chans[g->relid]);
-		check(bus->chans[g->relid]->state != VMB_CHAN_RESCINDED);
+		/* a rescinded channel's: only in progress (refused at the end) */
+		check(bus->chans[g->relid]->state != VMB_CHAN_RESCINDED ||
+		      !g->complete);
 		if (g->complete) {
 			check(!g->area && vf_alloc_live(g->pfns) &&
 			      vf_alloc_live(g->host));

@@ -1364,7 +1364,8 @@ TEST_F(chan, rescind)
 	struct fake *f = self->f;
 	struct guest *g = &self->g;
 	struct vmb_chan *c;
-	u32 buf, ring;
+	u32 buf, ring, inprog, done = 0;
+	u8 m[VF_GPADL_MSG_MAX];
 	struct posted *p;
 
 	boot(f, g, VMB_VERSION_WS2022, 2);
@@ -1372,7 +1373,7 @@ TEST_F(chan, rescind)
 	ring = open_ring(f, g, 1, 8, 0);
 	buf = gpadl(f, g, 1, 40, 0x5000);
 	EXPECT_TRUE(is_created(next(f), 1, buf, 1));
-	gpadl_send(f, g, 1, 64, 0x6000, 1);		/* one in progress */
+	inprog = gpadl_send(f, g, 1, 64, 0x6000, 1);	/* one in progress */
 	open_ring(f, g, 2, 8, 0);
 	EXPECT_EQ(4, f->bus.ngpadls);
 	vmb_bus_remove(&f->bus, c);
@@ -1383,7 +1384,8 @@ TEST_F(chan, rescind)
 	EXPECT_EQ(0, pending(f));
 	EXPECT_EQ(0, f->is_open[0]);
 	EXPECT_EQ(1, f->nclose);
-	EXPECT_EQ(1, f->bus.ngpadls);			/* channel 2's */
+	/* channel 2's, and the one in progress, to take its bodies */
+	EXPECT_EQ(2, f->bus.ngpadls);
 	EXPECT_EQ(0, f->gone[0]);
 	EXPECT_EQ(VMB_CHAN_RESCINDED, c->state);
 	/* removed twice: nothing more */
@@ -1393,16 +1395,34 @@ TEST_F(chan, rescind)
 	f->nfaults = 0;
 	close_chan(f, g, 1);
 	EXPECT_EQ(0, f->nfaults);
-	/* it cannot use the channel meanwhile */
+	/*
+	 * It cannot use the channel meanwhile, but what it sent before it
+	 * saw the rescind is no fault: the GPADL in progress completes,
+	 * refused; a new one, and an open, are refused.
+	 */
+	vf_gpadl_msg(m, 1, inprog, 64, 0x6000, &done);	/* sent before */
+	while (done < 64)
+		send(f, g, m, vf_gpadl_msg(m, 1, inprog, 64, 0x6000, &done));
+	EXPECT_TRUE(is_created(next(f), 1, inprog, 0));
 	gpadl(f, g, 1, 8, 0x100);
 	EXPECT_TRUE(is_created(next(f), 1, g->next_handle, 0));
 	gopen(f, g, 1, ring, 0, 4);
 	EXPECT_TRUE(is_open_result(next(f), 1, 0));
+	/* its ring GPADL went with the rescind: torn down, no fault */
+	teardown(f, g, 1, ring);
+	EXPECT_TRUE(is_torndown(next(f), ring));
+	EXPECT_EQ(0, f->nfaults);
+	EXPECT_EQ(1, f->bus.ngpadls);
+	/* one in progress at the release goes with the channel */
+	gpadl_send(f, g, 1, 64, 0x7000, 1);
+	EXPECT_EQ(2, f->bus.ngpadls);
 	EXPECT_EQ(0, f->gone[0]);
 	relid_released(f, g, 1);
 	EXPECT_EQ(1, f->gone[0]);
 	EXPECT_EQ(NULL, f->bus.chans[1]);
+	EXPECT_EQ(1, f->bus.ngpadls);
 	EXPECT_EQ(0, pending(f));
+	EXPECT_EQ(0, f->nfaults);
 	/* released twice: a fault, nothing more */
 	relid_released(f, g, 1);
 	EXPECT_EQ(1, f->gone[0]);

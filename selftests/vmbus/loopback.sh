@@ -256,7 +256,7 @@ while [ -z "$why" ] && [ "$r" -lt "$RACE" ]; do
 	r=$((r + 1))
 	loop_add lo3 || { why+="round $r: adding a device failed; "; break; }
 	d=$(sed -n 's/^lo3 //p' "$param/add" | tail -n 1)
-	wait_line lo3 "^HVTEST loop subrace round $r hammering" ||
+	wait_line lo3 "HVTEST loop subrace round $r hammering" ||
 		{ why+="round $r: the guest did not start asking; "; break; }
 	# A deadlock would leave the write to "remove" hanging.
 	loop_remove lo3 "$d" &
@@ -266,12 +266,12 @@ while [ -z "$why" ] && [ "$r" -lt "$RACE" ]; do
 		break
 	fi
 	wait "$rm_pid" || why+="round $r: removing device $d failed; "
-	wait_line lo3 "^HVTEST loop subrace round $r: " ||
+	wait_line lo3 "HVTEST loop subrace round $r: " ||
 		why+="round $r: the guest did not see the removal; "
 	wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo3: device $d released"' ||
 		why+="round $r: the host did not release device $d; "
 done
-wait_line lo3 '^HVTEST loop subrace (ok|FAIL)' ||
+wait_line lo3 'HVTEST loop subrace (ok|FAIL)' ||
 	why+="the guest did not finish; "
 loop_lines lo3 | grep -q '^HVTEST loop subrace ok' ||
 	why+="$(loop_lines lo3 | grep 'HVTEST loop subrace FAIL'); "
