@@ -496,11 +496,19 @@ static void vmbus_device_free(struct vmbus_device *dev)
 	kfree(dev);
 }
 
+/* A channel came or went: a channel dump under way is flagged (netlink.c). */
+static void vmbus_chans_changed(struct vmbus_vm *vm)
+{
+	lockdep_assert_held(&vm->lock);
+	vm->chans_gen++;
+}
+
 static void vmbus_op_chan_gone(struct vmb_bus *bus, struct vmb_chan *c)
 {
 	struct vmbus_channel *ch = vmbus_chan_of(c);
 	struct vmbus_device *dev = ch->dev;
 
+	vmbus_chans_changed(vmbus_vm_of(bus));
 	kthread_cancel_work_sync(&ch->work);
 	kfree(ch);
 	/* NULL: released before the guest let go (vmbus_vsp_release_devices_locked) */
@@ -552,6 +560,7 @@ static int vmbus_chan_add(struct vmbus_device *dev, u16 sub_index)
 		kfree(ch);
 		return err;
 	}
+	vmbus_chans_changed(dev->vm);
 	dev->nchannels++;
 	return 0;
 }

@@ -236,6 +236,7 @@ static void vmbus_attach(struct vid_partition *p)
 	vm->clock_offset = info.clock_offset;
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->devices);
+	vm->chans_gen = 1;		/* 0 would not be checked (netlink.c) */
 	spin_lock_init(&vm->msg_lock);
 	INIT_LIST_HEAD(&vm->msgs);
 	kthread_init_work(&vm->msg_work, vmbus_msg_work);

@@ -16,34 +16,40 @@ static const struct nla_policy vmbus_name_policy[HVKVM_VMBUS_A_MAX + 1] = {
 				    .len = HVKVM_VID_NAME_MAX - 1 },
 };
 
+static const struct nla_policy vmbus_chan_get_policy[HVKVM_VMBUS_A_MAX + 1] = {
+	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = HVKVM_VID_NAME_MAX - 1 },
+};
+
 static const struct genl_multicast_group vmbus_mcgrps[] = {
 	{ .name = HVKVM_VMBUS_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family vmbus_family;
 
-/* The VM a request names, with a reference, or an error with extack. */
-static struct vmbus_vm *vmbus_lookup(struct genl_info *info)
+/* The VM attr (VM_NAME) names, with a reference, or an error with extack. */
+static struct vmbus_vm *vmbus_lookup(struct nlattr *attr,
+				     struct netlink_ext_ack *extack)
 {
-	struct nlattr *attr = info->attrs[HVKVM_VMBUS_A_VM_NAME];
 	struct vmbus_vm *vm;
 
 	if (!attr) {
-		NL_SET_ERR_MSG(info->extack, "missing vm name");
+		NL_SET_ERR_MSG(extack, "missing vm name");
 		return ERR_PTR(-EINVAL);
 	}
 	vm = vmbus_vm_find(nla_data(attr));
 	if (!vm) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "no running partition has this name");
 		return ERR_PTR(-ENOENT);
 	}
 	return vm;
 }
 
+/* One channel: the nest HVKVM_VMBUS_A_CHANNEL. Under vm->lock. */
 static int vmbus_fill_channel(struct sk_buff *skb, struct vmbus_channel *ch)
 {
-	struct nlattr *nest = nla_nest_start(skb, HVKVM_VMBUS_CHANNEL_A_CHANNEL);
+	struct nlattr *nest = nla_nest_start(skb, HVKVM_VMBUS_A_CHANNEL);
 	bool open = ch->c.state == VMB_CHAN_OPEN;
 
 	/* no class: a rescinded channel whose VSP has gone (vsp.c) */
@@ -75,12 +81,11 @@ static int vmbus_fill_channel(struct sk_buff *skb, struct vmbus_channel *ch)
 	return 0;
 }
 
+/* The VM's record; its channels are CHANNEL_GET's. */
 static int vmbus_fill_vm(struct sk_buff *skb, struct vmbus_vm *vm, u32 portid,
 			 u32 seq, int flags, struct netlink_callback *cb)
 {
-	struct nlattr *chans;
 	void *hdr;
-	u32 relid;
 	int err = -EMSGSIZE;
 
 	hdr = genlmsg_put(skb, portid, seq, &vmbus_family, flags,
@@ -101,16 +106,6 @@ static int vmbus_fill_vm(struct sk_buff *skb, struct vmbus_vm *vm, u32 portid,
 	    nla_put_u64_64bit(skb, HVKVM_VMBUS_A_FAULTS, vm->bus.stats.faults,
 			      HVKVM_VMBUS_A_PAD))
 		goto out;
-	chans = nla_nest_start(skb, HVKVM_VMBUS_A_CHANNELS);
-	if (!chans)
-		goto out;
-	for (relid = 1; relid <= vm->bus.relid_max; relid++) {
-		struct vmb_chan *c = vm->bus.chans[relid];
-
-		if (c && vmbus_fill_channel(skb, container_of(c, struct vmbus_channel, c)))
-			goto out;
-	}
-	nla_nest_end(skb, chans);
 	err = 0;
 out:
 	mutex_unlock(&vm->lock);
@@ -124,13 +119,14 @@ out:
 
 static int vmbus_cmd_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vmbus_vm *vm = vmbus_lookup(info);
+	struct vmbus_vm *vm = vmbus_lookup(info->attrs[HVKVM_VMBUS_A_VM_NAME],
+					   info->extack);
 	struct sk_buff *msg;
 	int err;
 
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
-	msg = genlmsg_new(NLMSG_GOODSIZE * 4, GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg) {
 		vmbus_vm_put(vm);
 		return -ENOMEM;
@@ -172,12 +168,98 @@ static int vmbus_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * CHANNEL_GET: the channels of one VM, a message each, by relid. The VM
+ * is looked up in the first pass, not in a .start: 6.1 gives a dump's
+ * start no extack, its passes have one (the NLMSG_DONE carries it). The
+ * dump keeps the VM's reference until .done, and takes vm->lock in each
+ * pass; a VM that ends meanwhile has no channel left to send. A channel
+ * added or gone between two passes (vm->chans_gen) flags the dump
+ * NLM_F_DUMP_INTR; a channel's state changing does not.
+ */
+struct vmbus_chan_dump_ctx {
+	struct vmbus_vm *vm;		/* from the first pass to .done */
+	u32 next_relid;			/* where the next pass resumes */
+};
+
+static int vmbus_fill_chan_msg(struct sk_buff *skb, struct netlink_callback *cb,
+			       struct vmbus_vm *vm, struct vmb_chan *c)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &vmbus_family, NLM_F_MULTI,
+			  HVKVM_VMBUS_CMD_CHANNEL_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (nla_put_string(skb, HVKVM_VMBUS_A_VM_NAME, vm->name) ||
+	    vmbus_fill_channel(skb, container_of(c, struct vmbus_channel, c))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int vmbus_chan_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vmbus_chan_dump_ctx *ctx = (struct vmbus_chan_dump_ctx *)cb->ctx;
+	struct vmbus_vm *vm = ctx->vm;
+	u32 relid;
+	int err = 0;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	if (!vm) {
+		vm = vmbus_lookup(hvkvm_dumpit_attrs(cb)[HVKVM_VMBUS_A_VM_NAME],
+				  cb->extack);
+		if (IS_ERR(vm))
+			return PTR_ERR(vm);
+		ctx->vm = vm;
+		ctx->next_relid = 1;
+	}
+	mutex_lock(&vm->lock);
+	cb->seq = vm->chans_gen;
+	for (relid = ctx->next_relid; relid <= vm->bus.relid_max; relid++) {
+		struct vmb_chan *c = vm->bus.chans[relid];
+
+		if (!c)
+			continue;
+		err = vmbus_fill_chan_msg(skb, cb, vm, c);
+		if (err)
+			break;
+	}
+	mutex_unlock(&vm->lock);
+	ctx->next_relid = relid;
+
+	/* A partial message means "call again"; an empty one with an error ends. */
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+static int vmbus_chan_dump_done(struct netlink_callback *cb)
+{
+	struct vmbus_chan_dump_ctx *ctx = (struct vmbus_chan_dump_ctx *)cb->ctx;
+
+	vmbus_vm_put(ctx->vm);
+	return 0;
+}
+
 static const struct genl_ops vmbus_ops[] = {
 	{
 		.cmd = HVKVM_VMBUS_CMD_VM_GET,
 		.doit = vmbus_cmd_get,
 		.dumpit = vmbus_dump,
 		.policy = vmbus_name_policy,
+		.maxattr = HVKVM_VMBUS_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = HVKVM_VMBUS_CMD_CHANNEL_GET,
+		.dumpit = vmbus_chan_dump,
+		.done = vmbus_chan_dump_done,
+		.policy = vmbus_chan_get_policy,
 		.maxattr = HVKVM_VMBUS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -60,6 +60,8 @@ struct vmbus_vm {
 	bool dead;			/* detached: nothing more happens */
 	struct vmb_bus bus;
 	struct list_head devices;
+	/* a channel was added or is gone: a channel dump is inconsistent */
+	unsigned int chans_gen;		/* under lock; from 1 */
 
 	/*
 	 * The work the guest causes (its messages, its channels) runs on

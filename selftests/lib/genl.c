@@ -48,7 +48,10 @@ void genl_msg_free(struct genl_msg *m)
 	m->data = NULL;
 }
 
-/* Take the extack message out of an NLMSG_ERROR. */
+/*
+ * Take the extack message out of an NLMSG_ERROR, or of an NLMSG_DONE
+ * (a dump that failed: its attributes follow the error, an int).
+ */
 static void take_extack(struct genl_test *g, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -58,7 +61,9 @@ static void take_extack(struct genl_test *g, const struct nlmsghdr *nlh)
 	g->extack[0] = 0;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		off = sizeof(int);
+	else if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	mnl_attr_for_each(a, nlh, off) {
 		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # hvadm and hvkvm_vmbus and hvkvm_ic against fakevid.so (fakevmbus.c and
 # fakeic.c play the families): the VMBus side of vm show and vm list
-# (text, JSON, the ICs' section, the IC-version warning), vm shutdown's
+# (text, JSON, the channels' own dump: 400 of them, a dump that raced,
+# its refusals; the ICs' section, the IC-version warning), vm shutdown's
 # outcomes, vm kvp (with and without the guest's pairs, set, delete,
 # refusals), vm ic, monitor's VMBus and IC events, and the same without
 # the modules, where nothing of them is shown and nothing fails.
@@ -12,6 +13,7 @@ export LD_PRELOAD=$here/fakevid.so FAKEVID_LOG=$T/sent FAKEVMBUS=1
 unset FAKEVID_ABSENT FAKEVID_INTR FAKEVID_NOCAP FAKEVID_STATE FAKEVID_SOCK \
 	FAKEVID_CRASH FAKEVID_ERROR FAKEVID_WORKER FAKEVID_STIMER FAKEVMBUS_BUS \
 	FAKEVMBUS_OLDIC FAKEVMBUS_SHUTDOWN FAKEVMBUS_KVP_ERROR FAKEVMBUS_KVP_WARN \
+	FAKEVMBUS_CHANNELS FAKEVMBUS_CHAN_INTR FAKEVMBUS_CHAN_GONE FAKEVMBUS_OLD \
 	FAKEIC_ABSENT
 
 WEB='1: web state running vcpus 2 memory 512M
@@ -29,6 +31,9 @@ BUS="$CHANNELS
     ic shutdown state ready framework 3.0 message 3.2
     ic timesync state negotiating
     ic kvp state ready framework 3.0 message 5.0"
+# BUS without its channels: VMBus's line, then the ICs'
+VMBUS_LINE=${CHANNELS%%$'\n'*}
+ICS=${BUS#"$CHANNELS"$'\n'}
 KVPS='pool external key "HostName" value "host1.example"
 pool external key "Role" value "web \"front\""'
 GUEST_KVPS='pool guest key "Owner" value "ops"
@@ -69,9 +74,11 @@ $BUS"
 $BUS"
 	sent "cmd 2 name web
 vmbus cmd 1 name web
+vmbus cmd 3 dump name web
 ic cmd 1 name web
 cmd 2 id 1
 vmbus cmd 1 name web
+vmbus cmd 3 dump name web
 ic cmd 1 name web"
 	# db does not run: VMBus does not know it (-ENOENT), no error
 	ok vm show db
@@ -156,15 +163,17 @@ test_list() {
 	same "$T/out" "$WEB
 $BUS
 $DB"
-	# one dump of each family
+	# one dump of each family, and one of web's channels
 	sent "vmbus cmd 1 dump
 ic cmd 1 dump
-cmd 2 dump"
+cmd 2 dump
+vmbus cmd 3 dump name web"
 	ok -j vm list
 	jq -e 'length == 2 and .[0].vmbus.version == "5.3" and .[1].vmbus == null' \
 		"$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
 	rm -f "$T/sent"
-	# a retried dump of VID: VMBus's and the ICs' are read once
+	# a retried dump of VID: VMBus's and the ICs' are read once, and
+	# web's channels too
 	FAKEVID_INTR=1 ok vm list
 	same "$T/out" "$WEB
 $BUS
@@ -172,6 +181,7 @@ $DB"
 	sent "vmbus cmd 1 dump
 ic cmd 1 dump
 cmd 2 dump
+vmbus cmd 3 dump name web
 cmd 2 dump"
 	! grep -q exits "$T/out" || fail "exits in the list"
 }
@@ -192,6 +202,97 @@ cmd 2 dump"
 	ko 'hvkvm_ic module not loaded .*' vm ic web disable kvp
 	[ ! -e "$T/sent" ] || fail "sent: $(cat "$T/sent")"
 	FAKEVID_ABSENT=1 ko 'hvkvm_vid module not loaded .*' vm show web
+}
+
+# ---- the channels: CHANNEL_GET, a dump of their own ----
+
+# 400 channels, far more than a datagram holds (the fake fills 16 KiB
+# ones; hvadm receives 64 KiB at most): each listed once, by relid.
+test_show_many_channels() {
+	export FAKEVMBUS_CHANNELS=400
+	ok vm show web
+	[ "$(grep -c '^    channel ' "$T/out")" = 400 ] ||
+		fail "$(grep -c '^    channel ' "$T/out") channels listed"
+	[ "$(grep -o ' relid [0-9]*' "$T/out" | cut -d' ' -f3)" = "$(seq 400)" ] ||
+		fail "relids: $(grep -o ' relid [0-9]*' "$T/out" | cut -d' ' -f3 | tr '\n' ' ')"
+	# the ICs' as always, then the loopback devices' (relid 5 is device 0)
+	[ "$(sed -n 3,7p "$T/out")" = "$CHANNELS" ] || fail "the first ones: $(sed -n 3,7p "$T/out")"
+	grep -qx '    channel loopback 6c6f6f70-0000-4000-8000-68760000018b relid 400 state open vp 0 ring in 16K out 16K packets in 400 out 400 signals in 400 out 400' \
+		"$T/out" || fail "relid 400: $(grep ' relid 400 ' "$T/out")"
+	[ "$(tail -n 4 "$T/out")" = "$ICS" ] || fail "the ICs' section: $(tail -n 4 "$T/out")"
+	sent "cmd 2 name web
+vmbus cmd 1 name web
+vmbus cmd 3 dump name web
+ic cmd 1 name web"
+	ok -j vm show web
+	jq -e '[.[0].vmbus.channels[].relid] == [range(1; 401)] and
+		([.[0].vmbus.channels[] | select(.class == "loopback")] | length) == 396 and
+		.[0].vmbus.channels[399].instance == "6c6f6f70-0000-4000-8000-68760000018b" and
+		.[0].vmbus.warnings == []' "$T/out" >/dev/null ||
+		fail "jq: $(jq -c '[.[0].vmbus.channels[].relid]' "$T/out")"
+	# and in the list, the most a VM may have
+	FAKEVMBUS_CHANNELS=2047 ok -j vm list
+	jq -e '[.[0].vmbus.channels[].relid] == [range(1; 2048)] and .[1].vmbus == null' \
+		"$T/out" >/dev/null || fail "2047: $(jq -c '.[0].vmbus.channels | length' "$T/out")"
+}
+
+# A channel came or went during the dump: asked again; printed with a
+# warning when it keeps changing.
+test_channels_changing() {
+	FAKEVMBUS_CHAN_INTR=1 ok vm show web
+	same "$T/out" "$WEB
+$BUS"
+	sent "cmd 2 name web
+vmbus cmd 1 name web
+vmbus cmd 3 dump name web
+vmbus cmd 3 dump name web
+ic cmd 1 name web"
+	FAKEVMBUS_CHAN_INTR=9 warned "the VMBus channels of web kept changing during the dump: the list may be inconsistent" \
+		vm show web
+	same "$T/out" "$WEB
+$BUS"
+	[ "$(grep -c 'vmbus cmd 3' "$T/sent")" = 4 ] || fail "sent: $(cat "$T/sent")"
+}
+
+# web stopped between its record and its channels: no channel, no error.
+# A module without CHANNEL_GET: no channel, and a warning.
+test_channels_refused() {
+	FAKEVMBUS_CHAN_GONE=1 ok vm show web
+	same "$T/out" "$WEB
+$VMBUS_LINE
+$ICS"
+	FAKEVMBUS_OLD=1 warned "cannot read the VMBus channels of web: Operation not supported" \
+		-j vm show web
+	jq -e '.[0].vmbus | .connected == true and .channels == [] and (.ics | length) == 4' \
+		"$T/out" >/dev/null || fail "jq: $(cat "$T/out")"
+}
+
+# chan_get_is STATUS OUTPUT ARGS...: chan_get ARGS (a raw CHANNEL_GET)
+# exits with STATUS, having printed OUTPUT
+chan_get_is() {
+	local want_rc=$1 want=$2 out rc
+
+	shift 2
+	out=$("$here/chan_get" "$@")
+	rc=$?
+	[ "$rc" = "$want_rc" ] || fail "chan_get $*: status $rc: $out"
+	[ "$out" = "$want" ] || fail "chan_get $*: $out"
+}
+
+# The refusals of CHANNEL_GET itself, as a client sees them: a dump's
+# errors come in its NLMSG_DONE, with the extack message.
+test_channel_get_errors() {
+	chan_get_is 1 "error -22: missing vm name"
+	chan_get_is 1 "error -2: no running partition has this name" db
+	chan_get_is 1 "error -2: no running partition has this name" nosuchvm
+	# a dump only
+	chan_get_is 1 "error -95" --do web
+	chan_get_is 0 "$(printf 'web relid %s\n' 1 2 3 4)" web
+	sent "vmbus cmd 3 dump
+vmbus cmd 3 dump name db
+vmbus cmd 3 dump name nosuchvm
+vmbus cmd 3 name web
+vmbus cmd 3 dump name web"
 }
 
 # ---- shutdown ----
@@ -371,10 +472,13 @@ $CHANNELS
 $DB"
 	sent "cmd 2 name web
 vmbus cmd 1 name web
+vmbus cmd 3 dump name web
 cmd 2 name web
 vmbus cmd 1 name web
+vmbus cmd 3 dump name web
 vmbus cmd 1 dump
-cmd 2 dump"
+cmd 2 dump
+vmbus cmd 3 dump name web"
 	ko 'hvkvm_ic module not loaded \(no generic netlink family "hvkvm_ic"\)' \
 		vm shutdown web
 	ko 'hvkvm_ic module not loaded .*' vm kvp web
@@ -446,6 +550,14 @@ test_valgrind() {
 		--errors-for-leak-kinds=all --error-exitcode=99 \
 		"$HVADM" -j vm list >/dev/null 2>"$T/vg"
 	[ $? -ne 99 ] || fail "valgrind without hvkvm_ic: $(cat "$T/vg")"
+	FAKEVMBUS_CHANNELS=400 FAKEVMBUS_CHAN_INTR=9 valgrind -q --leak-check=full \
+		--show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 \
+		"$HVADM" vm list >/dev/null 2>"$T/vg"
+	[ $? -ne 99 ] || fail "valgrind, 400 channels, changing: $(cat "$T/vg")"
+	FAKEVMBUS_OLD=1 valgrind -q --leak-check=full --show-leak-kinds=all \
+		--errors-for-leak-kinds=all --error-exitcode=99 \
+		"$HVADM" vm show web >/dev/null 2>"$T/vg"
+	[ $? -ne 99 ] || fail "valgrind without CHANNEL_GET: $(cat "$T/vg")"
 	FAKEVMBUS_SHUTDOWN=refused valgrind -q --leak-check=full --show-leak-kinds=all \
 		--errors-for-leak-kinds=all --error-exitcode=99 \
 		"$HVADM" vm shutdown web >/dev/null 2>"$T/vg"

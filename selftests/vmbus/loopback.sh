@@ -213,9 +213,22 @@ done
 wait_count lo1 'HVTEST loop probe .* ok' $((n0 + MANY)) "$LONG" ||
 	why+="$(( $(count lo1 'HVTEST loop probe .* ok') - n0 )) of $MANY probed and echoed; "
 tadd=$((SECONDS - t0))
+# hvadm vm show lists every channel (it dumps them, a message each): a
+# primary for each of lo1's devices the VSP lists (the MANY new ones and
+# the one left), each once, by its instance, and open; relids past 256.
+chans=$(loop_chans lo1)
+want=$(sed -n 's/^lo1 //p' "$param/add" | while read -r i; do devname "$i"; echo; done | sort)
+got=$(jq -r '.[] | select(.sub_index == 0) | .instance' <<<"$chans" | sort)
+maxrel=$(jq '[.[].relid] | max' <<<"$chans")
+[ "$(grep -c . <<<"$want")" = $((MANY + 1)) ] && [ "$got" = "$want" ] ||
+	why+="hvadm vm show lists $(grep -c . <<<"$got") loopback primaries, the VSP $(grep -c . <<<"$want") devices (differing: $(comm -3 <(echo "$want") <(echo "$got") | head -n 3 | tr -d '\t' | tr '\n' ' ')); "
+[ "$(jq '[.[].relid] | length == (unique | length)' <<<"$chans")" = true ] ||
+	why+="a relid listed twice; "
+[ "${maxrel:-0}" -gt 256 ] 2>/dev/null || why+="the highest relid is $maxrel; "
+[ "$(jq '[.[] | select(.state != "open")] | length' <<<"$chans")" = 0 ] ||
+	why+="not open: $(jq -c '[.[] | select(.state != "open") | {relid, state}]' <<<"$chans" | head -c 300); "
 # Each echo bound its channel's port: as many distinct connection ids
-# (0x100 + relid), so relids past 256. (hvadm vm show cannot list this
-# many channels yet: Documentation/vmbus.rst, "Known limits".)
+# (0x100 + relid).
 bound=$(show lo1 | jq -r '.[0].ports_bound')
 # (A removed device's port stays bound, and its relid goes to a new one:
 # at least the MANY new channels and the one left are distinct.)
@@ -232,7 +245,7 @@ trem=$((SECONDS - t0))
 [ "$(show lo1 | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
 t=$(trouble)
 [ -z "$t" ] || why+="kernel trouble: $t; "
-[ -z "$why" ] && ok "$MANY devices at once ($bound ports bound on demand, so relids past 256): each probed, opened and echoing; all removed (${tadd} s, ${trem} s)" ||
+[ -z "$why" ] && ok "$MANY devices at once (all $((MANY + 1)) listed, relids up to $maxrel, $bound ports bound on demand): each probed, opened and echoing; all removed (${tadd} s, ${trem} s)" ||
 	not_ok "$MANY devices" "$why$(diag lo1)"
 down lo1
 listed() { grep -q "^$1 " "$param/add"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Print a running VM's VMBus state as JSON, asked of hvkvm_vmbus and
-hvkvm_ic (VM_GET of each).
+hvkvm_ic (VM_GET of each, and hvkvm_vmbus's CHANNEL_GET dump).
 
     vmbus-state.py NAME
 
@@ -23,10 +23,14 @@ CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
 NLM_F_REQUEST = 1
+NLM_F_DUMP = 0x300
+NLM_F_DUMP_INTR = 0x10
 NLMSG_ERROR = 2
+NLMSG_DONE = 3
 
 CMD_VM_GET = 1             # both families
-A_VM_NAME, A_CONNECTED, A_VERSION, A_FAULTS, A_CHANNELS = 2, 3, 4, 7, 8
+CMD_CHANNEL_GET = 3        # hvkvm_vmbus's: a dump, a channel per message
+A_VM_NAME, A_CONNECTED, A_VERSION, A_FAULTS, A_CHANNEL = 2, 3, 4, 7, 10
 CH_CLASS, CH_RELID, CH_STATE, CH_PKTS_IN, CH_PKTS_OUT, CH_ERROR = 3, 7, 9, 13, 14, 17
 IC_A_VM_NAME, IC_A_ICS = 2, 3
 IC_NAME, IC_STATE, IC_HB_SEQ = 3, 4, 8
@@ -66,22 +70,59 @@ def request(sock, ftype, cmd, payload):
     return attrs(data[20:mlen])
 
 
+def dump(sock, ftype, cmd, payload):
+    """A dump's messages, each as attrs(); raises OSError on its error.
+    One that raced with a change (NLM_F_DUMP_INTR) is asked again, up
+    to 4 times, then kept."""
+    for _ in range(4):
+        msg = struct.pack("BBH", cmd, 1, 0) + payload
+        sock.send(struct.pack("IHHII", 16 + len(msg), ftype,
+                              NLM_F_REQUEST | NLM_F_DUMP, 2, 0) + msg)
+        out, intr, done = [], False, False
+        while not done:
+            data = sock.recv(1 << 20)
+            off = 0
+            while off + 16 <= len(data):
+                mlen, mtype, mflags = struct.unpack_from("IHH", data, off)
+                if mlen < 16:
+                    break
+                intr |= bool(mflags & NLM_F_DUMP_INTR)
+                if mtype in (NLMSG_DONE, NLMSG_ERROR):
+                    err = struct.unpack_from("i", data, off + 16)[0]
+                    if err:
+                        raise OSError(-err, os.strerror(-err))
+                    done = True
+                    break
+                if mtype == ftype:
+                    out.append(attrs(data[off + 20:off + mlen]))
+                off += (mlen + 3) & ~3
+        if not intr:
+            break
+    return out
+
+
 def nla_str(t, s):
     b = s.encode() + b"\0"
     return struct.pack("HH", 4 + len(b), t) + b + b"\0" * ((4 - len(b) % 4) % 4)
 
 
-def vm_get(sock, family, name_attr):
+def family_id(sock, family):
     fam = request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
                   nla_str(CTRL_ATTR_FAMILY_NAME, family))
-    fid = one(fam, CTRL_ATTR_FAMILY_ID, "H")
-    return request(sock, fid, CMD_VM_GET, nla_str(name_attr, sys.argv[1]))
+    return one(fam, CTRL_ATTR_FAMILY_ID, "H")
+
+
+def vm_get(sock, family, name_attr):
+    return request(sock, family_id(sock, family), CMD_VM_GET,
+                   nla_str(name_attr, sys.argv[1]))
 
 
 def main():
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     sock.bind((0, 0))
     a = vm_get(sock, "hvkvm_vmbus", A_VM_NAME)
+    chans = dump(sock, family_id(sock, "hvkvm_vmbus"), CMD_CHANNEL_GET,
+                 nla_str(A_VM_NAME, sys.argv[1]))
     try:
         ics = vm_get(sock, "hvkvm_ic", IC_A_VM_NAME)
     except OSError:
@@ -94,8 +135,8 @@ def main():
         "channels": [],
         "ics": [],
     }
-    for nest in a.get(A_CHANNELS, []):
-        for c in attrs(nest).get(2, []):
+    for m in chans:
+        for c in m.get(A_CHANNEL, []):
             c = attrs(c)
             st = one(c, CH_STATE, "I")
             res["channels"].append({

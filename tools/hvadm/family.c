@@ -138,6 +138,48 @@ struct records *records_new(struct nl *nl, uint8_t cmd, uint16_t name_attr,
 	return r;
 }
 
+struct records *records_dump(struct nl *nl, uint8_t cmd, uint16_t name_attr,
+			     const char *name, const char *what)
+{
+	struct records *r = NULL;
+	struct nlmsghdr *nlh;
+	int tries, err = 0;
+
+	for (tries = 1; tries <= DUMP_TRIES; tries++) {
+		records_free(r);
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return NULL;
+		r->nl = nl;
+		r->cmd = cmd;
+		r->name_attr = name_attr;
+		r->what = what;
+		r->dump = true;
+		nlh = nl_req(nl, cmd, NLM_F_DUMP);
+		nl_put(nl, nlh, strz, name_attr, name);
+		err = nl_talk(nl, nlh, keep_cb, r);
+		if (err || !nl->intr)
+			break;
+	}
+	if (err) {
+		if (err != -ENOENT)
+			pr_warn("cannot read the %s of %s: %s%s%s", what, name,
+				nl->extack, nl->extack[0] ? ": " : "",
+				strerror(-err));
+		records_free(r);
+		return NULL;
+	}
+	if (nl->intr)
+		pr_warn("the %s of %s kept changing during the dump: the list may be inconsistent",
+			what, name);
+	return r;
+}
+
+const struct nlmsghdr *records_at(const struct records *r, size_t i)
+{
+	return r && r->dump && i < r->n ? r->recs[i] : NULL;
+}
+
 void records_free(struct records *r)
 {
 	size_t i;

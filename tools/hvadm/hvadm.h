@@ -83,6 +83,9 @@ void vm_print_ext(struct printer *p, const char *key, const struct nlmsghdr *nlh
 /* The name of the VM hd names, asked of VID (allocated), or NULL (said). */
 char *vm_name(struct hvadm *h, const struct vm_handle *hd);
 
+/* Tries of a dump that raced with a change, before printing it anyway. */
+#define DUMP_TRIES 4
+
 /* ---- the families beside VID's (family.c) ---- */
 
 struct family {
@@ -113,6 +116,17 @@ struct records *records_new(struct nl *nl, uint8_t cmd, uint16_t name_attr,
 			    bool dump, const char *what);
 const struct nlmsghdr *records_find(struct records *r, const char *name);
 void records_free(struct records *r);
+
+/*
+ * A dump about one VM, asked by its name (name_attr): every reply, in
+ * order. A dump flagged NLM_F_DUMP_INTR is asked again, up to DUMP_TRIES
+ * times, then kept with a warning. NULL on an error: said, but for
+ * -ENOENT (the VM does not run, or no longer).
+ */
+struct records *records_dump(struct nl *nl, uint8_t cmd, uint16_t name_attr,
+			     const char *name, const char *what);
+/* The i-th record of a dump, or NULL past the last (or if r is NULL). */
+const struct nlmsghdr *records_at(const struct records *r, size_t i);
 
 /* Warnings printed at the end of a VM's VMBus section. */
 #define MAX_WARNINGS 16

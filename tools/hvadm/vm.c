@@ -15,9 +15,6 @@
 
 _Static_assert(NL_BUFSZ >= HVKVM_VID_MSG_MAX, "VID's messages must fit");
 
-/* Tries of a dump that raced with a change, before printing it anyway. */
-#define DUMP_TRIES 4
-
 static int vm_help(struct hvadm *h, int argc, char **argv)
 {
 	(void)h, (void)argc, (void)argv;

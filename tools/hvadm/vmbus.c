@@ -8,7 +8,8 @@
  * Only running VMs are known to VMBus, by their VID name. For show and
  * list, VMBus is extra: a VM it does not know (-ENOENT), or no VMBus
  * module at all, shows nothing more and is no error; so is a VSP whose
- * module is not loaded.
+ * module is not loaded. A VM's channels come in a dump of their own
+ * (CHANNEL_GET, a message each: a VM may have 2047), read once per VM.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,8 +52,8 @@ static const enum mnl_attr_data_type vmbus_types[HVKVM_VMBUS_A_MAX + 1] = {
 	[HVKVM_VMBUS_A_MSGS_IN] = MNL_TYPE_U64,
 	[HVKVM_VMBUS_A_MSGS_OUT] = MNL_TYPE_U64,
 	[HVKVM_VMBUS_A_FAULTS] = MNL_TYPE_U64,
-	[HVKVM_VMBUS_A_CHANNELS] = MNL_TYPE_NESTED,
 	[HVKVM_VMBUS_A_EVENT] = MNL_TYPE_U32,
+	[HVKVM_VMBUS_A_CHANNEL] = MNL_TYPE_NESTED,
 };
 
 static const enum mnl_attr_data_type chan_types[HVKVM_VMBUS_CHANNEL_A_MAX + 1] = {
@@ -172,10 +173,42 @@ static void channel_print(struct printer *p, const struct nlattr *nest)
 	print_close_object(p);
 }
 
+/* A VM's channels, dumped once (vm list may print a VM again). */
+struct vm_chans {
+	struct vm_chans *next;
+	char *name;
+	struct records *chans;		/* NULL: none to show */
+};
+
 struct vmbus_state {
+	struct nl *nl;
 	struct records *recs;
+	struct vm_chans *chans;
 	void *sections[NSECTIONS];	/* each VSP's, or NULL: no section */
 };
+
+/* The channels of VM name: its CHANNEL_GET replies, or NULL. */
+static const struct records *chans_of(struct vmbus_state *st, const char *name)
+{
+	struct vm_chans *c;
+
+	for (c = st->chans; c; c = c->next)
+		if (!strcmp(c->name, name))
+			return c->chans;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->name = strdup(name);
+	if (!c->name) {
+		free(c);
+		return NULL;
+	}
+	c->chans = records_dump(st->nl, HVKVM_VMBUS_CMD_CHANNEL_GET,
+				HVKVM_VMBUS_A_VM_NAME, name, "VMBus channels");
+	c->next = st->chans;
+	st->chans = c;
+	return c->chans;
+}
 
 /*
  * The VMBus side of a VM (a VM_GET record), inside the VM's object:
@@ -184,11 +217,15 @@ struct vmbus_state {
 static void record_print(struct printer *p, const struct nlmsghdr *nlh,
 			 const char *name, struct vmbus_state *st)
 {
-	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1], *one;
+	const struct nlattr *tb[HVKVM_VMBUS_A_MAX + 1];
+	const struct nlattr *ctb[HVKVM_VMBUS_A_MAX + 1];
+	const struct records *chans;
+	const struct nlmsghdr *one;
 	char vbuf[VERSION_STR_MAX];
 	struct warnings w = { 0 };
 	bool connected;
 	unsigned int i;
+	size_t c;
 
 	parse(nlh, tb);
 	connected = tb[HVKVM_VMBUS_A_CONNECTED] &&
@@ -207,11 +244,12 @@ static void record_print(struct printer *p, const struct nlmsghdr *nlh,
 	print_u64(p, PRINT_ANY, "faults", " faults %" PRIu64,
 		  get_u64(tb[HVKVM_VMBUS_A_FAULTS]));
 	print_open_array(p, "channels");
-	if (tb[HVKVM_VMBUS_A_CHANNELS])
-		mnl_attr_for_each_nested(one, tb[HVKVM_VMBUS_A_CHANNELS])
-			if (mnl_attr_get_type(one) == HVKVM_VMBUS_CHANNEL_A_CHANNEL &&
-			    !mnl_attr_validate(one, MNL_TYPE_NESTED))
-				channel_print(p, one);
+	chans = chans_of(st, name);
+	for (c = 0; (one = records_at(chans, c)); c++) {
+		parse(one, ctb);
+		if (ctb[HVKVM_VMBUS_A_CHANNEL])
+			channel_print(p, ctb[HVKVM_VMBUS_A_CHANNEL]);
+	}
 	print_close_array(p);
 	for (i = 0; i < NSECTIONS; i++)
 		if (st->sections[i])
@@ -235,6 +273,7 @@ struct vmbus_state *vmbus_state_new(struct hvadm *h, bool dump)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
+	st->nl = h->vmbus;
 	st->recs = records_new(h->vmbus, HVKVM_VMBUS_CMD_VM_GET,
 			       HVKVM_VMBUS_A_VM_NAME, dump, "VMBus state");
 	if (!st->recs) {
@@ -248,6 +287,7 @@ struct vmbus_state *vmbus_state_new(struct hvadm *h, bool dump)
 
 void vmbus_state_free(struct vmbus_state *st)
 {
+	struct vm_chans *c;
 	unsigned int i;
 
 	if (!st)
@@ -255,6 +295,12 @@ void vmbus_state_free(struct vmbus_state *st)
 	for (i = 0; i < NSECTIONS; i++)
 		if (st->sections[i])
 			vsp_sections[i]->close(st->sections[i]);
+	while ((c = st->chans)) {
+		st->chans = c->next;
+		records_free(c->chans);
+		free(c->name);
+		free(c);
+	}
 	records_free(st->recs);
 	free(st);
 }

@@ -19,11 +19,21 @@
  * HVKVM_VMBUS_CMD_VM_GET: with VM_NAME, reply with the partition's VMBus
  *   state; with NLM_F_DUMP, every running partition's. The record holds
  *   VM_NAME, CONNECTED (the guest's VMBus driver has contact), VERSION (the
- *   negotiated VMBus version, major << 16 | minor), the fault and message
- *   counters, and CHANNELS (each channel: class, interface and instance
- *   id, relid, connection id, state, target VP, ring sizes, packets and
- *   signals each way). A rescinded channel whose device is gone already
- *   (its VSP unregistered) has no class.
+ *   negotiated VMBus version, major << 16 | minor) and the fault and
+ *   message counters. It no longer holds CHANNELS: a VM may have 2047
+ *   channels, more than one message takes; CHANNEL_GET dumps them.
+ *
+ * HVKVM_VMBUS_CMD_CHANNEL_GET: a dump only (NLM_F_DUMP), with VM_NAME: the
+ *   partition's channels, one message each, by relid. Each holds VM_NAME
+ *   and CHANNEL, a nest of the channel's HVKVM_VMBUS_CHANNEL_A_*
+ *   attributes: class, interface and instance id, sub-channel index,
+ *   relid, connection id, state, target VP and ring sizes (while open),
+ *   packets and signals each way, and why it failed. A rescinded channel
+ *   whose device is gone already (its VSP unregistered) has no class. A
+ *   dump during which a channel came or went is flagged NLM_F_DUMP_INTR.
+ *   A missing VM_NAME (-EINVAL) or a partition that does not run
+ *   (-ENOENT) ends the dump at once: its NLMSG_DONE carries the error and
+ *   the extack message.
  *
  * Notifications (multicast group "events"), command HVKVM_VMBUS_CMD_EVENT:
  *   VM_NAME and EVENT (enum hvkvm_vmbus_event), with VERSION on connect.
@@ -39,6 +49,7 @@ enum hvkvm_vmbus_cmd {
 	HVKVM_VMBUS_CMD_UNSPEC,
 	HVKVM_VMBUS_CMD_VM_GET,
 	HVKVM_VMBUS_CMD_EVENT,
+	HVKVM_VMBUS_CMD_CHANNEL_GET,
 
 	__HVKVM_VMBUS_CMD_MAX,
 	HVKVM_VMBUS_CMD_MAX = __HVKVM_VMBUS_CMD_MAX - 1
@@ -53,8 +64,9 @@ enum hvkvm_vmbus_attr {
 	HVKVM_VMBUS_A_MSGS_IN,			/* u64 */
 	HVKVM_VMBUS_A_MSGS_OUT,			/* u64 */
 	HVKVM_VMBUS_A_FAULTS,			/* u64: guest protocol faults */
-	HVKVM_VMBUS_A_CHANNELS,			/* nest of CHANNEL */
+	HVKVM_VMBUS_A_CHANNELS,			/* no longer sent (was: nest of CHANNEL) */
 	HVKVM_VMBUS_A_EVENT,			/* u32 */
+	HVKVM_VMBUS_A_CHANNEL,			/* nest: one channel, CHANNEL_A_* */
 
 	__HVKVM_VMBUS_A_MAX,
 	HVKVM_VMBUS_A_MAX = __HVKVM_VMBUS_A_MAX - 1
@@ -63,7 +75,7 @@ enum hvkvm_vmbus_attr {
 enum {
 	HVKVM_VMBUS_CHANNEL_A_UNSPEC,
 	HVKVM_VMBUS_CHANNEL_A_PAD,
-	HVKVM_VMBUS_CHANNEL_A_CHANNEL,		/* nest: one channel */
+	HVKVM_VMBUS_CHANNEL_A_CHANNEL,		/* no longer sent (was: in CHANNELS) */
 	HVKVM_VMBUS_CHANNEL_A_CLASS,		/* string; absent: device gone */
 	HVKVM_VMBUS_CHANNEL_A_IF_TYPE,		/* binary, 16: the class GUID */
 	HVKVM_VMBUS_CHANNEL_A_INSTANCE,		/* binary, 16 */
