@@ -109,12 +109,11 @@ static int keep_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-struct records *records_new(struct nl *nl, uint8_t cmd, uint16_t name_attr,
-			    bool dump, const char *what)
+static struct records *records_alloc(struct nl *nl, uint8_t cmd,
+				     uint16_t name_attr, bool dump,
+				     const char *what)
 {
 	struct records *r = calloc(1, sizeof(*r));
-	struct nlmsghdr *nlh;
-	int err;
 
 	if (!r)
 		return NULL;
@@ -123,6 +122,18 @@ struct records *records_new(struct nl *nl, uint8_t cmd, uint16_t name_attr,
 	r->name_attr = name_attr;
 	r->what = what;
 	r->dump = dump;
+	return r;
+}
+
+struct records *records_new(struct nl *nl, uint8_t cmd, uint16_t name_attr,
+			    bool dump, const char *what)
+{
+	struct records *r = records_alloc(nl, cmd, name_attr, dump, what);
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!r)
+		return NULL;
 	if (!dump)
 		return r;
 	nlh = nl_req(nl, cmd, NLM_F_DUMP);
@@ -147,14 +158,9 @@ struct records *records_dump(struct nl *nl, uint8_t cmd, uint16_t name_attr,
 
 	for (tries = 1; tries <= DUMP_TRIES; tries++) {
 		records_free(r);
-		r = calloc(1, sizeof(*r));
+		r = records_alloc(nl, cmd, name_attr, true, what);
 		if (!r)
 			return NULL;
-		r->nl = nl;
-		r->cmd = cmd;
-		r->name_attr = name_attr;
-		r->what = what;
-		r->dump = true;
 		nlh = nl_req(nl, cmd, NLM_F_DUMP);
 		nl_put(nl, nlh, strz, name_attr, name);
 		err = nl_talk(nl, nlh, keep_cb, r);
