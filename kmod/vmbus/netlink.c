@@ -16,11 +16,6 @@ static const struct nla_policy vmbus_name_policy[HVKVM_VMBUS_A_MAX + 1] = {
 				    .len = HVKVM_VID_NAME_MAX - 1 },
 };
 
-static const struct nla_policy vmbus_chan_get_policy[HVKVM_VMBUS_A_MAX + 1] = {
-	[HVKVM_VMBUS_A_VM_NAME]	= { .type = NLA_NUL_STRING,
-				    .len = HVKVM_VID_NAME_MAX - 1 },
-};
-
 static const struct genl_multicast_group vmbus_mcgrps[] = {
 	{ .name = HVKVM_VMBUS_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
@@ -259,7 +254,7 @@ static const struct genl_ops vmbus_ops[] = {
 		.cmd = HVKVM_VMBUS_CMD_CHANNEL_GET,
 		.dumpit = vmbus_chan_dump,
 		.done = vmbus_chan_dump_done,
-		.policy = vmbus_chan_get_policy,
+		.policy = vmbus_name_policy,
 		.maxattr = HVKVM_VMBUS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},

@@ -74,6 +74,17 @@ devname() { printf '6c6f6f70-0000-4000-8000-68760000%04x' "$1"; }
 klog() { dmesg | sed -n '/loopback.sh: start/,$p'; }
 trouble() { klog | grep -E "$TROUBLE"; }
 
+# healthy VM: the guest still ticks, the host counted no guest fault and
+# logged no kernel trouble; what is wrong is added to $why.
+healthy() {
+	local n1 t
+	n1=$(count "$1" '^HVTEST tick')
+	wait_count "$1" '^HVTEST tick' $((n1 + 2)) 60 || why+="the guest stopped ticking; "
+	[ "$(show "$1" | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
+	t=$(trouble)
+	[ -z "$t" ] || why+="kernel trouble: $t; "
+}
+
 diag() {
 	diag_show "$1"
 	echo "--- loopback channels:"
@@ -192,11 +203,7 @@ wait_line lo1 "HVTEST loop remove $(devname "$d")" ||
 wait_until "$T" "$wait_poll" eval 'klog | grep -q "lo1: device $d released"' ||
 	why+="the host did not release device $d; "
 wait_chans lo1 'true' 1 || why+="the host keeps device $d's channels; "
-n1=$(count lo1 '^HVTEST tick')
-wait_count lo1 '^HVTEST tick' $((n1 + 2)) 60 || why+="the guest stopped ticking; "
-[ "$(show lo1 | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
-t=$(trouble)
-[ -z "$t" ] || why+="kernel trouble: $t; "
+healthy lo1
 [ -z "$why" ] && ok "devices hot removed (one with open sub-channels) while the guest runs" ||
 	not_ok "hot remove" "$why$(diag lo1)"
 # Beyond 256 channels: MANY more devices, each offered, probed and
@@ -289,11 +296,7 @@ wait_line lo3 'HVTEST loop subrace (ok|FAIL)' ||
 loop_lines lo3 | grep -q '^HVTEST loop subrace ok' ||
 	why+="$(loop_lines lo3 | grep 'HVTEST loop subrace FAIL'); "
 loop_lines lo3 | grep 'subrace round [0-9]*:' | sed 's/^/# /'
-n1=$(count lo3 '^HVTEST tick')
-wait_count lo3 '^HVTEST tick' $((n1 + 2)) 60 || why+="the guest stopped ticking; "
-[ "$(show lo3 | jq '.[0].vmbus.faults')" = 0 ] || why+="guest faults; "
-t=$(trouble)
-[ -z "$t" ] || why+="kernel trouble: $t; "
+healthy lo3
 [ -z "$why" ] && ok "lo3: $RACE devices removed while the guest asks for sub-channels: no deadlock, each released" ||
 	not_ok "removal racing sub-channel requests" "$why$(diag lo3)"
 down lo3
