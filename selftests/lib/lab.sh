@@ -39,13 +39,15 @@ not_ok() {
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 
 # run_tests [TEST...]: the plan, then test_TEST for each TEST named, or for
-# each of $all_tests when none is.
+# each of $all_tests when none is; after each, "# test time: TEST N s".
 run_tests() {
-	local lab_tests=("$@") lab_t
+	local lab_tests=("$@") lab_t lab_t0
 	[ ${#lab_tests[@]} -gt 0 ] || lab_tests=("${all_tests[@]}")
 	echo "1..${#lab_tests[@]}"
 	for lab_t in "${lab_tests[@]}"; do
+		lab_t0=$SECONDS
 		"test_$lab_t"
+		echo "# test time: $lab_t $((SECONDS - lab_t0)) s"
 	done
 }
 
