@@ -6,7 +6,8 @@
 # make check-debug  the lab suites on the debug lab kernel (KASAN, lockdep,
 #                 kmemleak, ...; built once, about an hour, then cached)
 # make bench      benchmarks (not part of make check): the ring code natively,
-#                 the loopback device in the lab (bench-native, bench-lab)
+#                 the loopback device and boot times in the lab
+#                 (bench-native, bench-lab)
 # make clean      remove everything built
 
 SHELL	:= /bin/bash
@@ -131,6 +132,8 @@ bench-native: tools
 
 bench-lab:
 	$(TOP)/tools/hvlab run --timeout 1800 $(BENCH_ENV) $(TOP)/tools/bench/loop.sh
+	@echo "# ==== boot to init: hvkvm-worker and QEMU, bzImage and vmlinux"
+	$(TOP)/tools/hvlab run --timeout 1800 $(TOP)/tools/bench/boot.sh
 
 checkpatch:
 	@test -x $(CHECKPATCH_DIR)/scripts/checkpatch.pl || { \

@@ -142,6 +142,15 @@ wait_gone() { wait_until "$2" "$wait_poll" pid_gone "$1"; }
 
 # ---- VMs --------------------------------------------------------------------
 
+# guest_kernel KVER: the kernel a guest of version KVER boots: the
+# uncompressed vmlinux hvlab made for the run (tools/lab/vmlinux: the
+# bzImage's decompression costs seconds of each boot under emulation),
+# or Debian's bzImage when there is none.
+guest_kernel() {
+	local v=${HVLAB_GUEST_KERNELS:-/nonexistent}/vmlinux-$1
+	if [ -f "$v" ]; then echo "$v"; else echo "/boot/vmlinuz-$1"; fi
+}
+
 # field VM KEY: .[0].KEY of `hvadm -j vm show VM`.
 field() { hvadm -j vm show "$1" | jq -r ".[0].$2"; }
 

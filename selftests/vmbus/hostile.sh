@@ -24,7 +24,7 @@ set -u
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/vmbus
 # L2 boots Debian's kernel, also when L1 runs the debug kernel.
-kernel=/boot/vmlinuz-${GUEST_KVER:-$KVER}
+kernel=$(guest_kernel "${GUEST_KVER:-$KVER}")
 ko=$top/guest/hostile/hvkvm_hostile.ko
 # The host's modules: the debug kernel's are built elsewhere.
 vsp=${HVLAB_MODROOT:-$top}/selftests/kmod/vsp_loop/hvkvm_vsp_loop.ko

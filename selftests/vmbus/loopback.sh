@@ -32,7 +32,7 @@ export HVKVM_RUN_DIR=/run/hvkvm-loop
 # L2 boots Debian's kernel (also when L1 runs the debug kernel); the
 # guest module is built against it.
 gkver=${GUEST_KVER:-$KVER}
-kernel=/boot/vmlinuz-$gkver
+kernel=$(guest_kernel "$gkver")
 work=/tmp/hvkvm-loop
 initrd=$work/guest.cpio
 gko=$top/guest/loopback/hvkvm_loop.ko

@@ -19,7 +19,7 @@ export PATH=$top/tools/hvadm:$PATH
 export HVKVM_WORKER=$top/tools/worker/hvkvm-worker
 # The guest's kernel: Debian's, also when L1 runs the debug kernel.
 KVER=${GUEST_KVER:-$(uname -r)}
-kernel=/boot/vmlinuz-$KVER
+kernel=$(guest_kernel "$KVER")
 initrd=/tmp/hvkvm-vmbus/guest.cpio
 # guest612.sh runs this again: its VMs' logs go elsewhere, or a wait for
 # a line would find the first run's.

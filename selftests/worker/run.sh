@@ -5,7 +5,8 @@
 #
 #	tools/hvlab run selftests/worker/run.sh [TEST...]
 #
-# Each test boots Debian's own kernel (/boot/vmlinuz-$KVER) with a busybox
+# Each test boots Debian's own kernel (/boot/vmlinuz-$KVER, or the same
+# uncompressed when hvlab made it) with a busybox
 # initramfs whose /init (guest-init) does what hvtest=ACTION on the kernel
 # command line says, and waits for the lines it prints: no fixed sleeps
 # except where a test checks that nothing happens. Logs are kept in
@@ -16,8 +17,11 @@ set -u
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/worker
 worker=$top/tools/worker/hvkvm-worker
-# L2 boots Debian's kernel, also when L1 runs the debug kernel.
-kernel=/boot/vmlinuz-${GUEST_KVER:-$KVER}
+# L2 boots Debian's kernel, also when L1 runs the debug kernel:
+# uncompressed (lab.sh's guest_kernel), but the bzImage for the tests of
+# its boot and of boot specs.
+bzimage=/boot/vmlinuz-${GUEST_KVER:-$KVER}
+kernel=$(guest_kernel "${GUEST_KVER:-$KVER}")
 out=$HVLAB_OUT/worker
 # mknod does not work on the 9p output share: build the guest in /tmp.
 initrd=/tmp/hvkvm-worker/guest.cpio
@@ -27,7 +31,7 @@ boot_timeout=${HVKVM_TEST_TIMEOUT:-240}
 
 all_tests=(bad_specs boot_hyperv poweroff_status reboot crash triple_fault
 	smp console_socket console_flood pause_resume sigterm power_button
-	vmbus_hypercalls high_memory boot_time)
+	vmbus_hypercalls high_memory boot_elf)
 
 # wait_for FILE REGEX SECS [PID]: until FILE has a line matching REGEX;
 # fails early when PID has exited.
@@ -92,7 +96,8 @@ tail_of() { echo "--- console:"; tail -n 15 "$log" 2>/dev/null; echo "--- worker
 # Bad boot specs: one clear line, status 1, and nothing started (no log).
 test_bad_specs() {
 	local fake=$out/fake-old.bzImage trunc=$out/truncated.bzImage
-	local big=$out/big.initrd msg case_ok=1 why=
+	local elf=$out/vmlinux-cut big=$out/big.initrd msg case_ok=1 why=
+	local kernel=$bzimage vmlinux=$kernel
 	"$here/fake-bzimage.py" --protocol 0x0204 "$fake"
 	head -c 4096 "$kernel" >"$trunc"
 	truncate -s 40M "$big"
@@ -104,7 +109,14 @@ test_bad_specs() {
 		"memory too small for the kernel: 48 MiB|--kernel $kernel --memory 48"
 		"command line too long: 3000 bytes, the kernel takes at most 2047|--kernel $kernel --cmdline $(printf '%*s' 3000 '' | tr ' ' x)"
 		"the initrd \(40960 KiB\) does not fit|--kernel $kernel --memory 100 --initrd $big"
+		"/bin/true: not an x86-64 ELF executable|--kernel /bin/true"
 	)
+	# An uncompressed vmlinux cut short, or too big for the memory.
+	if [ "$vmlinux" != "$bzimage" ]; then
+		head -c 1M "$vmlinux" >"$elf"
+		cases+=("$elf: ELF segment [0-9]+ is truncated|--kernel $elf"
+			"memory too small for the kernel: 48 MiB|--kernel $vmlinux --memory 48")
+	fi
 	local c re args
 	for c in "${cases[@]}"; do
 		re=${c%%|*}
@@ -121,12 +133,15 @@ test_bad_specs() {
 	done
 	"$worker" --kernel "$kernel" >/dev/null 2>&1
 	[ $? = 2 ] || { case_ok=0; why+="usage error did not give 2"$'\n'; }
-	rm -f "$big" "$trunc" "$fake"
+	rm -f "$big" "$trunc" "$fake" "$elf"
 	[ "$case_ok" = 1 ] && ok "bad boot specs give one error line and status 1, nothing started" ||
 		not_ok "bad boot specs" "$why"
 }
 
+# The bzImage, through its decompressor (the other tests boot the kernel
+# uncompressed when hvlab made it).
 test_boot_hyperv() {
+	local kernel=$bzimage
 	run_guest boot poweroff
 	local why=
 	grep -aq '^HVTEST init' "$log" || why+="no init line; "
@@ -209,6 +224,25 @@ test_high_memory() {
 	else
 		not_ok "3328 MiB of RAM" "status $status, MemTotal ${kib:-?}"$'\n'"$(tail_of)"
 	fi
+}
+
+# An uncompressed ELF vmlinux (tools/lab/vmlinux made it from the
+# bzImage): loaded by its segments, entered at startup_64, it boots the
+# same kernel to init, on Hyper-V, with its initrd and command line.
+test_boot_elf() {
+	local why= magic
+	[ "$kernel" != "$bzimage" ] || { skip "boot an ELF vmlinux" "hvlab made none"; return; }
+	magic=$(od -An -t x1 -N 4 "$kernel" | tr -d ' ')
+	[ "$magic" = 7f454c46 ] || why+="$kernel is not an ELF file ($magic); "
+	run_guest elf poweroff
+	[ "$status" = 0 ] || why+="status $status; "
+	grep -aq "^HVTEST init: kernel ${GUEST_KVER:-$KVER} " "$log" ||
+		why+="no init line of kernel ${GUEST_KVER:-$KVER}; "
+	grep -aq 'Hypervisor detected: Microsoft Hyper-V' "$log" || why+="not Hyper-V; "
+	grep -aq 'Command line: console=ttyS0 quiet hvtest=poweroff' "$log" ||
+		why+="not our command line; "
+	[ -z "$why" ] && ok "an uncompressed vmlinux boots to init on Hyper-V" ||
+		not_ok "boot an ELF vmlinux" "$why"$'\n'"$(tail_of)"
 }
 
 test_console_socket() {
@@ -340,36 +374,6 @@ test_vmbus_hypercalls() {
 	else
 		not_ok "hv_vmbus reaches the worker" "status $status, hyperv exits ${hv:-none}"$'\n'"$(tail_of)"
 	fi
-}
-
-# Boot to init, hvkvm-worker against QEMU -accel kvm, same kernel, initrd
-# and command line, in this one L1: wall time from start to the init line,
-# and the guest's uptime when its init ran.
-measure() {
-	local name=$1 t0 up
-	shift
-	local mlog=$out/time-$name.log
-	rm -f "$mlog"
-	t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>&1 &
-	local p=$!
-	# QEMU's guest starts this line with terminal escapes: no ^ here.
-	wait_for "$mlog" 'HVTEST init' "$boot_timeout" "$p"
-	local t1=$EPOCHREALTIME
-	wait "$p"
-	up=$(sed -n 's/.*HVTEST init: .* uptime \([0-9.]*\).*/\1/p' "$mlog" | tr -d '\r')
-	printf '%s %.1f %s\n' "$name" "$(bc <<<"$t1 - $t0" 2>/dev/null || echo 0)" "${up:-?}"
-}
-
-test_boot_time() {
-	local cmd="console=ttyS0 quiet hvtest=poweroff" a b
-	a=$(measure hvkvm "$worker" --kernel "$kernel" --initrd "$initrd" \
-		--cmdline "$cmd" --memory 512 --vcpus 1 --console-log "$out/time-hvkvm.log")
-	b=$(measure qemu qemu-system-x86_64 -accel kvm -cpu host -m 512 -nographic \
-		-nodefaults -no-reboot -serial "file:$out/time-qemu.log" \
-		-kernel "$kernel" -initrd "$initrd" -append "$cmd")
-	ok "boot time to init measured"
-	echo "# boot to init (wall s, guest uptime s): $a; $b"
 }
 
 # ---- main -------------------------------------------------------------------

@@ -15,7 +15,7 @@ set -u
 top=${HVLAB_TOP:?run me through tools/hvlab}
 here=$top/selftests/worker
 # L2 boots Debian's kernel, also when L1 runs the debug kernel.
-kernel=/boot/vmlinuz-${GUEST_KVER:-$KVER}
+kernel=$(guest_kernel "${GUEST_KVER:-$KVER}")
 initrd=/tmp/hvkvm-worker/guest.cpio
 export HVKVM_RUN_DIR=/run/hvkvm
 T=${HVKVM_TEST_TIMEOUT:-300}

@@ -7,10 +7,18 @@
  * page tables for the first 4 GiB and a flat GDT; the boot CPU starts in
  * long mode at load address + 0x200 with RSI = the zero page.
  *
+ * The kernel may also be an uncompressed ELF vmlinux (as extracted from a
+ * bzImage): its segments are loaded where their physical addresses say,
+ * the zero page gets a setup header of our own, and the CPU starts at the
+ * ELF entry point (startup_64's physical address) in the same state. The
+ * kernel then skips its decompressor, which costs seconds under emulation
+ * (the lab boots its guests this way; Documentation/lab.rst), and KASLR.
+ *
  * Everything read from the image is checked before use: a truncated or
  * hostile file gives an error, never a crash.
  */
 #include <asm/bootparam.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -29,6 +37,9 @@
 #define ENTRY_64	0x200
 #define MAX_KERNEL	(256 * SZ_1M)
 #define MAX_INITRD	(2 * SZ_1G)
+
+#define ELF_CMDLINE_MAX	2047
+#define ELF_INITRD_MAX	0x7fffffff
 
 #define BOOT_CS		0x10
 #define BOOT_DS		0x18
@@ -135,30 +146,108 @@ static int check_kernel(struct wvm *w, const char *path, struct boot_image *img)
 	return 0;
 }
 
+static const Elf64_Phdr *elf_phdr(const struct boot_image *img, unsigned int i)
+{
+	const Elf64_Ehdr *e = (const Elf64_Ehdr *)img->kernel;
+
+	return (const Elf64_Phdr *)(img->kernel + e->e_phoff) + i;
+}
+
+/*
+ * An x86-64 executable whose loadable segments lie in RAM from 1 MiB up,
+ * within the file, and whose entry point is in one of them.
+ */
+static int check_elf(struct wvm *w, const char *path, struct boot_image *img)
+{
+	const Elf64_Ehdr *e = (const Elf64_Ehdr *)img->kernel;
+	const Elf64_Phdr *ph;
+	bool entry_ok = false;
+	unsigned int i, nload = 0;
+	uint64_t end = 0;
+
+	if (img->kernel_size < sizeof(*e) ||
+	    e->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    e->e_ident[EI_DATA] != ELFDATA2LSB)
+		return wvm_fail(w, ENOEXEC, "%s: not a 64-bit little-endian ELF vmlinux",
+				path);
+	if (e->e_type != ET_EXEC || e->e_machine != EM_X86_64)
+		return wvm_fail(w, ENOEXEC, "%s: not an x86-64 ELF executable", path);
+	if (e->e_phentsize != sizeof(*ph) || !e->e_phnum ||
+	    e->e_phoff > img->kernel_size ||
+	    (uint64_t)e->e_phnum * sizeof(*ph) > img->kernel_size - e->e_phoff)
+		return wvm_fail(w, ENOEXEC, "%s: ELF program headers out of the file",
+				path);
+	for (i = 0; i < e->e_phnum; i++) {
+		ph = elf_phdr(img, i);
+		if (ph->p_type != PT_LOAD || !ph->p_memsz)
+			continue;
+		if (ph->p_offset > img->kernel_size ||
+		    ph->p_filesz > img->kernel_size - ph->p_offset ||
+		    ph->p_filesz > ph->p_memsz)
+			return wvm_fail(w, ENOEXEC, "%s: ELF segment %u is truncated",
+					path, i);
+		if (ph->p_paddr < GPA_KERNEL || ph->p_paddr >= GPA_LOW_END ||
+		    ph->p_memsz > GPA_LOW_END - ph->p_paddr)
+			return wvm_fail(w, ENOEXEC,
+					"%s: ELF segment %u at %#llx+%#llx is not in RAM above 1 MiB",
+					path, i, (unsigned long long)ph->p_paddr,
+					(unsigned long long)ph->p_memsz);
+		if (ph->p_paddr + ph->p_memsz > end)
+			end = ph->p_paddr + ph->p_memsz;
+		if ((ph->p_flags & PF_X) && e->e_entry >= ph->p_paddr &&
+		    e->e_entry - ph->p_paddr < ph->p_filesz)
+			entry_ok = true;
+		nload++;
+	}
+	if (!nload)
+		return wvm_fail(w, ENOEXEC, "%s: no loadable ELF segment", path);
+	if (!entry_ok)
+		return wvm_fail(w, ENOEXEC,
+				"%s: the ELF entry point %#llx is in no executable segment",
+				path, (unsigned long long)e->e_entry);
+	img->elf = true;
+	img->elf_end = ALIGN_UP(end, 4096);
+	return 0;
+}
+
 int boot_prepare(struct wvm *w, struct boot_image *img, const char *kernel,
 		 const char *initrd, const char *cmdline)
 {
 	const struct setup_header *h;
 	uint64_t low = wvm_low_ram(w), end, top;
+	unsigned int max_cmdline;
+	uint32_t addr_max;
 	size_t len;
 	int ret;
 
 	ret = read_file(w, "kernel", kernel, MAX_KERNEL, &img->kernel,
 			&img->kernel_size);
-	if (!ret)
-		ret = check_kernel(w, kernel, img);
 	if (ret)
 		return ret;
-	h = header(img);
+	if (img->kernel_size >= SELFMAG && !memcmp(img->kernel, ELFMAG, SELFMAG)) {
+		ret = check_elf(w, kernel, img);
+		/* x86's COMMAND_LINE_SIZE, less the NUL; initrd_addr_max
+		 * as bzImages have had it since 2.6.31. */
+		max_cmdline = ELF_CMDLINE_MAX;
+		addr_max = ELF_INITRD_MAX;
+		end = img->elf_end;
+	} else {
+		ret = check_kernel(w, kernel, img);
+		h = header(img);
+		max_cmdline = h->cmdline_size < CMDLINE_MAX ? h->cmdline_size : CMDLINE_MAX;
+		addr_max = h->initrd_addr_max;
+		end = ret ? 0 : kernel_end(img);
+	}
+	if (ret)
+		return ret;
 
 	img->cmdline = cmdline ? cmdline : "";
 	len = strlen(img->cmdline);
-	if (len > h->cmdline_size || len > CMDLINE_MAX)
+	if (len > max_cmdline)
 		return wvm_fail(w, E2BIG,
 				"command line too long: %zu bytes, the kernel takes at most %u",
-				len, h->cmdline_size < CMDLINE_MAX ? h->cmdline_size : CMDLINE_MAX);
+				len, max_cmdline);
 
-	end = kernel_end(img);
 	if (end > low)
 		return wvm_fail(w, ENOMEM,
 				"memory too small for the kernel: %u MiB, it needs more than %llu MiB",
@@ -171,7 +260,7 @@ int boot_prepare(struct wvm *w, struct boot_image *img, const char *kernel,
 			&img->initrd_size);
 	if (ret)
 		return ret;
-	top = (uint64_t)h->initrd_addr_max + 1;
+	top = (uint64_t)addr_max + 1;
 	if (top > low)
 		top = low;
 	if (img->initrd_size > top || ((top - img->initrd_size) & ~0xfffULL) < end)
@@ -244,16 +333,63 @@ static void build_page_tables(struct wvm *w)
 	gdt[BOOT_DS / 8] = 0x00cf93000000ffffULL;	/* flat data */
 }
 
+/*
+ * The vmlinux's segments, their ends past the file zeroed (the RAM may
+ * hold the last boot's kernel); and the setup header a bzImage would have
+ * brought, with what the kernel reads of it.
+ */
+static int load_elf(struct wvm *w, const struct boot_image *img,
+		    struct setup_header *h)
+{
+	const Elf64_Ehdr *e = (const Elf64_Ehdr *)img->kernel;
+	const Elf64_Phdr *ph;
+	unsigned int i;
+	uint8_t *dst;
+	int ret;
+
+	for (i = 0; i < e->e_phnum; i++) {
+		ph = elf_phdr(img, i);
+		if (ph->p_type != PT_LOAD || !ph->p_memsz)
+			continue;
+		ret = copy_in(w, ph->p_paddr, img->kernel + ph->p_offset,
+			      ph->p_filesz);
+		if (ret)
+			return ret;
+		dst = wvm_gpa(w, ph->p_paddr, ph->p_memsz);
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+	}
+	memset(h, 0, sizeof(*h));
+	h->header = HDR_MAGIC;
+	h->boot_flag = 0xaa55;
+	h->version = MIN_PROTOCOL;
+	h->loadflags = LOADED_HIGH;
+	h->cmdline_size = ELF_CMDLINE_MAX;
+	h->initrd_addr_max = ELF_INITRD_MAX;
+	h->kernel_alignment = 0x200000;
+	w->entry = e->e_entry;
+	return 0;
+}
+
 int boot_load(struct wvm *w, const struct boot_image *img)
 {
-	const struct setup_header *h = header(img);
-	size_t hdr_len = 0x202 + img->kernel[0x201] - HDR_OFFSET;
+	size_t hdr_len;
 	struct boot_params *bp;
 	uint64_t rsdp;
 	int ret;
 
-	ret = copy_in(w, GPA_KERNEL, img->kernel + img->setup_size,
-		      img->kernel_size - img->setup_size);
+	bp = wvm_gpa(w, GPA_ZERO_PAGE, sizeof(*bp));
+	memset(bp, 0, sizeof(*bp));
+	if (img->elf) {
+		ret = load_elf(w, img, &bp->hdr);
+	} else {
+		hdr_len = 0x202 + img->kernel[0x201] - HDR_OFFSET;
+		if (hdr_len > sizeof(bp->hdr))
+			hdr_len = sizeof(bp->hdr);
+		memcpy(&bp->hdr, header(img), hdr_len);
+		ret = copy_in(w, GPA_KERNEL, img->kernel + img->setup_size,
+			      img->kernel_size - img->setup_size);
+		w->entry = GPA_KERNEL + ENTRY_64;
+	}
 	if (!ret && img->initrd_size)
 		ret = copy_in(w, img->initrd_gpa, img->initrd, img->initrd_size);
 	if (!ret)
@@ -264,11 +400,6 @@ int boot_load(struct wvm *w, const struct boot_image *img)
 	if (ret)
 		return ret;
 
-	bp = wvm_gpa(w, GPA_ZERO_PAGE, sizeof(*bp));
-	memset(bp, 0, sizeof(*bp));
-	if (hdr_len > sizeof(bp->hdr))
-		hdr_len = sizeof(bp->hdr);
-	memcpy(&bp->hdr, h, hdr_len);
 	bp->hdr.type_of_loader = 0xff;
 	bp->hdr.cmd_line_ptr = GPA_CMDLINE;
 	bp->hdr.ramdisk_image = img->initrd_gpa;
@@ -276,7 +407,6 @@ int boot_load(struct wvm *w, const struct boot_image *img)
 	bp->acpi_rsdp_addr = rsdp;
 	build_e820(w, bp);
 	build_page_tables(w);
-	w->entry = GPA_KERNEL + ENTRY_64;
 	return 0;
 }
 

@@ -156,9 +156,11 @@ void hyperv_crash(struct wvm *w, struct wvm_vcpu *v);
 
 /* boot.c: bzImage loading and the boot CPU's initial state */
 struct boot_image {
-	uint8_t *kernel;	/* the whole bzImage file */
+	uint8_t *kernel;	/* the whole file: a bzImage or an ELF vmlinux */
 	size_t kernel_size;
 	size_t setup_size;	/* real-mode part: (setup_sects + 1) * 512 */
+	bool elf;		/* an uncompressed vmlinux */
+	uint64_t elf_end;	/* its segments' end in guest memory */
 	uint8_t *initrd;
 	size_t initrd_size;
 	uint64_t initrd_gpa;
