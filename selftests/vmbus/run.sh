@@ -355,9 +355,15 @@ test_modify() {
 }
 
 test_side_by_side() {
-	local why= a b
-	up s1 ics || why+="s1 did not come up; "
-	up s2 ics || why+="s2 did not come up; "
+	local why= a b v
+	# Both boot at once, one on each of L1's vCPUs.
+	for v in s1 s2; do
+		{ define "$v" ics && hvadm vm start "$v" timeout "$T"; } ||
+			why+="$v did not start; "
+	done
+	for v in s1 s2; do
+		wait_line "$v" '^HVTEST ready' || why+="$v did not come up; "
+	done
 	wait_for s2 '.vmbus.ics[] | select(.name == "heartbeat") | .state' ready ||
 		why+="s2 heartbeat not ready; "
 	hvadm vm shutdown s1 >/dev/null || why+="s1 shutdown failed; "
