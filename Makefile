@@ -66,6 +66,7 @@ check-native:
 # The lab runner's own tests: streaming, exit statuses, time limits,
 # kernel trouble, a nested guest.
 check-hvlab:
+	@echo "# ==== lab/selftest"
 	$(TOP)/tools/lab/selftest
 
 # L1 gets 8 GiB: the worker's tests run a 3.3 GiB guest, and a 4 GiB L1

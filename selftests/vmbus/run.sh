@@ -383,7 +383,7 @@ test_side_by_side() {
 # and unpins its memory, then pins it again) must not hold up another VM:
 # its heartbeat goes on, its KVP answers, hvadm answers for it.
 test_reset_loop() {
-	local why= a b n=0 n0 out end worst=0 age
+	local why= a b resets=0 n0 out end worst=0 age
 	# r1 starts resetting while r2 boots (one on each of L1's vCPUs).
 	{ define r2 ics && hvadm vm start r2 timeout "$T"; } || why+="r2 did not start; "
 	{ vm_define r1 1 "hvtest=resetloop" && hvadm vm set r1 memory 1G &&
@@ -395,24 +395,24 @@ test_reset_loop() {
 	# Three resets from here on, with r2 up.
 	n0=$(grep -ac '^HVTEST resetting' "$(console_of r1)")
 	end=$((SECONDS + T))
-	while [ "$SECONDS" -lt "$end" ] && [ "$n" -lt 3 ]; do
+	while [ "$SECONDS" -lt "$end" ] && [ "$resets" -lt 3 ]; do
 		sleep 1
-		n=$(($(grep -ac '^HVTEST resetting' "$(console_of r1)") - ${n0:-0}))
+		resets=$(($(grep -ac '^HVTEST resetting' "$(console_of r1)") - ${n0:-0}))
 		age=$(show r2 | jq -r '.[0].vmbus.ics[] | select(.name == "heartbeat") | .heartbeat_age_ms')
 		[[ $age =~ ^[0-9]+$ ]] && [ "$age" -gt "$worst" ] && worst=$age
 	done
-	[ "$n" -ge 3 ] || why+="r1 reset only $n times; "
+	[ "$resets" -ge 3 ] || why+="r1 reset only $resets times; "
 	[ "$(field r1 state)" = running ] || [ "$(field r1 state)" = starting ] ||
 		why+="r1 is $(field r1 state); "
 	b=$(heartbeat r2)
 	[ "${b:-0}" -gt $((${a:-0} + 1)) ] || why+="r2's heartbeat went from $a to $b only; "
-	out=$(hvadm vm kvp r2 set reset-loop "r1 reset $n times" 2>&1) ||
+	out=$(hvadm vm kvp r2 set reset-loop "r1 reset $resets times" 2>&1) ||
 		why+="r2's kvp set failed: $out; "
-	wait_line r2 "^HVTEST kvp reset-loop=r1 reset $n times" ||
+	wait_line r2 "^HVTEST kvp reset-loop=r1 reset $resets times" ||
 		why+="r2 did not get the pair; "
 	[ "$(vmbus r2 .connected)" = true ] || why+="r2 not connected; "
-	echo "# r2's heartbeat answer was at most ${worst} ms old while r1 reset $n times"
-	[ -z "$why" ] && ok "a guest resetting in a loop ($n resets) holds up no other VM" ||
+	echo "# r2's heartbeat answer was at most ${worst} ms old while r1 reset $resets times"
+	[ -z "$why" ] && ok "a guest resetting in a loop ($resets resets) holds up no other VM" ||
 		not_ok "reset loop" "$why$(diag r2)$(diag r1)"
 	down r1
 	down r2
@@ -421,7 +421,7 @@ test_reset_loop() {
 # The work a guest causes runs on its VM's own kernel thread, in the
 # worker's cgroup (as vhost's does): its CPU time is charged to the VM.
 test_cgroup() {
-	local why= root=/sys/fs/cgroup cg=hvtest-vmbus wpid kt n=0
+	local why= root=/sys/fs/cgroup cg=hvtest-vmbus wpid kt ticks=0
 	[ -e "$root/cgroup.controllers" ] || mount -t cgroup2 none "$root" 2>/dev/null
 	mkdir -p "$root/$cg" || why+="cannot make a cgroup; "
 	# hvadm starts the worker from this subshell, so in the cgroup.
@@ -435,8 +435,8 @@ test_cgroup() {
 	grep -qx "0::/$cg" "/proc/$wpid/cgroup" 2>/dev/null ||
 		why+="the worker is not in $cg; "
 	# It does the work: the heartbeat's packets go through it.
-	n=$(awk '{ print $14 + $15 }' "/proc/$kt/stat" 2>/dev/null)
-	[ -z "$why" ] && ok "the VM's bus work runs on its own thread, in its worker's cgroup (${n:-0} ticks)" ||
+	ticks=$(awk '{ print $14 + $15 }' "/proc/$kt/stat" 2>/dev/null)
+	[ -z "$why" ] && ok "the VM's bus work runs on its own thread, in its worker's cgroup (${ticks:-0} ticks)" ||
 		not_ok "cgroup" "$why$(diag c1)"
 	down c1
 	rmdir "$root/$cg" 2>/dev/null
