@@ -233,10 +233,12 @@ int boot_prepare(struct wvm *w, struct boot_image *img, const char *kernel,
 		end = img->elf_end;
 	} else {
 		ret = check_kernel(w, kernel, img);
+		if (ret)
+			return ret;	/* the header may not even be there */
 		h = header(img);
 		max_cmdline = h->cmdline_size < CMDLINE_MAX ? h->cmdline_size : CMDLINE_MAX;
 		addr_max = h->initrd_addr_max;
-		end = ret ? 0 : kernel_end(img);
+		end = kernel_end(img);
 	}
 	if (ret)
 		return ret;
