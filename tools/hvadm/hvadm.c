@@ -19,6 +19,7 @@ static int do_help(struct hvadm *h, int argc, char **argv);
 
 static const struct cmd objects[] = {
 	{ "vm", do_vm, "define, start, stop, list and delete virtual machines" },
+	{ "disk", do_disk, "add, list and remove a VM's SCSI disks" },
 	{ "monitor", do_monitor, "print VM events as they happen" },
 	{ "help", do_help, "show this help" },
 	{ NULL, NULL, NULL }
@@ -29,7 +30,7 @@ static void usage(FILE *f)
 	const struct cmd *c;
 
 	fputs("Usage: hvadm [ OPTIONS ] OBJECT { COMMAND | help }\n"
-	      "where  OBJECT := { vm | monitor | help }\n"
+	      "where  OBJECT := { vm | disk | monitor | help }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -V[ersion] | -h[elp] }\n"
 	      "\nObjects:\n", f);
 	for (c = objects; c->name; c++)

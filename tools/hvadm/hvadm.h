@@ -47,6 +47,8 @@ int hvadm_connect_events(struct hvadm *h);
 int hvadm_perror(struct hvadm *h, int err);
 
 int do_vm(struct hvadm *h, int argc, char **argv);
+/* hvadm disk (disk.c): LIO's configfs, no netlink */
+int do_disk(struct hvadm *h, int argc, char **argv);
 
 /* VM := { NAME | name NAME | id ID } */
 struct vm_handle {
