@@ -111,7 +111,7 @@ demo: setup
 
 # include/hvkvm/shim.h is left out: its native half defines for user space
 # what the kernel has (READ_ONCE, barriers), which checkpatch rightly flags.
-# So is include/hvkvm/compat.h, whose LINUX_VERSION_CODE tests are its
+# So are include/hvkvm/compat*.h, whose LINUX_VERSION_CODE tests are their
 # purpose: an out-of-tree module builds for several kernels.
 CHECKPATCH_DIR := $(BUILD)/checkpatch
 # Benchmarks print what they measure; nothing here passes or fails on a
@@ -144,7 +144,7 @@ checkpatch:
 		linux-source-6.1/scripts/const_structs.checkpatch; }
 	perl $(CHECKPATCH_DIR)/scripts/checkpatch.pl --no-tree --terse -f \
 		$(shell find kmod guest lib include/hvkvm selftests/kmod -name '*.[ch]' ! -name '*.mod.c' \
-		! -name shim.h ! -name compat.h 2>/dev/null)
+		! -name shim.h ! -name 'compat*.h' 2>/dev/null)
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(TOP) clean
