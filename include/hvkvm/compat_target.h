@@ -31,4 +31,11 @@ static inline void hvkvm_target_queue(struct se_cmd *se_cmd)
 }
 #endif
 
+/* 6.12 moved the unaligned accessors out of asm/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 #endif /* _HVKVM_COMPAT_TARGET_H */

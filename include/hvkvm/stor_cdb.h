@@ -86,4 +86,13 @@ struct vmb_stor_lun_info {
 int vmb_stor_cdb_check(const u8 *cdb, u32 cdb_len, u8 dir, u32 xfer,
 		       const struct vmb_stor_lun_info *lun, u8 *sense);
 
+/*
+ * An UNMAP parameter list (len bytes, a copy the guest cannot change any
+ * more: LIO reads it twice) before LIO gets it: 0, or the length of the
+ * sense data (PARAMETER LIST LENGTH ERROR) it is refused with. A list is
+ * empty, or an 8-byte header whose block descriptor data length fits in
+ * what follows it: LIO warns on every other, without a rate limit.
+ */
+int vmb_stor_unmap_check(const u8 *list, u32 len, u8 *sense);
+
 #endif /* _HVKVM_STOR_CDB_H */

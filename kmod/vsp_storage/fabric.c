@@ -128,8 +128,11 @@ static struct se_portal_group *svp_make_tpg(struct se_wwn *se_wwn,
 	u32 h;
 	int err;
 
-	if (sscanf(name, "tpgt_%u", &index) != 1 || index >= SVP_CONTROLLERS)
+	/* tpgt_0 to tpgt_3, written so: one TPG per controller */
+	if (strlen(name) != 6 || strncmp(name, "tpgt_", 5) ||
+	    name[5] < '0' || name[5] >= '0' + SVP_CONTROLLERS)
 		return ERR_PTR(-EINVAL);
+	index = name[5] - '0';
 	tpg = kzalloc(sizeof(*tpg), GFP_KERNEL);
 	if (!tpg)
 		return ERR_PTR(-ENOMEM);
@@ -159,43 +162,41 @@ static struct se_portal_group *svp_make_tpg(struct se_wwn *se_wwn,
 static void svp_drop_tpg(struct se_portal_group *se_tpg)
 {
 	struct svp_tpg *tpg = svp_tpg(se_tpg);
-	struct svp_ctl *ctl;
+	struct svp_ctl *ctl, *stopping;
 
 	mutex_lock(&svp_lock);
 	list_del(&tpg->node);
 	tpg->enabled = false;
 	ctl = svp_ctl_withdraw(tpg);
+	stopping = tpg->stopping;	/* its reference is ours now */
+	tpg->stopping = NULL;
 	mutex_unlock(&svp_lock);
 	if (ctl) {
 		svp_ctl_stop(ctl);
 		svp_ctl_put(ctl);
 	}
 	/* a controller whose VM went may still be stopping */
-	flush_workqueue(svp_wq);
+	if (stopping) {
+		flush_work(&stopping->stop_work);
+		svp_ctl_put(stopping);
+	}
 	core_tpg_deregister(se_tpg);
 	kfree(tpg);
 }
 
+/*
+ * Enabled, the controller is offered whenever its VM runs (now, if it
+ * does); disabled, it is withdrawn.
+ */
 static int svp_enable_tpg(struct se_portal_group *se_tpg, bool enable)
 {
 	struct svp_tpg *tpg = svp_tpg(se_tpg);
 	struct svp_ctl *ctl = NULL;
-	struct vmbus_vm *vm;
-	int err = 0;
 
 	mutex_lock(&svp_lock);
 	if (enable && !tpg->enabled) {
 		tpg->enabled = true;
-		vm = vmbus_vm_get(tpg->wwn->vm);
-		if (vm) {	/* else when it starts */
-			ctl = svp_ctl_offer(tpg, vm);
-			vmbus_vm_put(vm);
-			if (IS_ERR(ctl)) {
-				err = PTR_ERR(ctl);
-				tpg->enabled = false;
-			}
-			ctl = NULL;
-		}
+		svp_tpg_offer(tpg);
 	} else if (!enable && tpg->enabled) {
 		tpg->enabled = false;
 		ctl = svp_ctl_withdraw(tpg);
@@ -205,7 +206,7 @@ static int svp_enable_tpg(struct se_portal_group *se_tpg, bool enable)
 		svp_ctl_stop(ctl);
 		svp_ctl_put(ctl);
 	}
-	return err;
+	return 0;
 }
 
 static u16 svp_get_tag(struct se_portal_group *se_tpg)
@@ -257,19 +258,18 @@ static ssize_t svp_tpg_nexus_show(struct config_item *item, char *page)
 static ssize_t svp_tpg_rescan_store(struct config_item *item,
 				    const char *page, size_t count)
 {
-	struct svp_ctl *ctl = svp_tpg_ctl(svp_tpg(svp_item_tpg(item)));
+	struct svp_ctl *ctl;
 	bool yes;
 	int err;
 
 	err = kstrtobool(page, &yes);
 	if (err)
 		return err;
+	ctl = yes ? svp_tpg_ctl(svp_tpg(svp_item_tpg(item))) : NULL;
 	if (!ctl)
 		return count;	/* not running: the guest scans at boot */
-	if (yes) {
-		svp_ctl_session(ctl);
-		svp_rescan(ctl);
-	}
+	svp_ctl_session(ctl);
+	svp_rescan(ctl);
 	svp_ctl_put(ctl);
 	return count;
 }

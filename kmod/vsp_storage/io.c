@@ -107,6 +107,7 @@ static void svp_rescan_work(struct work_struct *work)
 	struct svp_ctl *ctl = container_of(to_delayed_work(work),
 					   struct svp_ctl, rescan_work);
 	struct vmb_stor_packet pkt;
+	bool again = false;
 	u32 len;
 	int err = 0;
 
@@ -115,12 +116,16 @@ static void svp_rescan_work(struct work_struct *work)
 	if (ctl->primary && len)
 		err = vmbus_chan_send(ctl->primary, VMB_PKT_DATA_INBAND, 0, 0,
 				      NULL, 0, &pkt, len);
+	/*
+	 * A full ring: the guest reads it soon, or closes the channel,
+	 * which cancels this (and so does the controller's stop).
+	 */
+	if (err == -ENOSPC)
+		again = queue_delayed_work(svp_wq, &ctl->rescan_work,
+					   msecs_to_jiffies(20));
 	spin_unlock_bh(&ctl->lock);
-	/* a full ring: the guest reads it soon, or closes the channel */
-	if (err == -ENOSPC && queue_delayed_work(svp_wq, &ctl->rescan_work,
-						 msecs_to_jiffies(20)))
-		return;
-	svp_ctl_put(ctl);
+	if (!again)
+		svp_ctl_put(ctl);
 }
 
 void svp_rescan_init(struct svp_ctl *ctl)
@@ -206,19 +211,76 @@ static void svp_lun_info(const struct se_dev_entry *deve,
 		info->flags |= VMB_STOR_LUN_RO;
 }
 
+/* Bytes from the start of the guest's buffer (UNMAP's list). */
+static int svp_copy_from_guest(struct svp_chan *chan,
+			       const struct vmb_stor_req *req, u8 *data,
+			       u32 len)
+{
+	u32 off = req->offset, i, n;
+	int err;
+
+	for (i = 0; i < req->npfn && len; i++) {
+		n = min_t(u32, len, VMB_STOR_PAGE_SIZE - off);
+		err = vid_memory_read(chan->mem,
+				      vmb_pfn(req->pfn, i) * VMB_STOR_PAGE_SIZE +
+				      off, data, n);
+		if (err)
+			return err;
+		data += n;
+		len -= n;
+		off = 0;
+	}
+	return 0;
+}
+
+/*
+ * REPORT LUNS for a LUN the ACL does not map, on our bus: the LUNs it
+ * maps, as LIO would list them. A guest asks LUN 0, present or not, and
+ * an empty list would hide every other LUN (Linux scans no further).
+ */
+static void svp_report_luns(struct svp_chan *chan, struct se_session *sess,
+			    const struct vmb_stor_req *req,
+			    struct vmb_stor_out *out)
+{
+	u8 list[8 + 8 * VMB_STOR_LUNS] = { 0 };
+	u32 alloc = get_unaligned_be32(&req->cdb[6]), n = 0, len;
+	DECLARE_BITMAP(luns, VMB_STOR_LUNS) = { 0 };
+	struct se_dev_entry *deve;
+	unsigned int lun;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(deve, &sess->se_node_acl->lun_entry_hlist, link)
+		if (deve->mapped_lun < VMB_STOR_LUNS)
+			__set_bit(deve->mapped_lun, luns);
+	rcu_read_unlock();
+	for_each_set_bit(lun, luns, VMB_STOR_LUNS)
+		list[8 + 8 * n++ + 1] = lun;	/* peripheral addressing */
+	put_unaligned_be32(8 * n, list);
+	len = min3(8 + 8 * n, alloc, req->dir == VMB_STOR_DATA_IN ?
+		   req->xfer_len : 0);
+	if (len && svp_copy_to_guest(chan, req, list, len)) {
+		vmb_stor_fail(req, out);
+		return;
+	}
+	vmb_stor_complete(req, SAM_STAT_GOOD, NULL, 0, len, out);
+}
+
 /*
  * A SCSI command for LUN req->lun, with room for its reply reserved:
- * answered here (absent LUN, refused CDB, guest memory it cannot use) or
- * handed to LIO, which replies (svp_cmd_release).
+ * answered here (absent LUN, refused CDB, too many in flight, guest
+ * memory it cannot use) or handed to LIO, which replies
+ * (svp_cmd_release).
  */
 static void svp_scsi(struct svp_chan *chan, const struct vmb_stor_req *req)
 {
 	struct svp_ctl *ctl = chan->ctl;
 	struct vmb_stor_out *out = &chan->out;
+	struct svp_stats *st = &ctl->stats[req->lun];
+	struct scatterlist *sgl = NULL;
 	struct vmb_stor_lun_info info;
 	struct se_dev_entry *deve;
 	struct se_session *sess;
-	struct svp_stats *st = &ctl->stats[req->lun];
+	u32 len = req->xfer_len, nsg = 0;
 	struct svp_cmd *cmd;
 	u8 sense[VMB_STOR_SENSE_MAX];
 	int n;
@@ -234,18 +296,25 @@ static void svp_scsi(struct svp_chan *chan, const struct vmb_stor_req *req)
 		rcu_read_unlock();
 	}
 	if (!deve) {
+		if (sess && req->cdb[0] == REPORT_LUNS && req->cdb_len >= 12) {
+			svp_report_luns(chan, sess, req, out);
+			svp_send_reserved(chan, req->trans_id, out);
+		} else {
+			svp_answer(chan, req, vmb_stor_absent(req, out), out);
+		}
 		percpu_up_read(&ctl->sess_sem);
-		svp_answer(chan, req, vmb_stor_absent(req, out), out);
 		return;
 	}
 	atomic64_inc(&st->requests);
 	n = vmb_stor_cdb_check(req->cdb, req->cdb_len, req->dir, req->xfer_len,
 			       &info, sense);
-	if (n > 0) {
+	if (n > 0)
+		goto refuse;
+	/* storvsc keeps far fewer in flight; a guest that does not waits */
+	if (atomic_inc_return(&chan->inflight) > SVP_CHAN_INFLIGHT) {
+		atomic_dec(&chan->inflight);
 		percpu_up_read(&ctl->sess_sem);
-		atomic64_inc(&st->errors);
-		vmb_stor_complete(req, SAM_STAT_CHECK_CONDITION, sense, n, 0,
-				  out);
+		vmb_stor_complete(req, SAM_STAT_TASK_SET_FULL, NULL, 0, 0, out);
 		svp_send_reserved(chan, req->trans_id, out);
 		return;
 	}
@@ -258,33 +327,73 @@ static void svp_scsi(struct svp_chan *chan, const struct vmb_stor_req *req)
 	cmd->req = *req;
 	cmd->req.pfn = NULL;
 	memcpy(cmd->cdb, req->cdb, req->cdb_len);
-	if (req->xfer_len && svp_cmd_map(cmd, req)) {
-		svp_chan_put(chan);
-		kmem_cache_free(svp_cmd_cache, cmd);
-		goto fail;
+	if (req->cdb[0] == UNMAP && len) {
+		/*
+		 * LIO reads the list twice, and warns when it lies: it gets
+		 * a copy the guest cannot change, checked, as long as the
+		 * CDB says.
+		 */
+		len = min_t(u32, len, get_unaligned_be16(&req->cdb[7]));
+		cmd->bounce = kmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
+		if (!cmd->bounce ||
+		    svp_copy_from_guest(chan, req, cmd->bounce, len))
+			goto free;
+		n = vmb_stor_unmap_check(cmd->bounce, len, sense);
+		if (n > 0) {
+			kfree(cmd->bounce);
+			kmem_cache_free(svp_cmd_cache, cmd);
+			svp_chan_put(chan);
+			atomic_dec(&chan->inflight);
+			goto refuse;
+		}
+		sg_init_one(cmd->inline_sg, cmd->bounce, len);
+		sgl = cmd->inline_sg;
+		nsg = len ? 1 : 0;
+	} else if (len) {
+		if (svp_cmd_map(cmd, req))
+			goto free;
+		sgl = cmd->sgt.sgl;
+		nsg = req->npfn;
 	}
 	atomic_inc(&st->inflight);
 	/* From here on every end goes through svp_cmd_release. */
-	if (target_init_cmd(&cmd->se, sess, cmd->sense, req->lun, req->xfer_len,
+	if (target_init_cmd(&cmd->se, sess, cmd->sense, req->lun, len,
 			    TCM_SIMPLE_TAG, svp_dma_dir(req->dir),
 			    TARGET_SCF_ACK_KREF)) {
-		/* the session is stopping: the guest gets an error */
 		target_put_sess_cmd(&cmd->se);
 		goto out;
 	}
-	if (target_submit_prep(&cmd->se, cmd->cdb,
-			       req->xfer_len ? cmd->sgt.sgl : NULL,
-			       req->xfer_len ? req->npfn : 0, NULL, 0, NULL, 0,
+	if (target_submit_prep(&cmd->se, cmd->cdb, sgl, nsg, NULL, 0, NULL, 0,
 			       GFP_KERNEL))
 		goto out;	/* LIO answered it already (queue_status) */
+	/*
+	 * Unmapped since we looked: LIO falls back to its read-only dummy
+	 * LUN 0, whose READs succeed with nothing read. Not for the guest.
+	 */
+	if (cmd->se.se_lun == sess->se_tpg->tpg_virt_lun0) {
+		transport_generic_request_failure(&cmd->se,
+						  TCM_NON_EXISTENT_LUN);
+		goto out;
+	}
 	hvkvm_target_queue(&cmd->se);
 out:
 	percpu_up_read(&ctl->sess_sem);
 	return;
+free:
+	kfree(cmd->bounce);
+	kmem_cache_free(svp_cmd_cache, cmd);
+	svp_chan_put(chan);
 fail:
+	atomic_dec(&chan->inflight);
 	percpu_up_read(&ctl->sess_sem);
 	atomic64_inc(&st->errors);
 	vmb_stor_fail(req, out);
+	svp_send_reserved(chan, req->trans_id, out);
+	return;
+refuse:
+	percpu_up_read(&ctl->sess_sem);
+	atomic64_inc(&st->errors);
+	vmb_stor_complete(req, SAM_STAT_CHECK_CONDITION, sense, n, 0, out);
 	svp_send_reserved(chan, req->trans_id, out);
 }
 
@@ -344,8 +453,11 @@ void svp_cmd_release(struct se_cmd *se)
 	}
 	svp_send_reserved(chan, cmd->req.trans_id, &out);
 	atomic_dec(&st->inflight);
-	if (cmd->req.xfer_len)
+	atomic_dec(&chan->inflight);
+	/* UNMAP's copy, or the guest's pages */
+	if (!cmd->bounce && cmd->req.xfer_len)
 		sg_free_table_chained(&cmd->sgt, ARRAY_SIZE(cmd->inline_sg));
+	kfree(cmd->bounce);
 	kmem_cache_free(svp_cmd_cache, cmd);
 	svp_chan_put(chan);
 }
@@ -376,22 +488,34 @@ static void svp_lun_reset(struct se_session *sess, u64 lun)
 	kfree(tmr);
 }
 
+struct svp_reset {
+	struct work_struct work;
+	struct svp_chan *chan;
+	struct vmb_stor_req req;
+	struct vmb_stor_out out;
+};
+
 /*
  * RESET_LUN: that LUN; RESET_BUS and RESET_ADAPTER: every LUN mapped.
- * storvsc then waits for its requests in flight, which end (aborted)
- * with the resets.
+ * A LUN reset waits for the backend's I/O, which nothing can hurry: so
+ * from a work, not from the VM's VMBus thread (and nothing else of the
+ * VM waits). The reply says done whatever LIO answered: storvsc then
+ * waits for its requests in flight, which end (aborted) with the resets.
  */
-static void svp_reset(struct svp_chan *chan, const struct vmb_stor_req *req)
+static void svp_reset_work(struct work_struct *work)
 {
-	struct svp_ctl *ctl = chan->ctl;
+	struct svp_reset *r = container_of(work, struct svp_reset, work);
+	struct svp_ctl *ctl = r->chan->ctl;
 	DECLARE_BITMAP(luns, VMB_STOR_LUNS) = { 0 };
+	const struct vmb_stor_req *req = &r->req;
 	struct se_dev_entry *deve;
 	struct se_session *sess;
 	unsigned int lun;
 
 	percpu_down_read(&ctl->sess_sem);
 	sess = ctl->sess;
-	if (sess) {
+	if (sess && (req->op != VMB_STOR_OP_RESET_LUN ||
+		     (!req->path && !req->target))) {
 		rcu_read_lock();
 		hlist_for_each_entry_rcu(deve, &sess->se_node_acl->lun_entry_hlist,
 					 link) {
@@ -405,6 +529,27 @@ static void svp_reset(struct svp_chan *chan, const struct vmb_stor_req *req)
 			svp_lun_reset(sess, lun);
 	}
 	percpu_up_read(&ctl->sess_sem);
+	svp_send_reserved(r->chan, req->trans_id, &r->out);
+	svp_chan_put(r->chan);
+	kfree(r);
+}
+
+static void svp_reset(struct svp_chan *chan, const struct vmb_stor_req *req)
+{
+	struct svp_reset *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r) {
+		chan->out.reply.status = VMB_STOR_NT_UNSUCCESSFUL;
+		svp_send_reserved(chan, req->trans_id, &chan->out);
+		return;
+	}
+	kref_get(&chan->ref);
+	r->chan = chan;
+	r->req = *req;
+	r->req.pfn = NULL;
+	r->out = chan->out;
+	INIT_WORK(&r->work, svp_reset_work);
+	queue_work(svp_wq, &r->work);
 }
 
 /* ---- sub-channels ---- */
@@ -470,7 +615,6 @@ static int svp_packet(struct vmbus_channel *ch, const struct vmb_pkt_desc *pkt,
 		break;
 	case VMB_STOR_ACT_RESET:
 		svp_reset(chan, &req);
-		svp_send_reserved(chan, req.trans_id, &chan->out);
 		break;
 	default:
 		svp_answer(chan, &req, act, &chan->out);
@@ -523,6 +667,9 @@ static void svp_close(struct vmbus_channel *ch)
 		if (ctl->primary == ch)
 			ctl->primary = NULL;
 		spin_unlock_bh(&ctl->lock);
+		/* no rescan waits for room in a ring that is gone */
+		if (cancel_delayed_work(&ctl->rescan_work))
+			svp_ctl_put(ctl);
 	}
 	spin_lock_bh(&chan->lock);
 	chan->ch = NULL;
@@ -563,7 +710,8 @@ struct vmbus_class svp_class __ro_after_init = {
 
 int svp_io_init(void)
 {
-	svp_cmd_cache = KMEM_CACHE(svp_cmd, 0);
+	/* charged to the VM: its VMBus thread is in the worker's cgroups */
+	svp_cmd_cache = KMEM_CACHE(svp_cmd, SLAB_ACCOUNT);
 	return svp_cmd_cache ? 0 : -ENOMEM;
 }
 

@@ -33,15 +33,19 @@
  * never touches the VMBus channel after the channel's close returned
  * (svp_chan->ch, under svp_chan->lock).
  *
- * Locks, outermost first: svp_lock (the WWNs and TPGs, tpg->ctl, which
- * controllers are offered), a VM's VMBus mutex (VMBus's own: held around
- * the channel callbacks close and release, which therefore never take
- * svp_lock), ctl->sess_sem (the session, read by every SCSI request),
- * svp_chan->lock (the channel, a spinlock).
+ * Locks, outermost first: svp_lock (the WWNs, TPGs and running VMs,
+ * which controllers are offered and stopping), ctl->setup_lock (session
+ * setup and end), a VM's VMBus mutex (VMBus's own: held around the
+ * channel callbacks close and release, which therefore never take
+ * svp_lock), ctl->sess_sem (the session, read by every SCSI request and
+ * reset), then the spinlocks tpg->ctl_lock (readers of tpg->ctl from
+ * LIO's callbacks, which must not take svp_lock), ctl->lock (the primary
+ * channel, for rescans) and svp_chan->lock (the channel, for replies).
  */
 #ifndef _HVKVM_STORVSP_H
 #define _HVKVM_STORVSP_H
 
+#include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -60,6 +64,7 @@
 #define SVP_CONTROLLERS		4	/* tpgt_0 .. tpgt_3, as Hyper-V's */
 #define SVP_MAX_XFER		(1024 * 1024)	/* bytes per request */
 #define SVP_MAX_SUB		16	/* sub-channels per controller */
+#define SVP_CHAN_INFLIGHT	1024	/* commands per channel, then TASK SET FULL */
 #define SVP_INITIATOR_LEN	21	/* "naa." + 16 hex digits + NUL */
 /* LIO copies up to this many CDB bytes (variable-length CDBs) */
 #define SVP_CDB_BUF		262
@@ -80,6 +85,7 @@ struct svp_tpg {
 	bool enabled;			/* under svp_lock */
 	struct svp_ctl *ctl;		/* offered now; under svp_lock */
 	spinlock_t ctl_lock;		/* and this, for readers of ctl */
+	struct svp_ctl *stopping;	/* the VM went; under svp_lock */
 	char initiator[SVP_INITIATOR_LEN];	/* the ACL's name */
 	struct list_head node;		/* wwn->tpgs */
 };
@@ -104,6 +110,7 @@ struct svp_ctl {
 	struct se_session *sess;
 	struct mutex setup_lock;	/* session setup and stop */
 	bool stopped;			/* under setup_lock */
+	struct completion close_called;	/* LIO's close_session is over */
 
 	/* the protocol; changed only by the primary channel's packets */
 	struct vmb_stor_ctl proto;
@@ -123,6 +130,7 @@ struct svp_ctl {
 
 struct svp_chan {
 	struct kref ref;
+	atomic_t inflight;		/* commands */
 	spinlock_t lock;		/* ch */
 	struct vmbus_channel *ch;	/* NULL once closed */
 	struct svp_ctl *ctl;
@@ -138,6 +146,7 @@ struct svp_cmd {
 	u8 cdb[SVP_CDB_BUF];
 	u8 sense[TRANSPORT_SENSE_BUFFER];
 	bool done;			/* queue_data_in or queue_status ran */
+	void *bounce;			/* UNMAP's parameter list, copied */
 	struct sg_table sgt;
 	struct scatterlist inline_sg[8];
 };
@@ -149,6 +158,8 @@ extern struct vmbus_vsp svp_vsp;
 void svp_ctl_put(struct svp_ctl *ctl);
 struct svp_ctl *svp_ctl_offer(struct svp_tpg *tpg, struct vmbus_vm *vm);
 struct svp_ctl *svp_ctl_withdraw(struct svp_tpg *tpg);
+void svp_tpg_offer(struct svp_tpg *tpg);
+struct vmbus_vm *svp_vm_find(const char *name);
 void svp_ctl_stop(struct svp_ctl *ctl);
 int svp_ctl_session(struct svp_ctl *ctl);
 void svp_ctl_close_session(struct svp_ctl *ctl);

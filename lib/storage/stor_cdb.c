@@ -11,6 +11,7 @@
 #define SENSE_ILLEGAL_REQUEST	0x05
 #define SENSE_DATA_PROTECT	0x07
 
+#define ASC_PARAMETER_LIST_LENGTH 0x1a
 #define ASC_INVALID_OPCODE	0x20
 #define ASC_LBA_OUT_OF_RANGE	0x21
 #define ASC_INVALID_FIELD	0x24
@@ -375,4 +376,12 @@ int vmb_stor_cdb_check(const u8 *cdb, u32 cdb_len, u8 dir, u32 xfer,
 		return vmb_stor_sense(sense, SENSE_ILLEGAL_REQUEST,
 				      ASC_INVALID_FIELD, 0);
 	}
+}
+
+int vmb_stor_unmap_check(const u8 *list, u32 len, u8 *sense)
+{
+	if (!len || (len >= 8 && get_be16(list + 2) <= len - 8))
+		return 0;
+	return vmb_stor_sense(sense, SENSE_ILLEGAL_REQUEST,
+			      ASC_PARAMETER_LIST_LENGTH, 0);
 }

@@ -243,7 +243,8 @@ static void check_sense(const uint8_t *s, int n)
 	if (s[2] == 0x07)
 		CHECK(s[12] == 0x27);
 	else
-		CHECK(s[12] == 0x20 || s[12] == 0x21 || s[12] == 0x24);
+		CHECK(s[12] == 0x1a || s[12] == 0x20 || s[12] == 0x21 ||
+		      s[12] == 0x24);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -314,6 +315,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else if (sense[12] == 0x20)
 			CHECK(w.needs_unmap);
 	}
+	/* the same bytes as an UNMAP parameter list */
+	memset(sense, 0x5a, VMB_STOR_SENSE_MAX);
+	n = vmb_stor_unmap_check(cdb, len, sense);
+	ok = !len || (len >= 8 && (uint32_t)(cdb[2] << 8 | cdb[3]) <= len - 8);
+	CHECK(ok == !n);
+	if (n)
+		check_sense(sense, n);
 	free(cdb);
 	free(sense);
 	return 0;

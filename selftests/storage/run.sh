@@ -14,6 +14,9 @@
 #   guest and leave its image as it was.
 # hotplug: a disk added to a running guest appears in it, with I/O
 #   counted by hvadm disk list; removed, it goes.
+# kill: the worker killed with kill -9 while the guest writes: every
+#   write the guest flushed is on the image, the controller goes with the
+#   VM, and the VM starts again with its disk.
 # L1's kernel log stays clean throughout.
 set -u
 # shellcheck source=SCRIPTDIR/../lib/lab.sh
@@ -29,7 +32,7 @@ work=/tmp/hvkvm-storage
 initrd=$work/guest.cpio
 T=${HVKVM_TEST_TIMEOUT:-300}
 TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
-all_tests=(setup basic hotplug klog)
+all_tests=(setup basic hotplug kill klog)
 
 console_of() { echo "$HVKVM_RUN_DIR/$1/console.log"; }
 klog() { dmesg | sed -n '/storage\/run.sh: start/,$p'; }
@@ -68,8 +71,10 @@ undisk() {
 cleanup() {
 	down st1
 	down st2
+	down st3
 	undisk st1
 	undisk st2
+	undisk st3
 }
 trap cleanup EXIT
 
@@ -148,6 +153,51 @@ test_hotplug() {
 		{ not_ok "hot add and remove" "$why"; diag st2; }
 	down st2
 	undisk st2
+}
+
+# The pattern of round N of guest-init's "io" (64 KiB).
+round_of() {
+	local i
+	if [ ! -s "$work/base" ]; then
+		for ((i = 0; i < 4400; i++)); do printf 'line %09d\n' "$i"; done >"$work/base"
+	fi
+	{ printf 'round %06d\n' "$1"; cat "$work/base"; } | head -c 65536 |
+		md5sum | cut -d' ' -f1
+}
+
+# The worker killed in the middle of the guest's writes: every round the
+# guest flushed is on the image, nothing is left in flight, and the VM
+# starts again with its disk.
+test_kill() {
+	local why= img=$work/st3.img last r bad=0 st
+	rm -f "$img"
+	truncate -s 64M "$img"
+	hvadm disk add st3 "$img" || why+="disk add failed; "
+	vm_define st3 2 "hvtest=io" || why+="define failed; "
+	hvadm vm start st3 timeout "$T" || why+="start failed; "
+	wait_line st3 '^HVTEST flushed 20' 600 || why+="the guest did not write; "
+	pkill -9 -f "hvkvm-worker st3" || why+="no worker to kill; "
+	wait_state st3 crashed || why+="the VM is not crashed: $(field st3 state); "
+	last=$(said st3 flushed)
+	for ((r = 0; r <= ${last:-0}; r++)); do
+		[ "$(dd if="$img" bs=65536 skip="$r" count=1 2>/dev/null | md5sum | cut -d' ' -f1)" = "$(round_of "$r")" ] ||
+			bad=$((bad + 1))
+	done
+	[ "$bad" = 0 ] || why+="$bad of the $((last + 1)) rounds flushed are not on the image; "
+	wait_until "$T" "$wait_poll" eval \
+		'[ -z "$(cat /sys/kernel/config/target/storvsp/st3/tpgt_0/lun_stats)" ]' ||
+		why+="the controller outlived its VM: $(cat /sys/kernel/config/target/storvsp/st3/tpgt_0/lun_stats); "
+	st=$(klog | grep -c 'st3: SCSI controller 0 offered')
+	hvadm vm start st3 timeout "$T" || why+="restart failed; "
+	wait_until "$T" "$wait_poll" eval \
+		"[ \$(lines st3 | grep -c '^HVTEST ready') -ge 2 ]" ||
+		why+="the restarted guest did not find its disk; "
+	[ "$(klog | grep -c 'st3: SCSI controller 0 offered')" -gt "$st" ] ||
+		why+="the controller was not offered again; "
+	[ -z "$why" ] && ok "a worker killed in the middle of I/O: flushed data kept, the disk works again" ||
+		{ not_ok "worker killed mid-I/O" "$why"; diag st3; }
+	down st3
+	undisk st3
 }
 
 test_klog() {

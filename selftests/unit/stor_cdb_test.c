@@ -755,4 +755,24 @@ TEST(unmap)
 	EXPECT_EQ(BAD_FIELD, v(c.b, OUT, 24, &thin));
 }
 
+/* The parameter list itself, copied out of the guest's pages. */
+TEST(unmap_list)
+{
+	uint8_t l[40] = { 0, 22, 0, 16 }, sense[VMB_STOR_SENSE_MAX];
+
+	/* header and one descriptor, as sd sends it */
+	EXPECT_EQ(0, vmb_stor_unmap_check(l, 24, sense));
+	EXPECT_EQ(0, vmb_stor_unmap_check(l, 40, sense));
+	EXPECT_EQ(0, vmb_stor_unmap_check(l, 0, sense));
+	/* a descriptor length past the list (LIO warns), a short header */
+	EXPECT_EQ(18, vmb_stor_unmap_check(l, 23, sense));
+	EXPECT_EQ(0x05, sense[2]);
+	EXPECT_EQ(0x1a, sense[12]);
+	EXPECT_EQ(18, vmb_stor_unmap_check(l, 7, sense));
+	l[3] = 0;
+	EXPECT_EQ(0, vmb_stor_unmap_check(l, 8, sense));
+	l[2] = 1;
+	EXPECT_EQ(18, vmb_stor_unmap_check(l, 40, sense));
+}
+
 TEST_HARNESS_MAIN
