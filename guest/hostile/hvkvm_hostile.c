@@ -33,6 +33,15 @@
  *                 GPADL held (nothing but the answer, no TORNDOWN ever,
  *                 no write to our pages after UNLOAD_RESPONSE, and the new
  *                 connection served: the primary only, then new ones)
+ * scenario=storage the synthetic SCSI controller (kmod/vsp_storage), to
+ *                 which hostile.sh gives a disk: requests before the
+ *                 initialisation, storvsc's initialisation, unknown and
+ *                 repeated operations; addresses where no disk is; buffers
+ *                 in pages that are not ours; packets that break the
+ *                 protocol (each fails the channel, which is opened
+ *                 again); 300 requests whose replies the ring has no room
+ *                 for; CREATE_SUB_CHANNELS twice at once; a close with
+ *                 requests in flight
  *
  * Every step logs "HOSTILE <step>: ok|FAIL: <what it saw>"; the end is
  * "HOSTILE done: N checks, M failed". Every wait for the host has a
@@ -47,15 +56,18 @@
 #include <linux/jiffies.h>
 #include <linux/smp.h>
 #include <linux/cpu.h>
+#include <linux/bitmap.h>
+#include <linux/sizes.h>
 #include <asm/mshyperv.h>
 
 #include <hvkvm/vmbus_proto.h>
 #include <hvkvm/ic_proto.h>
 #include <hvkvm/loop_proto.h>
+#include <hvkvm/stor_proto.h>
 
 static char *scenario = "msgs";
 module_param(scenario, charp, 0444);
-MODULE_PARM_DESC(scenario, "msgs, gpadl, ring or subch");
+MODULE_PARM_DESC(scenario, "msgs, gpadl, ring, subch or storage");
 
 static unsigned int timeout_ms = 8000;
 module_param(timeout_ms, uint, 0444);
@@ -2225,10 +2237,1142 @@ out:
 	kfree(c);
 }
 
+/* ---- scenario storage ---- */
+
+/*
+ * The synthetic SCSI controller (kmod/vsp_storage; the wire in
+ * include/hvkvm/stor_proto.h), to which hostile.sh gives a disk at LUN 0
+ * whose first sector is ST_PATTERN, 16 times. We open its primary
+ * channel on rings of our own: ours to the host takes ST_FLOOD requests,
+ * the host's to us far fewer replies (88 bytes each with the trailer:
+ * 139), so the host must wait for room. A packet that breaks the
+ * protocol fails the channel (kmod/vmbus/channel.c): no reply ever
+ * comes, the host takes nothing more from the ring. The guest then
+ * closes it and opens it again, which starts the protocol over.
+ */
+#define ST_OUT_PAGES	9	/* guest -> host: a header and 32 KiB */
+#define ST_IN_PAGES	4	/* host -> guest: a header and 12 KiB */
+#define ST_RING_PAGES	(ST_OUT_PAGES + ST_IN_PAGES)
+#define ST_OUT_SIZE	((ST_OUT_PAGES - 1) * PAGE_SIZE)
+#define ST_IN_SIZE	((ST_IN_PAGES - 1) * PAGE_SIZE)
+#define ST_BUF_PAGES	32
+#define ST_RANGE_PFNS	16	/* the most pages a request of ours names */
+/* a reply as storvsc reads one: a descriptor and a 64-byte vstor packet */
+#define ST_REPLY_LEN	(sizeof(struct vmb_pkt_desc) + VMB_STOR_PACKET_SIZE)
+#define ST_SLOT		(ST_REPLY_LEN + VMB_PKT_TRAILER)	/* in the ring */
+#define ST_FLOOD	300
+#define ST_BLOCK	512	/* LIO's fileio block size */
+#define ST_PATTERN	"hvkvm hostile storage, sector 0\n"	/* hostile.sh's */
+#define ST_FOREIGN_GAP	0x100000ULL	/* pages past the end of our memory */
+#define ST_SENSE_UNIT_ATTENTION	0x06
+
+struct st_addr {
+	u8 path, target, lun;
+};
+
+static const struct st_addr st_lun0 = { 0, 0, 0 };
+static const u8 st_cdb_tur[6];	/* TEST UNIT READY */
+
+struct st_range {
+	u32 count, offset, npfn;
+	u64 pfn[ST_RANGE_PFNS];
+};
+
+/* A request to send: the packet's framing and its vstor packet. */
+struct st_req {
+	u16 type;			/* VMB_PKT_DATA_INBAND or _USING_GPA_DIRECT */
+	u16 flags;			/* the descriptor's */
+	u32 payload;			/* bytes of p sent */
+	u32 nranges;
+	struct st_range range[2];
+	struct vmb_stor_packet p;
+};
+
+/* A packet from the host. */
+struct st_reply {
+	struct vmb_pkt_desc d;
+	u32 len;			/* len8 * 8: the descriptor included */
+	struct vmb_stor_packet p;	/* its payload, zero-padded */
+};
+
+struct st_ctx {
+	u32 relid, conn_id;
+	struct vmb_guid inst;		/* the controller's instance */
+	u32 gpadl;			/* the open rings' GPADL, else 0 */
+	u32 handle;			/* the next GPADL handle */
+	u32 wpos;			/* our next write in the outbound ring */
+	u64 trans;			/* the last transaction id used */
+	unsigned int strays;		/* replies nobody waited for */
+	u16 version;			/* QUERY_PROTOCOL_VERSION's echo */
+	u16 max_sub;			/* QUERY_PROPERTIES' answer */
+	u32 prop_flags;
+	u32 max_xfer;
+	u64 foreign;			/* a page number past our memory */
+	bool leak;			/* the host may still hold our rings */
+	struct page *ring_pages, *buf_pages;
+	void *ring;
+	u8 *buf;
+	struct st_req req;
+	struct st_reply got;
+	char saw[96];
+	DECLARE_BITMAP(seen, ST_FLOOD);
+	u8 pkt[PAGE_SIZE];
+};
+
+/* ---- its rings: ours at page 0, the host's at page ST_OUT_PAGES ---- */
+
+static struct vmb_ring_hdr *st_out_hdr(struct st_ctx *c)
+{
+	return c->ring;
+}
+
+static struct vmb_ring_hdr *st_in_hdr(struct st_ctx *c)
+{
+	return c->ring + ST_OUT_PAGES * PAGE_SIZE;
+}
+
+static u32 st_copy_out(struct st_ctx *c, u32 off, const void *src, u32 len)
+{
+	u8 *data = c->ring + PAGE_SIZE;
+	u32 room = ST_OUT_SIZE - off;
+
+	if (len <= room) {
+		memcpy(data + off, src, len);
+	} else {
+		memcpy(data + off, src, room);
+		memcpy(data, src + room, len - room);
+	}
+	return (off + len) % ST_OUT_SIZE;
+}
+
+static void st_copy_in(struct st_ctx *c, u32 off, void *dst, u32 len)
+{
+	u8 *data = c->ring + (ST_OUT_PAGES + 1) * PAGE_SIZE;
+	u32 room = ST_IN_SIZE - off;
+
+	if (len <= room) {
+		memcpy(dst, data + off, len);
+	} else {
+		memcpy(dst, data + off, room);
+		memcpy(dst + room, data, len - room);
+	}
+}
+
+/* Bytes between index from and index to of a ring of size bytes. */
+static u32 st_dist(u32 from, u32 to, u32 size)
+{
+	return (to + size - from) % size;
+}
+
+/* A packet (len bytes) after the others in our ring, not published yet. */
+static int st_put(struct st_ctx *c, const void *pkt, u32 len)
+{
+	u32 r = READ_ONCE(st_out_hdr(c)->read_index), pad = ALIGN(len, 8) - len;
+	u64 zero = 0, trailer = (u64)c->wpos << 32;
+	u32 w;
+
+	if (r >= ST_OUT_SIZE || r % 8)
+		return -EBADMSG;
+	/* a full ring would look empty: one slot stays free */
+	if (st_dist(r, c->wpos, ST_OUT_SIZE) + ALIGN(len, 8) + VMB_PKT_TRAILER >= ST_OUT_SIZE)
+		return -ENOSPC;
+	w = st_copy_out(c, c->wpos, pkt, len);
+	w = st_copy_out(c, w, &zero, pad);
+	c->wpos = st_copy_out(c, w, &trailer, sizeof(trailer));
+	return 0;
+}
+
+/* What st_put wrote goes out, and the host is rung. */
+static void st_publish(struct st_ctx *c)
+{
+	/* the packets before the index that publishes them */
+	virt_wmb();
+	WRITE_ONCE(st_out_hdr(c)->write_index, c->wpos);
+	/* write_index out before the doorbell */
+	virt_mb();
+	signal_event(c->conn_id);
+}
+
+/* The host took everything we published within ms. */
+static bool st_consumed(struct st_ctx *c, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	while (READ_ONCE(st_out_hdr(c)->read_index) != c->wpos) {
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(500, 1000);
+	}
+	return true;
+}
+
+/* Replies (ST_SLOT bytes each) waiting in the host's ring to us. */
+static u32 st_waiting(struct st_ctx *c)
+{
+	return st_dist(READ_ONCE(st_in_hdr(c)->read_index),
+		       READ_ONCE(st_in_hdr(c)->write_index), ST_IN_SIZE) / ST_SLOT;
+}
+
+/*
+ * The next packet from the host within ms, into c->got: 0, -ETIMEDOUT,
+ * or -EBADMSG when the ring's indices or the packet's framing are wrong.
+ */
+static int st_get(struct st_ctx *c, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	struct vmb_ring_hdr *rh = st_in_hdr(c);
+	struct st_reply *g = &c->got;
+	u32 r, w, len, off;
+
+	for (;;) {
+		r = READ_ONCE(rh->read_index);
+		w = READ_ONCE(rh->write_index);
+		if (r != w)
+			break;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(200, 500);
+	}
+	/* the packets only after the index that covers them */
+	virt_rmb();
+	if (w >= ST_IN_SIZE || w % 8 || r >= ST_IN_SIZE || r % 8)
+		return -EBADMSG;
+	st_copy_in(c, r, &g->d, sizeof(g->d));
+	len = g->d.len8 * 8;
+	off = g->d.offset8 * 8;
+	if (g->d.offset8 < 2 || g->d.len8 < g->d.offset8 || len > PAGE_SIZE ||
+	    len + VMB_PKT_TRAILER > st_dist(r, w, ST_IN_SIZE))
+		return -EBADMSG;
+	g->len = len;
+	memset(&g->p, 0, sizeof(g->p));
+	st_copy_in(c, (r + off) % ST_IN_SIZE, &g->p, min_t(u32, len - off, sizeof(g->p)));
+	/* our reads of the packet done before the host may reuse its room */
+	virt_mb();
+	WRITE_ONCE(rh->read_index, (r + len + VMB_PKT_TRAILER) % ST_IN_SIZE);
+	/* read_index out before pending_send_sz in (hv_pkt_iter_close) */
+	virt_mb();
+	/* The host waits for room: there is more now. */
+	if (READ_ONCE(rh->pending_send_sz))
+		signal_event(c->conn_id);
+	return 0;
+}
+
+/* ---- requests and replies ---- */
+
+/* A request as storvsc sends one: INBAND, completion requested, 64 bytes. */
+static struct st_req *st_op(struct st_ctx *c, u32 op)
+{
+	struct st_req *r = &c->req;
+
+	memset(r, 0, sizeof(*r));
+	r->type = VMB_PKT_DATA_INBAND;
+	r->flags = VMB_PKT_FLAG_COMPLETION_REQUESTED;
+	r->payload = VMB_STOR_PACKET_SIZE;
+	r->p.operation = op;
+	r->p.flags = VMB_STOR_FLAG_REQUEST_COMPLETION;
+	return r;
+}
+
+/* EXECUTE_SRB of cdb (cdb_len says how long, truthfully or not) to a. */
+static struct st_req *st_srb(struct st_ctx *c, const struct st_addr *a, const u8 *cdb,
+			     u8 cdb_len, u8 dir, u32 xfer)
+{
+	struct st_req *r = st_op(c, VMB_STOR_OP_EXECUTE_SRB);
+	struct vmb_stor_srb *s = &r->p.srb;
+
+	s->length = VMB_STOR_SRB_SIZE;
+	s->path_id = a->path;
+	s->target_id = a->target;
+	s->lun = a->lun;
+	s->cdb_length = cdb_len;
+	s->sense_info_length = VMB_STOR_SENSE_MAX;
+	s->data_in = dir;
+	s->data_transfer_length = xfer;
+	memcpy(s->cdb, cdb, min_t(u32, cdb_len, VMB_STOR_CDB_MAX));
+	/* what storvsc sets besides: untagged, synchronous transfers off, 60 s */
+	s->queue_tag = 0xff;
+	s->srb_flags = 0x8 | (dir == VMB_STOR_DATA_IN ? 0x40 : dir == VMB_STOR_DATA_OUT ? 0x80 : 0);
+	s->time_out_value = 60;
+	return r;
+}
+
+/* SCSI's big-endian numbers of n bytes */
+static void st_put_be(u8 *p, u64 v, unsigned int n)
+{
+	while (n--) {
+		p[n] = (u8)v;
+		v >>= 8;
+	}
+}
+
+static u64 st_get_be(const u8 *p, unsigned int n)
+{
+	u64 v = 0;
+
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+static struct st_req *st_tur(struct st_ctx *c, const struct st_addr *a)
+{
+	return st_srb(c, a, st_cdb_tur, sizeof(st_cdb_tur), VMB_STOR_DATA_NONE, 0);
+}
+
+/* READ(10) of LUN 0: that many blocks from lba; its buffer still to be given. */
+static struct st_req *st_read10(struct st_ctx *c, u32 lba, u16 blocks)
+{
+	u8 cdb[10] = { 0x28 };
+
+	st_put_be(&cdb[2], lba, 4);
+	st_put_be(&cdb[7], blocks, 2);
+	return st_srb(c, &st_lun0, cdb, sizeof(cdb), VMB_STOR_DATA_IN, blocks * ST_BLOCK);
+}
+
+/* A GPA-direct range of r: count bytes from offset into our buffer page first on. */
+static void st_buf_range(struct st_ctx *c, struct st_req *r, u32 first, u32 offset, u32 count)
+{
+	struct st_range *g = &r->range[r->nranges++];
+	u32 i;
+
+	g->count = count;
+	g->offset = offset;
+	g->npfn = min_t(u32, DIV_ROUND_UP(offset + count, PAGE_SIZE), ST_RANGE_PFNS);
+	for (i = 0; i < g->npfn; i++)
+		g->pfn[i] = page_to_pfn(c->buf_pages) + min_t(u32, first + i, ST_BUF_PAGES - 1);
+	r->type = VMB_PKT_DATA_USING_GPA_DIRECT;
+}
+
+/* r as a packet with transaction id trans, into c->pkt: its length. */
+static u32 st_build(struct st_ctx *c, const struct st_req *r, u64 trans)
+{
+	struct vmb_pkt_gpa_direct *gd = (void *)c->pkt;
+	struct vmb_pkt_desc *d = (void *)c->pkt;
+	u32 off = sizeof(*d), i;
+
+	memset(c->pkt, 0, sizeof(c->pkt));
+	if (r->type == VMB_PKT_DATA_USING_GPA_DIRECT) {
+		gd->range_cnt = r->nranges;
+		off = sizeof(*gd);
+		for (i = 0; i < r->nranges; i++) {
+			const struct st_range *g = &r->range[i];
+			struct vmb_gpa_range gr = {
+				.byte_count = g->count,
+				.byte_offset = g->offset,
+			};
+
+			memcpy(c->pkt + off, &gr, sizeof(gr));
+			off += sizeof(gr);
+			memcpy(c->pkt + off, g->pfn, sizeof(u64) * g->npfn);
+			off += sizeof(u64) * g->npfn;
+		}
+	}
+	d->type = r->type;
+	d->flags = r->flags;
+	d->trans_id = trans;
+	d->offset8 = off / 8;
+	memcpy(c->pkt + off, &r->p, min_t(u32, r->payload, sizeof(r->p)));
+	off += r->payload;
+	d->len8 = DIV_ROUND_UP(off, 8);
+	return off;
+}
+
+/* r into our ring (not published) with a new transaction id: it, or 0 when full. */
+static u64 st_queue(struct st_ctx *c, const struct st_req *r)
+{
+	u64 trans = ++c->trans;
+
+	return st_put(c, c->pkt, st_build(c, r, trans)) ? 0 : trans;
+}
+
+/* A proper reply for storvsc: an 80-byte completion, COMPLETE_IO. */
+static bool st_reply_ok(const struct st_reply *g)
+{
+	return g->d.type == VMB_PKT_COMP && g->d.offset8 == 2 && g->len == ST_REPLY_LEN &&
+	       g->p.operation == VMB_STOR_OP_COMPLETE_IO;
+}
+
+/* The host's "scan again" (trans_id 0): not a reply. */
+static bool st_unsolicited(const struct st_reply *g)
+{
+	return !g->d.trans_id && (g->p.operation == VMB_STOR_OP_ENUMERATE_BUS ||
+				  g->p.operation == VMB_STOR_OP_REMOVE_DEVICE);
+}
+
+/*
+ * The reply to trans within ms, into c->got: 0, -EPROTO when it is not
+ * a proper one, -ETIMEDOUT or -EBADMSG. Replies to others are counted.
+ */
+static int st_wait(struct st_ctx *c, u64 trans, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+	int err;
+
+	for (;;) {
+		long left = (long)(end - jiffies);
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		err = st_get(c, jiffies_to_msecs(left));
+		if (err)
+			return err;
+		if (c->got.d.trans_id == trans)
+			return st_reply_ok(&c->got) ? 0 : -EPROTO;
+		if (st_unsolicited(&c->got)) {
+			note("storage", "the host asks for a rescan (operation %u)",
+			     c->got.p.operation);
+			continue;
+		}
+		c->strays++;
+		note("storage", "a reply to %llu (operation %u, status %#x) while waiting for %llu",
+		     c->got.d.trans_id, c->got.p.operation, c->got.p.status, trans);
+	}
+}
+
+/* Send r and wait ms for its reply. */
+static int st_call_ms(struct st_ctx *c, const struct st_req *r, unsigned int ms)
+{
+	u64 trans = st_queue(c, r);
+
+	if (!trans)
+		return -ENOSPC;
+	st_publish(c);
+	return st_wait(c, trans, ms);
+}
+
+static int st_call(struct st_ctx *c, const struct st_req *r)
+{
+	return st_call_ms(c, r, timeout_ms);
+}
+
+/* What the last wait saw, for the log. */
+static const char *st_saw(struct st_ctx *c, int err)
+{
+	const struct st_reply *g = &c->got;
+
+	switch (err) {
+	case 0:
+		snprintf(c->saw, sizeof(c->saw), "COMPLETE_IO, status %#x", g->p.status);
+		break;
+	case -ETIMEDOUT:
+		return "no reply";
+	case -ENOSPC:
+		return "no room in our ring";
+	case -EBADMSG:
+		return "the host's ring to us is garbled";
+	default:
+		snprintf(c->saw, sizeof(c->saw),
+			 "a %u-byte packet of type %u, offset8 %u, operation %u, status %#x",
+			 g->len, g->d.type, g->d.offset8, g->p.operation, g->p.status);
+	}
+	return c->saw;
+}
+
+/* The last call was answered properly with SRB status srb. */
+static bool st_srb_is(struct st_ctx *c, int err, u8 srb)
+{
+	return !err && c->got.p.srb.srb_status == srb;
+}
+
+/* ---- the channel ---- */
+
+/* Ring GPADL and OPENCHANNEL, on fresh rings: the protocol starts over. */
+static bool st_open(struct st_ctx *c, const char *step)
+{
+	u64 pfns[ST_RING_PAGES];
+	u32 i, handle = c->handle++;
+	s64 r;
+
+	memset(c->ring, 0, ST_RING_PAGES * PAGE_SIZE);
+	st_out_hdr(c)->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+	st_in_hdr(c)->feature_bits = VMB_RING_FEAT_PENDING_SEND_SZ;
+	c->wpos = 0;
+	for (i = 0; i < ST_RING_PAGES; i++)
+		pfns[i] = page_to_pfn(c->ring_pages) + i;
+	r = gpadl_send(c->relid, handle, pfns, ST_RING_PAGES, ST_RING_PAGES, timeout_ms);
+	if (!check(r == 0, step, "ring GPADL %#x of %u pages: status %#llx", handle,
+		   ST_RING_PAGES, r))
+		return false;
+	r = open_chan(c->relid, c->relid, handle, ST_OUT_PAGES, sizeof(struct vmb_msg_open));
+	if (!check(r == 0, step, "OPENCHANNEL relid %u, rings of %lu (ours) and %lu bytes: status %#llx",
+		   c->relid, ST_OUT_SIZE, ST_IN_SIZE, r)) {
+		if (!teardown(c->relid, handle))
+			c->leak = true;
+		return false;
+	}
+	c->gpadl = handle;
+	return true;
+}
+
+static void st_release(u32 relid, const char *step)
+{
+	struct vmb_msg_relid m = { .child_relid = relid };
+
+	hdr(&m, VMB_MSG_RELID_RELEASED);
+	post(&m, sizeof(m));
+	note(step, "relid %u rescinded: released", relid);
+}
+
+/* CLOSECHANNEL and the rings' GPADL_TEARDOWN; rescinded sub-channels released. */
+static bool st_close(struct st_ctx *c, const char *step)
+{
+	struct vmb_msg_gpadl_teardown t = { .child_relid = c->relid, .gpadl = c->gpadl };
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+	const struct vmb_msg_hdr *m;
+	u8 buf[VMB_MSG_MAX];
+	bool torn = false;
+	int n;
+
+	if (!c->gpadl)
+		return true;
+	close_chan(c->relid);
+	hdr(&t, VMB_MSG_GPADL_TEARDOWN);
+	post(&t, sizeof(t));
+	m = (void *)buf;
+	while (!torn) {
+		long left = (long)(end - jiffies);
+
+		if (left <= 0)
+			break;
+		n = recv_msg(buf, jiffies_to_msecs(left));
+		if (n < 0)
+			break;
+		if (n < (int)sizeof(*m))
+			continue;
+		if (m->msgtype == VMB_MSG_GPADL_TORNDOWN)
+			torn = ((struct vmb_msg_gpadl_torndown *)buf)->gpadl == c->gpadl;
+		else if (m->msgtype == VMB_MSG_RESCIND_CHANNELOFFER)
+			st_release(((struct vmb_msg_relid *)buf)->child_relid, step);
+		else
+			note(step, "skipped a message of type %u", m->msgtype);
+	}
+	if (!check(torn, step, "relid %u closed, its ring GPADL %#x torn down", c->relid,
+		   c->gpadl)) {
+		c->leak = true;
+		return false;
+	}
+	c->gpadl = 0;
+	return true;
+}
+
+/*
+ * The initialisation as storvsc does it (storvsc_channel_init): BEGIN,
+ * QUERY_PROTOCOL_VERSION 6.2, QUERY_PROPERTIES, END, each answered with
+ * status 0. The properties go to c.
+ */
+static bool st_init(struct st_ctx *c, const char *step)
+{
+	static const struct {
+		u32 op;
+		const char *name;
+	} steps[] = {
+		{ VMB_STOR_OP_BEGIN_INITIALIZATION,	"BEGIN" },
+		{ VMB_STOR_OP_QUERY_PROTOCOL_VERSION,	"QUERY_PROTOCOL_VERSION 6.2" },
+		{ VMB_STOR_OP_QUERY_PROPERTIES,		"QUERY_PROPERTIES" },
+		{ VMB_STOR_OP_END_INITIALIZATION,	"END" },
+	};
+	struct st_req *r;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		r = st_op(c, steps[i].op);
+		if (steps[i].op == VMB_STOR_OP_QUERY_PROTOCOL_VERSION)
+			r->p.version.major_minor = VMB_STOR_VERSION_WIN10;
+		err = st_call(c, r);
+		if (err || c->got.p.status)
+			break;
+		if (steps[i].op == VMB_STOR_OP_QUERY_PROTOCOL_VERSION)
+			c->version = c->got.p.version.major_minor;
+		if (steps[i].op == VMB_STOR_OP_QUERY_PROPERTIES) {
+			c->max_xfer = c->got.p.props.max_transfer_bytes;
+			c->max_sub = c->got.p.props.max_channel_cnt;
+			c->prop_flags = c->got.p.props.flags;
+		}
+	}
+	if (i < ARRAY_SIZE(steps))
+		return check(false, step, "initialisation: %s got %s", steps[i].name,
+			     st_saw(c, err));
+	return check(true, step, "BEGIN, QUERY_PROTOCOL_VERSION 6.2, QUERY_PROPERTIES, END: each an 80-byte COMPLETE_IO with status 0");
+}
+
+/*
+ * TEST UNIT READY of LUN 0 succeeds; a UNIT ATTENTION LIO may have
+ * queued first is taken, as a guest's SCSI layer does.
+ */
+static bool st_lun0_ready(struct st_ctx *c, const char *step)
+{
+	const struct vmb_stor_srb *s = &c->got.p.srb;
+	unsigned int tries;
+	int err = 0;
+
+	for (tries = 1; tries <= 3; tries++) {
+		err = st_call(c, st_tur(c, &st_lun0));
+		if (err || s->srb_status != (VMB_SRB_STATUS_ERROR | VMB_SRB_STATUS_AUTOSENSE_VALID) ||
+		    (s->sense_data[2] & 0xf) != ST_SENSE_UNIT_ATTENTION)
+			break;
+		note(step, "TEST UNIT READY of LUN 0: a UNIT ATTENTION (%#x/%#x): again",
+		     s->sense_data[12], s->sense_data[13]);
+	}
+	return check(st_srb_is(c, err, VMB_SRB_STATUS_SUCCESS) && !c->got.p.status &&
+		     !s->scsi_status, step,
+		     "TEST UNIT READY of LUN 0 (the disk hostile.sh gave): %s, srb status %#x, scsi status %#x",
+		     st_saw(c, err), s->srb_status, s->scsi_status);
+}
+
+/* READ(10) of LBA 0 into buffer page 0: ST_PATTERN, 16 times. */
+static bool st_read_sector0(struct st_ctx *c, const char *step)
+{
+	const struct vmb_stor_srb *s = &c->got.p.srb;
+	struct st_req *r;
+	unsigned int i, bad = 0;
+	int err;
+
+	BUILD_BUG_ON(sizeof(ST_PATTERN) - 1 != 32);
+	memset(c->buf, 0xaa, PAGE_SIZE);
+	r = st_read10(c, 0, 1);
+	st_buf_range(c, r, 0, 0, ST_BLOCK);
+	err = st_call(c, r);
+	for (i = 0; i < ST_BLOCK; i++)
+		bad += c->buf[i] != ST_PATTERN[i % 32];
+	return check(st_srb_is(c, err, VMB_SRB_STATUS_SUCCESS) && !c->got.p.status &&
+		     s->data_transfer_length == ST_BLOCK && !bad && c->buf[ST_BLOCK] == 0xaa, step,
+		     "READ(10) of LUN 0, LBA 0 into our page: %s, srb status %#x, %u bytes, %u of %u wrong (\"%.31s\")",
+		     st_saw(c, err), s->srb_status, s->data_transfer_length, bad, ST_BLOCK,
+		     (char *)c->buf);
+}
+
+/* ---- the cases: each returns false when the next cannot run ---- */
+
+static bool st_start(struct st_ctx *c)
+{
+	unsigned int i;
+
+	if (connect_bus("storage/connect"))
+		return false;
+	for (i = 0; i < h.noffers; i++)
+		if (!strcmp(class_name(&h.offers[i].if_type), "scsi") && !h.offers[i].sub)
+			break;
+	if (!check(i < h.noffers, "storage/offers",
+		   "a SCSI controller is offered (hostile.sh gives the VM a disk)"))
+		return false;
+	c->relid = h.offers[i].relid;
+	c->conn_id = h.offers[i].conn_id;
+	c->inst = h.offers[i].if_instance;
+	return st_open(c, "storage/open");
+}
+
+/* 1. Before BEGIN: requests refused with INVALID_DEVICE_STATE, full-size replies. */
+static bool st_before_init(struct st_ctx *c)
+{
+	unsigned int strays = c->strays;
+	int err;
+
+	err = st_call(c, st_tur(c, &st_lun0));
+	check(!err && c->got.p.status == VMB_STOR_NT_INVALID_DEVICE_STATE, "storage/before-init",
+	      "EXECUTE_SRB (TEST UNIT READY) before BEGIN: %s; %u bytes, its own trans_id %llu",
+	      st_saw(c, err), c->got.len, c->got.d.trans_id);
+	err = st_call(c, st_op(c, VMB_STOR_OP_QUERY_PROPERTIES));
+	check(!err && c->got.p.status == VMB_STOR_NT_INVALID_DEVICE_STATE, "storage/before-init",
+	      "QUERY_PROPERTIES before BEGIN: %s", st_saw(c, err));
+	return check(c->strays == strays, "storage/before-init", "no other reply (%u)",
+		     c->strays - strays);
+}
+
+/* 2. storvsc's initialisation; then an unknown operation, BEGIN again. */
+static bool st_init_case(struct st_ctx *c)
+{
+	int err;
+
+	if (!st_init(c, "storage/init"))
+		return false;
+	check(c->version == VMB_STOR_VERSION_WIN10, "storage/init",
+	      "QUERY_PROTOCOL_VERSION's reply names 6.2 (%#x)", c->version);
+	check(c->max_xfer == SZ_1M && !!c->max_sub == !!(c->prop_flags & VMB_STOR_PROP_MULTI_CHANNEL),
+	      "storage/properties",
+	      "max_transfer_bytes %u (want 1 MiB), %u sub-channels, flags %#x", c->max_xfer,
+	      c->max_sub, c->prop_flags);
+	err = st_call(c, st_op(c, 99));
+	check(!err && c->got.p.status == VMB_STOR_NT_INVALID_DEVICE_REQUEST, "storage/unknown-op",
+	      "operation 99: %s", st_saw(c, err));
+	err = st_call(c, st_op(c, VMB_STOR_OP_BEGIN_INITIALIZATION));
+	check(!err && c->got.p.status == VMB_STOR_NT_INVALID_DEVICE_STATE, "storage/begin-again",
+	      "BEGIN once ready: %s", st_saw(c, err));
+	return st_lun0_ready(c, "storage/lun0");
+}
+
+/* 3. Addresses where no disk is: off the bus, and a LUN the ACL does not map. */
+static bool st_absent(struct st_ctx *c)
+{
+	static const struct st_addr absent[] = {
+		{ 3, 0, 0 }, { 0, 1, 0 }, { 0, 0, 200 }, { 0, 0, 5 },
+	};
+	static const u8 inquiry[6] = { 0x12, 0, 0, 0, 96, 0 };
+	static const u8 report_luns[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0 };
+	static const struct st_addr lun5 = { 0, 0, 5 }, lun200 = { 0, 0, 200 };
+	const struct vmb_stor_srb *s = &c->got.p.srb;
+	const struct st_addr *a;
+	struct st_req *r;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(absent); i++) {
+		a = &absent[i];
+		memset(c->buf, 0xaa, PAGE_SIZE);
+		r = st_srb(c, a, inquiry, sizeof(inquiry), VMB_STOR_DATA_IN, 96);
+		st_buf_range(c, r, 0, 0x100, 96);
+		err = st_call(c, r);
+		check(st_srb_is(c, err, VMB_SRB_STATUS_SUCCESS) && !c->got.p.status &&
+		      s->data_transfer_length == 36 && c->buf[0x100] == 0x7f &&
+		      c->buf[0x100 + 36] == 0xaa && s->path_id == a->path &&
+		      s->target_id == a->target && s->lun == a->lun, "storage/absent-inquiry",
+		      "INQUIRY of path %u target %u LUN %u: %s, srb status %#x, %u bytes, byte 0 %#x (want 0x7f), byte 36 %#x, address %u:%u:%u",
+		      a->path, a->target, a->lun, st_saw(c, err), s->srb_status,
+		      s->data_transfer_length, c->buf[0x100], c->buf[0x100 + 36], s->path_id,
+		      s->target_id, s->lun);
+	}
+	err = st_call(c, st_tur(c, &lun200));
+	check(st_srb_is(c, err, VMB_SRB_STATUS_INVALID_LUN) &&
+	      c->got.p.status == VMB_STOR_NT_DEVICE_DOES_NOT_EXIST, "storage/absent-tur",
+	      "TEST UNIT READY of LUN 200: %s, srb status %#x (want 0x20)", st_saw(c, err),
+	      s->srb_status);
+	memset(c->buf, 0xaa, PAGE_SIZE);
+	r = st_srb(c, &lun5, report_luns, sizeof(report_luns), VMB_STOR_DATA_IN, 64);
+	st_buf_range(c, r, 0, 0, 64);
+	err = st_call(c, r);
+	check(st_srb_is(c, err, VMB_SRB_STATUS_SUCCESS) && s->data_transfer_length == 16 &&
+	      (u32)st_get_be(c->buf, 4) == 8 && !st_get_be(c->buf + 8, 8) &&
+	      c->buf[16] == 0xaa, "storage/absent-report-luns",
+	      "REPORT LUNS to unmapped LUN 5 lists LUN 0 alone: %s, srb status %#x, %u bytes, list length %u, entry %#llx",
+	      st_saw(c, err), s->srb_status, s->data_transfer_length,
+	      (u32)st_get_be(c->buf, 4), st_get_be(c->buf + 8, 8));
+	return true;
+}
+
+/* 4. Buffers in pages that are not the guest's; then a READ into ours. */
+static bool st_foreign_pfn(struct st_ctx *c)
+{
+	static const struct st_addr path3 = { 3, 0, 0 };
+	static const u8 inquiry[6] = { 0x12, 0, 0, 0, 36, 0 };
+	const struct vmb_stor_srb *s = &c->got.p.srb;
+	u64 wrap = (1ULL << 52) + page_to_pfn(c->buf_pages);
+	struct st_req *r;
+	int err;
+
+	note("storage/foreign-pfn", "page %#llx: %#llx pages past the end of our memory",
+	     c->foreign, ST_FOREIGN_GAP);
+	r = st_read10(c, 0, 1);
+	st_buf_range(c, r, 0, 0, ST_BLOCK);
+	r->range[0].pfn[0] = c->foreign;
+	err = st_call(c, r);
+	check(st_srb_is(c, err, VMB_SRB_STATUS_ERROR) && !s->data_transfer_length,
+	      "storage/foreign-pfn", "READ(10) of LUN 0 into page %#llx: %s, srb status %#x (want 0x4), %u bytes",
+	      c->foreign, st_saw(c, err), s->srb_status, s->data_transfer_length);
+
+	/* the first page ours, the second not: nothing may be read */
+	memset(c->buf, 0xaa, PAGE_SIZE);
+	r = st_read10(c, 0, 2);
+	st_buf_range(c, r, 0, PAGE_SIZE - ST_BLOCK, 2 * ST_BLOCK);
+	r->range[0].pfn[1] = c->foreign;
+	err = st_call(c, r);
+	check(st_srb_is(c, err, VMB_SRB_STATUS_ERROR) && c->buf[PAGE_SIZE - ST_BLOCK] == 0xaa,
+	      "storage/foreign-pfn", "READ(10) of 2 blocks across our page and page %#llx: %s, srb status %#x, our page's byte %#x (want 0xaa)",
+	      c->foreign, st_saw(c, err), s->srb_status, c->buf[PAGE_SIZE - ST_BLOCK]);
+
+	r = st_read10(c, 0, 1);
+	st_buf_range(c, r, 0, 0, ST_BLOCK);
+	r->range[0].pfn[0] = ~0ULL;
+	err = st_call(c, r);
+	check(st_srb_is(c, err, VMB_SRB_STATUS_ERROR), "storage/foreign-pfn",
+	      "READ(10) into page ~0: %s, srb status %#x", st_saw(c, err), s->srb_status);
+
+	/* an answer the host writes itself (absent LUN), into a page not ours */
+	r = st_srb(c, &path3, inquiry, sizeof(inquiry), VMB_STOR_DATA_IN, 36);
+	st_buf_range(c, r, 0, 0, 36);
+	r->range[0].pfn[0] = c->foreign;
+	err = st_call(c, r);
+	check(st_srb_is(c, err, VMB_SRB_STATUS_ERROR), "storage/foreign-pfn",
+	      "INQUIRY of path 3 into page %#llx: %s, srb status %#x (want 0x4)", c->foreign,
+	      st_saw(c, err), s->srb_status);
+
+	/* a page number that is our buffer's only modulo 2^52 */
+	memset(c->buf, 0xaa, PAGE_SIZE);
+	r = st_srb(c, &path3, inquiry, sizeof(inquiry), VMB_STOR_DATA_IN, 36);
+	st_buf_range(c, r, 0, 0, 36);
+	r->range[0].pfn[0] = wrap;
+	err = st_call(c, r);
+	check(st_srb_is(c, err, VMB_SRB_STATUS_ERROR) && c->buf[0] == 0xaa, "storage/pfn-wrap",
+	      "INQUIRY of path 3 into page %#llx (2^52 + our buffer's): %s, srb status %#x (want 0x4), our buffer's byte 0 %#x (want 0xaa: untouched)",
+	      wrap, st_saw(c, err), s->srb_status, c->buf[0]);
+	r = st_read10(c, 0, 1);
+	st_buf_range(c, r, 0, 0, ST_BLOCK);
+	r->range[0].pfn[0] = wrap;
+	err = st_call(c, r);
+	check(st_srb_is(c, err, VMB_SRB_STATUS_ERROR) && c->buf[0] == 0xaa, "storage/pfn-wrap",
+	      "READ(10) into page %#llx: %s, srb status %#x, our buffer's byte 0 %#x",
+	      wrap, st_saw(c, err), s->srb_status, c->buf[0]);
+
+	return st_read_sector0(c, "storage/read");
+}
+
+/*
+ * 5. Packets that break the protocol, each on a fresh open. Unless a
+ * CDB is said, an SRB's is a READ(10) of LUN 0 of xfer bytes (a TEST
+ * UNIT READY when there are none); its ranges are 512 bytes of ours.
+ */
+static const struct st_break {
+	const char *name;
+	u32 op;			/* the vstor operation */
+	u8 cdb_len;		/* what the SRB says */
+	u8 dir;			/* data_in */
+	u32 xfer;		/* data_transfer_length */
+	u8 nranges;		/* GPA-direct when > 0 */
+	u32 count;		/* each range's byte_count */
+	u16 flags;		/* the descriptor's */
+	u32 payload;		/* bytes of vstor packet */
+} st_breaks[] = {
+	{ "two-ranges", VMB_STOR_OP_EXECUTE_SRB, 10, VMB_STOR_DATA_IN, ST_BLOCK, 2, ST_BLOCK,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "range-short", VMB_STOR_OP_EXECUTE_SRB, 10, VMB_STOR_DATA_IN, 2 * ST_BLOCK, 1, ST_BLOCK,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "data-inband", VMB_STOR_OP_EXECUTE_SRB, 10, VMB_STOR_DATA_IN, ST_BLOCK, 0, 0,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "cdb-length-0", VMB_STOR_OP_EXECUTE_SRB, 0, VMB_STOR_DATA_NONE, 0, 0, 0,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "cdb-length-17", VMB_STOR_OP_EXECUTE_SRB, 17, VMB_STOR_DATA_NONE, 0, 0, 0,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "data-in-3", VMB_STOR_OP_EXECUTE_SRB, 10, 3, ST_BLOCK, 1, ST_BLOCK,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "no-direction-with-data", VMB_STOR_OP_EXECUTE_SRB, 10, VMB_STOR_DATA_NONE, ST_BLOCK, 1,
+	  ST_BLOCK, VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "gpa-direct-not-srb", VMB_STOR_OP_QUERY_PROPERTIES, 0, 0, 0, 1, ST_BLOCK,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_PACKET_SIZE },
+	{ "no-completion-flag", VMB_STOR_OP_EXECUTE_SRB, 6, VMB_STOR_DATA_NONE, 0, 0, 0, 0,
+	  VMB_STOR_PACKET_SIZE },
+	{ "payload-8-bytes", VMB_STOR_OP_EXECUTE_SRB, 6, VMB_STOR_DATA_NONE, 0, 0, 0,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, 8 },
+	{ "srb-28-bytes", VMB_STOR_OP_EXECUTE_SRB, 6, VMB_STOR_DATA_NONE, 0, 0, 0,
+	  VMB_PKT_FLAG_COMPLETION_REQUESTED, VMB_STOR_HDR_SIZE + 28 },
+};
+
+static struct st_req *st_break_req(struct st_ctx *c, const struct st_break *b)
+{
+	struct st_req *r;
+	unsigned int i;
+
+	if (b->op != VMB_STOR_OP_EXECUTE_SRB) {
+		r = st_op(c, b->op);
+	} else if (b->xfer) {
+		r = st_read10(c, 0, b->xfer / ST_BLOCK);
+		r->p.srb.cdb_length = b->cdb_len;
+		r->p.srb.data_in = b->dir;
+	} else {
+		r = st_srb(c, &st_lun0, st_cdb_tur, b->cdb_len, b->dir, 0);
+	}
+	for (i = 0; i < b->nranges; i++)
+		st_buf_range(c, r, i, 0, b->count);
+	r->flags = b->flags;
+	r->payload = b->payload;
+	return r;
+}
+
+/* One breaker: no reply, the packet not taken, the channel failed for good. */
+static bool st_break_one(struct st_ctx *c, const struct st_break *b)
+{
+	static const struct st_addr lun200 = { 0, 0, 200 };
+	char step[48];
+	u64 trans;
+	u32 w0;
+	int err;
+
+	snprintf(step, sizeof(step), "storage/break/%s", b->name);
+	if (!st_open(c, step))
+		return false;
+	if (!st_init(c, step))
+		return st_close(c, step);
+	/* the host idle: everything before taken */
+	st_consumed(c, timeout_ms);
+	w0 = c->wpos;
+	trans = st_queue(c, st_break_req(c, b));
+	st_publish(c);
+	err = trans ? st_wait(c, trans, QUIET_MS) : -ENOSPC;
+	check(err == -ETIMEDOUT && READ_ONCE(st_out_hdr(c)->read_index) == w0, step,
+	      "%s; the packet not taken (read_index %u, the packet at %u)", st_saw(c, err),
+	      READ_ONCE(st_out_hdr(c)->read_index), w0);
+	err = st_call_ms(c, st_tur(c, &lun200), QUIET_MS);
+	check(err == -ETIMEDOUT, step,
+	      "the channel failed: a proper TEST UNIT READY after it: %s", st_saw(c, err));
+	return st_close(c, step);
+}
+
+static bool st_breakers(struct st_ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(st_breaks); i++)
+		if (!st_break_one(c, &st_breaks[i]))
+			return false;
+	/* and after all that, the channel opens and works */
+	return st_open(c, "storage/reopen") && st_init(c, "storage/reopen") &&
+	       st_lun0_ready(c, "storage/reopen");
+}
+
+/*
+ * 6. ST_FLOOD requests with no reply read: the host stops when our ring
+ * has no room for the replies; then every one comes, once.
+ */
+static bool st_flood(struct st_ctx *c)
+{
+	const struct st_reply *g = &c->got;
+	unsigned int i, sent, got = 0, dup = 0, alien = 0, bad = 0, stable = 0;
+	u32 w0, held, taken, pend, last = ~0u, now;
+	u64 base, t;
+	int err = 0;
+
+	st_consumed(c, timeout_ms);
+	w0 = c->wpos;
+	base = c->trans + 1;
+	for (sent = 0; sent < ST_FLOOD; sent++) {
+		if (!st_queue(c, st_tur(c, &st_lun0)))
+			break;
+		st_publish(c);
+	}
+	if (!check(sent == ST_FLOOD, "storage/flood", "%u TEST UNIT READY of LUN 0 written, none of their replies read",
+		   sent))
+		return false;
+	/* until the host stops: every request taken replied to, for 500 ms */
+	for (i = 0; i < timeout_ms / 100 && stable < 5; i++) {
+		msleep(100);
+		now = READ_ONCE(st_in_hdr(c)->write_index);
+		held = st_waiting(c);
+		taken = st_dist(w0, READ_ONCE(st_out_hdr(c)->read_index), ST_OUT_SIZE) / ST_SLOT;
+		stable = now == last && held == taken ? stable + 1 : 0;
+		last = now;
+	}
+	held = st_waiting(c);
+	taken = st_dist(w0, READ_ONCE(st_out_hdr(c)->read_index), ST_OUT_SIZE) / ST_SLOT;
+	pend = READ_ONCE(st_in_hdr(c)->pending_send_sz);
+	check(taken < ST_FLOOD && held == taken && held <= ST_IN_SIZE / ST_SLOT && pend, "storage/flood",
+	      "the host stopped: %u requests taken, %u replies wait in our ring (room for %lu), pending_send_sz %u",
+	      taken, held, ST_IN_SIZE / ST_SLOT, pend);
+
+	bitmap_zero(c->seen, ST_FLOOD);
+	while (got < ST_FLOOD) {
+		err = st_get(c, timeout_ms);
+		if (err)
+			break;
+		t = g->d.trans_id;
+		if (st_unsolicited(g))
+			continue;
+		if (t < base || t >= base + ST_FLOOD) {
+			alien++;
+			continue;
+		}
+		if (test_and_set_bit(t - base, c->seen)) {
+			dup++;
+			continue;
+		}
+		got++;
+		bad += !st_reply_ok(g) || g->p.status || g->p.srb.srb_status != VMB_SRB_STATUS_SUCCESS ||
+		       g->p.srb.scsi_status || g->p.srb.lun;
+	}
+	if (!err) {
+		err = st_get(c, QUIET_MS);
+		if (!err)
+			alien++;
+	}
+	check(got == ST_FLOOD && !dup && !alien && !bad && err == -ETIMEDOUT, "storage/flood",
+	      "read: %u of %u replies, %u twice, %u to no request of ours, %u not a good TEST UNIT READY completion; then %s",
+	      got, ST_FLOOD, dup, alien, bad, err == -ETIMEDOUT ? "nothing" : st_saw(c, err));
+	return check(st_consumed(c, timeout_ms), "storage/flood", "the host took all %u requests",
+		     ST_FLOOD);
+}
+
+/* SynIC messages until QUIET_MS passes without one: our sub-channels' offers. */
+static unsigned int st_sub_offers(struct st_ctx *c, const char *step, unsigned int *others)
+{
+	u8 buf[VMB_MSG_MAX];
+	unsigned int n = 0;
+	int len;
+
+	*others = 0;
+	while ((len = recv_msg(buf, QUIET_MS)) != -ETIMEDOUT) {
+		const struct vmb_msg_offer *o = (void *)buf;
+
+		if (len < 0)
+			break;
+		if (len >= (int)sizeof(*o) && o->hdr.msgtype == VMB_MSG_OFFERCHANNEL &&
+		    guid_eq(&o->if_type, (struct vmb_guid)VMB_GUID_SCSI) &&
+		    !memcmp(&o->if_instance, &c->inst, sizeof(c->inst)) && o->sub_channel_index) {
+			note(step, "sub-channel %u offered: relid %u", o->sub_channel_index,
+			     o->child_relid);
+			n++;
+		} else if (len >= (int)sizeof(struct vmb_msg_hdr)) {
+			note(step, "a message of type %u", o->hdr.msgtype);
+			(*others)++;
+		}
+	}
+	return n;
+}
+
+/*
+ * 7. CREATE_SUB_CHANNELS twice in one go, the second while the first
+ * waits for its sub-channels: one reply each. With one vCPU the host
+ * has none to give: both refused.
+ */
+static bool st_subchannels(struct st_ctx *c)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+	u16 n = c->max_sub ? c->max_sub : 1;
+	unsigned int r1 = 0, r2 = 0, others = 0, offers, msgs;
+	u32 st1 = ~0u, st2 = ~0u;
+	struct st_req *r;
+	u64 t1, t2;
+	bool ok;
+
+	st_consumed(c, timeout_ms);
+	r = st_op(c, VMB_STOR_OP_CREATE_SUB_CHANNELS);
+	r->p.sub_channel_count = n;
+	t1 = st_queue(c, r);
+	t2 = st_queue(c, r);
+	/* one write_index for both: the host finds them together */
+	st_publish(c);
+	/* both replies, then nothing more for QUIET_MS */
+	for (;;) {
+		long left = (long)(end - jiffies);
+
+		if (!(r1 && r2) && left <= 0)
+			break;
+		if (st_get(c, r1 && r2 ? QUIET_MS : jiffies_to_msecs(left)))
+			break;
+		if (c->got.d.trans_id == t1 && st_reply_ok(&c->got)) {
+			r1++;
+			st1 = c->got.p.status;
+		} else if (c->got.d.trans_id == t2 && st_reply_ok(&c->got)) {
+			r2++;
+			st2 = c->got.p.status;
+		} else if (!st_unsolicited(&c->got)) {
+			others++;
+		}
+	}
+	offers = st_sub_offers(c, "storage/subchannels", &msgs);
+	if (c->max_sub)
+		ok = st1 == VMB_STOR_NT_SUCCESS &&
+		     (st2 == VMB_STOR_NT_INVALID_DEVICE_STATE || st2 == VMB_STOR_NT_INVALID_PARAMETER ||
+		      st2 == VMB_STOR_NT_UNSUCCESSFUL) && offers == n;
+	else
+		ok = st1 == VMB_STOR_NT_INVALID_PARAMETER && st2 == VMB_STOR_NT_INVALID_PARAMETER &&
+		     !offers;
+	check(ok && r1 == 1 && r2 == 1 && !others && !msgs, "storage/subchannels",
+	      "%u asked for twice (the host has %u): %u replies (status %#x), %u replies (status %#x), %u other packets; %u offers of sub-channels, %u other messages",
+	      n, c->max_sub, r1, st1, r2, st2, others, offers, msgs);
+	return st_lun0_ready(c, "storage/subchannels");
+}
+
+/* 8. Closed with requests in flight and waiting; opened again, it works. */
+static bool st_close_busy(struct st_ctx *c)
+{
+	unsigned int i, queued = 0, strays;
+	struct st_req *r;
+
+	st_consumed(c, timeout_ms);
+	/* READs of 64 KiB into pages of ours that nothing looks at after */
+	for (i = 0; i < 4; i++) {
+		r = st_read10(c, i * 128, 128);
+		st_buf_range(c, r, ST_BUF_PAGES - 16, 0, 128 * ST_BLOCK);
+		queued += !!st_queue(c, r);
+	}
+	/* and more than our ring has room for the replies of */
+	for (i = 0; i < 150; i++)
+		queued += !!st_queue(c, st_tur(c, &st_lun0));
+	st_publish(c);
+	note("storage/close-in-flight", "%u requests written, %u replies in our ring at the close",
+	     queued, st_waiting(c));
+	if (!st_close(c, "storage/close-in-flight"))
+		return false;
+	strays = c->strays;
+	if (!st_open(c, "storage/reopen-after-close") || !st_init(c, "storage/reopen-after-close"))
+		return false;
+	check(c->strays == strays, "storage/reopen-after-close",
+	      "no reply of the closed channel in the new rings (%u)", c->strays - strays);
+	return st_read_sector0(c, "storage/reopen-after-close") &&
+	       st_lun0_ready(c, "storage/reopen-after-close");
+}
+
+static const struct {
+	const char *name;
+	bool (*run)(struct st_ctx *c);
+} st_steps[] = {
+	{ "start",		st_start },
+	{ "before-init",	st_before_init },
+	{ "init",		st_init_case },
+	{ "absent",		st_absent },
+	{ "foreign-pfn",	st_foreign_pfn },
+	{ "break",		st_breakers },
+	{ "flood",		st_flood },
+	{ "subchannels",	st_subchannels },
+	{ "close-in-flight",	st_close_busy },
+};
+
+static void scenario_storage(void)
+{
+	struct st_ctx *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	unsigned int i;
+
+	/* all the requests fit in our ring, not all their replies in the host's */
+	BUILD_BUG_ON(ST_FLOOD * ST_SLOT >= ST_OUT_SIZE || ST_FLOOD * ST_SLOT <= ST_IN_SIZE);
+	if (!c)
+		return;
+	c->handle = 0x8000;
+	/* the kernel's direct map ends with our memory */
+	c->foreign = PHYS_PFN(virt_to_phys(high_memory - 1)) + 1 + ST_FOREIGN_GAP;
+	c->ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(ST_RING_PAGES * PAGE_SIZE));
+	c->buf_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(ST_BUF_PAGES * PAGE_SIZE));
+	if (!c->ring_pages || !c->buf_pages)
+		goto out;
+	c->ring = page_address(c->ring_pages);
+	c->buf = page_address(c->buf_pages);
+	for (i = 0; i < ARRAY_SIZE(st_steps); i++)
+		if (!st_steps[i].run(c))
+			break;
+	check(i == ARRAY_SIZE(st_steps), "storage/steps", "%u of %zu steps ran to their end (%s)", i,
+	      ARRAY_SIZE(st_steps), i < ARRAY_SIZE(st_steps) ? st_steps[i].name : "all");
+	st_close(c, "storage/close");
+	if (h.msg_conn)
+		unload_bus("storage/unload");
+out:
+	if (c->leak || h.leak) {
+		/* The host did not confirm it let go: never reuse them. */
+		h.leak = true;
+		note("storage/cleanup", "leaving the rings and the buffer allocated");
+		kfree(c);
+		return;
+	}
+	/* READs of the closed channel were done long ago: LIO ends every one */
+	if (c->ring_pages)
+		__free_pages(c->ring_pages, get_order(ST_RING_PAGES * PAGE_SIZE));
+	if (c->buf_pages)
+		__free_pages(c->buf_pages, get_order(ST_BUF_PAGES * PAGE_SIZE));
+	kfree(c);
+}
+
 /* ---- the module ---- */
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} scenarios[] = {
+	{ "msgs",	scenario_msgs },
+	{ "gpadl",	scenario_gpadl },
+	{ "ring",	scenario_ring },
+	{ "subch",	scenario_subch },
+	{ "storage",	scenario_storage },
+};
 
 static int hostile_run(void *unused)
 {
+	unsigned int i;
+
 	if (!hv_hypercall_pg) {
 		pr_err("HOSTILE setup: FAIL: no hypercall page: not on Hyper-V?\n");
 		return -ENODEV;
@@ -2244,14 +3388,11 @@ static int hostile_run(void *unused)
 
 		note("start", "%u stale messages drained", n + others);
 	}
-	if (!strcmp(scenario, "msgs"))
-		scenario_msgs();
-	else if (!strcmp(scenario, "gpadl"))
-		scenario_gpadl();
-	else if (!strcmp(scenario, "ring"))
-		scenario_ring();
-	else if (!strcmp(scenario, "subch"))
-		scenario_subch();
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		if (!strcmp(scenario, scenarios[i].name))
+			break;
+	if (i < ARRAY_SIZE(scenarios))
+		scenarios[i].run();
 	else
 		check(false, "start", "no scenario called %s", scenario);
 	synic_disable();
