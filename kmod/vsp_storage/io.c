@@ -19,6 +19,7 @@
  * every command to an unmapped LUN, and storvsc must be told "no LUN" in
  * its own terms (stor_msg.c).
  */
+#include <linux/highmem.h>
 #include <linux/slab.h>
 #include <scsi/scsi_proto.h>
 #include <target/target_core_backend.h>
@@ -67,26 +68,39 @@ static void svp_send_reserved(struct svp_chan *chan, u64 trans_id,
 	spin_unlock_bh(&chan->lock);
 }
 
-/* Bytes for the start of the guest's buffer (absent LUNs' answers). */
-static int svp_copy_to_guest(struct svp_chan *chan,
-			     const struct vmb_stor_req *req, const u8 *data,
-			     u32 len)
+/*
+ * Copy between a kernel buffer and the start of the guest's buffer (an
+ * absent LUN's answer, UNMAP's list): page by page, each page number
+ * checked against the guest's memory (never turned into an address that
+ * could wrap).
+ */
+static int svp_copy_guest(struct svp_chan *chan, const struct vmb_stor_req *req,
+			  u8 *data, u32 len, bool to_guest)
 {
 	u32 off = req->offset, i, n;
-	int err;
+	struct page *page;
 
 	for (i = 0; i < req->npfn && len; i++) {
+		page = vid_memory_page(chan->mem, vmb_pfn(req->pfn, i));
+		if (!page)
+			return -EFAULT;
 		n = min_t(u32, len, VMB_STOR_PAGE_SIZE - off);
-		err = vid_memory_write(chan->mem,
-				       vmb_pfn(req->pfn, i) * VMB_STOR_PAGE_SIZE +
-				       off, data, n);
-		if (err)
-			return err;
+		if (to_guest)
+			memcpy_to_page(page, off, data, n);
+		else
+			memcpy_from_page(data, page, off, n);
 		data += n;
 		len -= n;
 		off = 0;
 	}
 	return 0;
+}
+
+static int svp_copy_to_guest(struct svp_chan *chan,
+			     const struct vmb_stor_req *req, const u8 *data,
+			     u32 len)
+{
+	return svp_copy_guest(chan, req, (u8 *)data, len, true);
 }
 
 /* A reply made here (not by LIO): data first, then the reply. */
@@ -211,28 +225,6 @@ static void svp_lun_info(const struct se_dev_entry *deve,
 		info->flags |= VMB_STOR_LUN_RO;
 }
 
-/* Bytes from the start of the guest's buffer (UNMAP's list). */
-static int svp_copy_from_guest(struct svp_chan *chan,
-			       const struct vmb_stor_req *req, u8 *data,
-			       u32 len)
-{
-	u32 off = req->offset, i, n;
-	int err;
-
-	for (i = 0; i < req->npfn && len; i++) {
-		n = min_t(u32, len, VMB_STOR_PAGE_SIZE - off);
-		err = vid_memory_read(chan->mem,
-				      vmb_pfn(req->pfn, i) * VMB_STOR_PAGE_SIZE +
-				      off, data, n);
-		if (err)
-			return err;
-		data += n;
-		len -= n;
-		off = 0;
-	}
-	return 0;
-}
-
 /*
  * REPORT LUNS for a LUN the ACL does not map, on our bus: the LUNs it
  * maps, as LIO would list them. A guest asks LUN 0, present or not, and
@@ -336,7 +328,7 @@ static void svp_scsi(struct svp_chan *chan, const struct vmb_stor_req *req)
 		len = min_t(u32, len, get_unaligned_be16(&req->cdb[7]));
 		cmd->bounce = kmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
 		if (!cmd->bounce ||
-		    svp_copy_from_guest(chan, req, cmd->bounce, len))
+		    svp_copy_guest(chan, req, cmd->bounce, len, false))
 			goto free;
 		n = vmb_stor_unmap_check(cmd->bounce, len, sense);
 		if (n > 0) {
