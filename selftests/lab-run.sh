@@ -21,6 +21,7 @@ tests=(
 	vmbus/guest612.sh
 	vmbus/hostile.sh
 	vmbus/loopback.sh
+	storage/run.sh
 )
 
 done_file=${LAB_RUN_DONE:-}

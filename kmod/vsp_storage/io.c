@@ -169,6 +169,7 @@ static int svp_cmd_map(struct svp_cmd *cmd, const struct vmb_stor_req *req)
 	struct page *page;
 	int err;
 
+	cmd->sgt.sgl = cmd->inline_sg;	/* the first chunk, as SCSI does */
 	err = sg_alloc_table_chained(&cmd->sgt, req->npfn, cmd->inline_sg,
 				     ARRAY_SIZE(cmd->inline_sg));
 	if (err)

@@ -85,6 +85,8 @@ test_setup() {
 	[ -d /sys/module/hvkvm_storvsp ] || why+="hvkvm_storvsp is not loaded; "
 	mountpoint -q /sys/kernel/config ||
 		mount -t configfs configfs /sys/kernel/config || why+="no configfs; "
+	# LIO shows a fabric once its directory is made (hvadm does too)
+	mkdir -p /sys/kernel/config/target/storvsp 2>/dev/null
 	[ -d /sys/kernel/config/target/storvsp ] || why+="no storvsp fabric in configfs; "
 	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 	"$top/tools/lab/mkinitramfs" -k "$gkver" -m hv_vmbus -m hv_storvsc \

@@ -429,11 +429,21 @@ static int cfs_init(struct cfs *c)
 		return -1;
 	if (!c->fake && !is_dir(core))
 		modprobe("target_core_mod", why_core, sizeof(why_core));
-	if (!c->fake && !is_dir(fabric))
-		modprobe(STORVSP_MODULE, why_fabric, sizeof(why_fabric));
 	if (!c->fake && !is_dir(root) &&
 	    (statfs(CONFIGFS_DIR, &sfs) || sfs.f_type != CONFIGFS_MAGIC))
 		return pr_err("configfs is not mounted at " CONFIGFS_DIR);
+	/*
+	 * LIO shows a fabric's directory once someone makes it (as
+	 * targetcli does): the module must be there by then.
+	 */
+	if (!c->fake && !is_dir(fabric)) {
+		if (access("/sys/module/" STORVSP_MODULE, F_OK))
+			modprobe(STORVSP_MODULE, why_fabric, sizeof(why_fabric));
+		if (is_dir(core) && mkdir(fabric, 0755) && errno != EEXIST &&
+		    !why_fabric[0])
+			snprintf(why_fabric, sizeof(why_fabric), "mkdir: %s",
+				 strerror(errno));
+	}
 	if (!is_dir(core))
 		return pr_err("target_core_mod is not loaded (no %s%s%s)", core,
 			      why_core[0] ? "; " : "", why_core);
