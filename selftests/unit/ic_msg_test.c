@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "guarded.h"
 #include <hvkvm/ic_msg.h>
 #include "vmbus_fake.h"
 
@@ -28,30 +28,6 @@
 
 #define PAGE		4096
 #define MAXLEN		(3 * PAGE)
-
-/*
- * len bytes that end where an inaccessible page starts. The memory stays
- * mapped until the test's process exits.
- */
-static uint8_t *guarded(const void *src, size_t len)
-{
-	static uint8_t *map;
-	uint8_t *p;
-
-	if (!map) {
-		map = mmap(NULL, MAXLEN + PAGE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (map == MAP_FAILED)
-			return NULL;
-		if (mprotect(map + MAXLEN, PAGE, PROT_NONE))
-			return NULL;
-	}
-	if (len > MAXLEN)
-		return NULL;
-	p = map + MAXLEN - len;
-	memcpy(p, src, len);
-	return p;
-}
 
 /* ---- the guest: Linux 6.1, transcribed ---- */
 

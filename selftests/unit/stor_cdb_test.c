@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "kselftest_harness.h"
+#include "guarded.h"
 #include <hvkvm/stor_cdb.h>
 
 #pragma GCC diagnostic ignored "-Wsign-compare"
@@ -32,22 +32,6 @@
 #define BAD_LBA		0x052100
 #define WRITE_PROT	0x072700
 #define MALFORMED	(-1)
-
-static uint8_t *guarded(const void *src, size_t len)
-{
-	static uint8_t *map;
-	uint8_t *p;
-
-	if (!map) {
-		map = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (map == MAP_FAILED || mprotect(map + PAGE, PAGE, PROT_NONE))
-			return NULL;
-	}
-	p = map + PAGE - len;
-	memcpy(p, src, len);
-	return p;
-}
 
 /*
  * The check, on the first len bytes of cdb: its verdict, or MALFORMED

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "kselftest_harness.h"
+#include "guarded.h"
 #include <hvkvm/stor_msg.h>
 #include <hvkvm/vmbus_ring.h>
 
@@ -25,27 +25,6 @@
 #endif
 
 #define PAGE		4096
-#define MAXLEN		(3 * PAGE)
-
-static uint8_t *guarded(const void *src, size_t len)
-{
-	static uint8_t *map;
-	uint8_t *p;
-
-	if (!map) {
-		map = mmap(NULL, MAXLEN + PAGE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (map == MAP_FAILED)
-			return NULL;
-		if (mprotect(map + MAXLEN, PAGE, PROT_NONE))
-			return NULL;
-	}
-	if (len > MAXLEN)
-		return NULL;
-	p = map + MAXLEN - len;
-	memcpy(p, src, len);
-	return p;
-}
 
 /* ---- the guest's packets, as storvsc and VMBus lay them out ---- */
 
