@@ -642,16 +642,21 @@ static int load_module(const char *path)
 TEST_F(vid, unload_with_partitions)
 {
 	struct genl_test mon, again;
-	char path[4096], vmbus[4096], ic[4096];
-	bool had_vmbus, had_ic;
+	char path[4096], vmbus[4096], ic[4096], stor[4096];
+	bool had_vmbus, had_ic, had_stor;
 	int grp;
 
 	if (module_path(path, sizeof(path), "kmod/vid/hvkvm_vid.ko"))
 		SKIP(return, "HVLAB_MODROOT/kmod/vid/hvkvm_vid.ko not found");
 	/*
-	 * VMBus uses VID, and the ICs use VMBus: they go first, the ICs
-	 * before VMBus, and come back after, in the other order.
+	 * VMBus uses VID, and the VSPs (the ICs, storvsp) use VMBus and
+	 * VID: they go first, the VSPs before VMBus, and come back after,
+	 * in the other order.
 	 */
+	had_stor = !syscall(SYS_delete_module, "hvkvm_storvsp", O_NONBLOCK);
+	if (had_stor)
+		ASSERT_EQ(0, module_path(stor, sizeof(stor),
+					 "kmod/vsp_storage/hvkvm_storvsp.ko"));
 	had_ic = !syscall(SYS_delete_module, "hvkvm_ic", O_NONBLOCK);
 	if (had_ic)
 		ASSERT_EQ(0, module_path(ic, sizeof(ic), "kmod/vsp_ic/hvkvm_ic.ko"));
@@ -678,6 +683,8 @@ TEST_F(vid, unload_with_partitions)
 		ASSERT_EQ(0, load_module(vmbus));
 	if (had_ic)
 		ASSERT_EQ(0, load_module(ic));
+	if (had_stor)
+		ASSERT_EQ(0, load_module(stor));
 
 	ASSERT_EQ(0, genl_test_open(&self->g, HVKVM_VID_GENL_NAME));
 	EXPECT_EQ(0, vm_dump(&self->g, NULL));
