@@ -14,6 +14,8 @@
 #   guest and leave its image as it was.
 # hotplug: a disk added to a running guest appears in it, with I/O
 #   counted by hvadm disk list; removed, it goes.
+# unload: with every target gone, the module unloads (this script loads
+#   it: the lab does not, yet).
 # kill: the worker killed with kill -9 while the guest writes: every
 #   write the guest flushed is on the image, the controller goes with the
 #   VM, and the VM starts again with its disk.
@@ -32,7 +34,9 @@ work=/tmp/hvkvm-storage
 initrd=$work/guest.cpio
 T=${HVKVM_TEST_TIMEOUT:-300}
 TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
-all_tests=(setup basic hotplug kill klog)
+all_tests=(setup basic hotplug kill unload klog)
+stor=${HVLAB_MODROOT:-$top}/kmod/vsp_storage/hvkvm_storvsp.ko
+loaded_here=0
 
 console_of() { echo "$HVKVM_RUN_DIR/$1/console.log"; }
 klog() { dmesg | sed -n '/storage\/run.sh: start/,$p'; }
@@ -82,7 +86,12 @@ test_setup() {
 	local why=
 	mkdir -p "$work"
 	echo "storage/run.sh: start" >/dev/kmsg
-	[ -d /sys/module/hvkvm_storvsp ] || why+="hvkvm_storvsp is not loaded; "
+	# LIO, then storvsp (the lab does not load it yet: tools/lab/modules)
+	if [ ! -d /sys/module/hvkvm_storvsp ]; then
+		modprobe -a target_core_mod target_core_file target_core_iblock ||
+			why+="cannot load LIO; "
+		out=$(insmod "$stor" 2>&1) && loaded_here=1 || why+="insmod $stor: $out; "
+	fi
 	mountpoint -q /sys/kernel/config ||
 		mount -t configfs configfs /sys/kernel/config || why+="no configfs; "
 	# LIO shows a fabric once its directory is made (hvadm does too)
@@ -200,6 +209,21 @@ test_kill() {
 		{ not_ok "worker killed mid-I/O" "$why"; diag st3; }
 	down st3
 	undisk st3
+}
+
+# With no target left, the module unloads (when this script loaded it),
+# and the fabric's directory goes first: LIO holds the module meanwhile.
+test_unload() {
+	local why= out
+	if [ "$loaded_here" != 1 ]; then
+		skip "unload" "hvkvm_storvsp was loaded before this script"
+		return
+	fi
+	rmdir /sys/kernel/config/target/storvsp 2>/dev/null
+	out=$(rmmod hvkvm_storvsp 2>&1) || why+="rmmod: $out; "
+	[ -d /sys/module/hvkvm_storvsp ] && why+="still loaded; "
+	[ -z "$why" ] && ok "with its targets gone, hvkvm_storvsp unloads" ||
+		not_ok "unload" "$why$(ls /sys/kernel/config/target/storvsp 2>&1)"
 }
 
 test_klog() {
