@@ -162,4 +162,20 @@ VMB_STOR_OFF_ASSERT(struct vmb_stor_srb, reserve, VMB_STOR_SRB_SIZE_V1);
 VMB_STOR_OFF_ASSERT(struct vmb_stor_srb, srb_flags, 40);
 VMB_STOR_OFF_ASSERT(struct vmb_stor_properties, max_transfer_bytes, 12);
 
+/* SCSI's own fields (CDBs, the data of INQUIRY and the like): big-endian. */
+static inline u32 vmb_stor_be16(const u8 *p)
+{
+	return (u32)p[0] << 8 | p[1];
+}
+
+static inline u32 vmb_stor_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+static inline u64 vmb_stor_be64(const u8 *p)
+{
+	return (u64)vmb_stor_be32(p) << 32 | vmb_stor_be32(p + 4);
+}
+
 #endif /* _HVKVM_STOR_PROTO_H */

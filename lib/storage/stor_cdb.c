@@ -62,21 +62,6 @@ struct cdb_rule {
 	enum verdict (*check)(const u8 *cdb);	/* anything else, or NULL */
 };
 
-static u32 get_be16(const u8 *p)
-{
-	return (u32)p[0] << 8 | p[1];
-}
-
-static u32 get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
-
-static u64 get_be64(const u8 *p)
-{
-	return (u64)get_be32(p) << 32 | get_be32(p + 4);
-}
-
 /* ---- what some opcodes need beyond the table ---- */
 
 /* A page code without EVPD makes LIO log (spc_emulate_inquiry). */
@@ -118,7 +103,7 @@ static enum verdict rtpg(const u8 *cdb)
 {
 	u32 min = cdb[1] & B1_RTPG_EXT ? 8 : 4;
 
-	return get_be32(cdb + 6) < min ? CDB_BAD_FIELD : CDB_OK;
+	return vmb_stor_be32(cdb + 6) < min ? CDB_BAD_FIELD : CDB_OK;
 }
 
 /*
@@ -128,7 +113,7 @@ static enum verdict rtpg(const u8 *cdb)
  */
 static enum verdict unmap(const u8 *cdb)
 {
-	u32 len = get_be16(cdb + 7);
+	u32 len = vmb_stor_be16(cdb + 7);
 
 	return len && len < 8 ? CDB_BAD_FIELD : CDB_OK;
 }
@@ -261,20 +246,20 @@ static void blocks(const u8 *cdb, u8 size, u64 *lba, u64 *n)
 {
 	switch (size) {
 	case 6:
-		*lba = (u64)(cdb[1] & 0x1f) << 16 | get_be16(cdb + 2);
+		*lba = (u64)(cdb[1] & 0x1f) << 16 | vmb_stor_be16(cdb + 2);
 		*n = cdb[4] ? cdb[4] : 256;
 		break;
 	case 10:
-		*lba = get_be32(cdb + 2);
-		*n = get_be16(cdb + 7);
+		*lba = vmb_stor_be32(cdb + 2);
+		*n = vmb_stor_be16(cdb + 7);
 		break;
 	case 12:
-		*lba = get_be32(cdb + 2);
-		*n = get_be32(cdb + 6);
+		*lba = vmb_stor_be32(cdb + 2);
+		*n = vmb_stor_be32(cdb + 6);
 		break;
 	default:
-		*lba = get_be64(cdb + 2);
-		*n = get_be32(cdb + 10);
+		*lba = vmb_stor_be64(cdb + 2);
+		*n = vmb_stor_be32(cdb + 10);
 		break;
 	}
 }
@@ -285,9 +270,9 @@ static u32 field(const u8 *p, u8 width)
 	case 1:
 		return p[0];
 	case 2:
-		return get_be16(p);
+		return vmb_stor_be16(p);
 	default:
-		return get_be32(p);
+		return vmb_stor_be32(p);
 	}
 }
 
@@ -380,7 +365,7 @@ int vmb_stor_cdb_check(const u8 *cdb, u32 cdb_len, u8 dir, u32 xfer,
 
 int vmb_stor_unmap_check(const u8 *list, u32 len, u8 *sense)
 {
-	if (!len || (len >= 8 && get_be16(list + 2) <= len - 8))
+	if (!len || (len >= 8 && vmb_stor_be16(list + 2) <= len - 8))
 		return 0;
 	return vmb_stor_sense(sense, SENSE_ILLEGAL_REQUEST,
 			      ASC_PARAMETER_LIST_LENGTH, 0);

@@ -281,16 +281,6 @@ void vmb_stor_fail(const struct vmb_stor_req *req, struct vmb_stor_out *out)
 		  SCSI_STATUS_GOOD, 0, out);
 }
 
-static u32 get_be16(const u8 *p)
-{
-	return (u32)p[0] << 8 | p[1];
-}
-
-static u32 get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
-
 /* Data for the guest's buffer: as much as the CDB and the buffer take. */
 static enum vmb_stor_act data_reply(const struct vmb_stor_req *req,
 				    u32 alloc, u32 n, struct vmb_stor_out *out)
@@ -325,12 +315,12 @@ enum vmb_stor_act vmb_stor_absent(const struct vmb_stor_req *req,
 		d[2] = 0x05;		/* SPC-3 */
 		d[3] = 0x02;		/* response data format 2 */
 		d[4] = 36 - 5;		/* additional length */
-		return data_reply(req, get_be16(req->cdb + 3), 36, out);
+		return data_reply(req, vmb_stor_be16(req->cdb + 3), 36, out);
 	case SCSI_REPORT_LUNS:
 		if (req->cdb_len < 12)
 			break;
 		memset(d, 0, 8);	/* an empty list */
-		return data_reply(req, get_be32(req->cdb + 6), 8, out);
+		return data_reply(req, vmb_stor_be32(req->cdb + 6), 8, out);
 	}
 	srb_reply(req, VMB_STOR_NT_DEVICE_DOES_NOT_EXIST,
 		  VMB_SRB_STATUS_INVALID_LUN, SCSI_STATUS_CHECK_CONDITION, 0,
