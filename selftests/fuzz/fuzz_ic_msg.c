@@ -24,12 +24,7 @@
 
 #include <hvkvm/ic_msg.h>
 
-#define CHECK(c) do { \
-	if (!(c)) { \
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz_check.h"
 
 static void parse_all(const uint8_t *data, uint32_t len, unsigned int outsz)
 {

@@ -26,12 +26,7 @@
 
 #include <hvkvm/stor_cdb.h>
 
-#define CHECK(c) do { \
-	if (!(c)) { \
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz_check.h"
 
 #define NONE	VMB_STOR_DATA_NONE
 #define IN	VMB_STOR_DATA_IN

@@ -24,12 +24,7 @@
 #include <hvkvm/stor_msg.h>
 #include <hvkvm/vmbus_ring.h>
 
-#define CHECK(c) do { \
-	if (!(c)) { \
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz_check.h"
 
 static void check_out(const struct vmb_stor_req *req,
 		      const struct vmb_stor_out *out)
