@@ -60,6 +60,10 @@ build_initramfs() {
 		{ echo "1..1"; echo "not ok 1 cannot build the guest initramfs"; exit 1; }
 }
 
+# Kernel trouble in L1's log, as tools/lab/stage2 looks for it at the end
+# of a run: the suites look for it after each test too.
+TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
+
 # ---- waiting ----------------------------------------------------------------
 
 wait_poll=0.5

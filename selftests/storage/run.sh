@@ -33,7 +33,6 @@ kernel=$(guest_kernel "$gkver")
 work=/tmp/hvkvm-storage
 initrd=$work/guest.cpio
 T=${HVKVM_TEST_TIMEOUT:-300}
-TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
 all_tests=(setup basic hotplug kill unload klog)
 stor=${HVLAB_MODROOT:-$top}/kmod/vsp_storage/hvkvm_storvsp.ko
 loaded_here=0

@@ -58,8 +58,6 @@ fi
 disk_img=$work/h1-disk.img
 DISK_LINE='hvkvm hostile storage, sector 0'
 storvsp_cfs=/sys/kernel/config/target/storvsp
-# tools/lab/stage2's list of kernel trouble
-TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
 
 vmbus() { python3 "$here/vmbus-state.py" "$1" 2>/dev/null; }
 heartbeat() { vmbus "$1" | jq -r '.ics[] | select(.name == "heartbeat") | .heartbeat_seq'; }

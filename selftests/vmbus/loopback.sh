@@ -46,8 +46,6 @@ SCENARIOS=(echo who largest fill_h2g fill_g2h gpa subchannels gpadl otherdev)
 NTESTS=$((${#SCENARIOS[@]} + 10))
 RACE=3			# lo3: removals racing sub-channel requests
 MANY=300		# lo1: devices at once, beyond 256 channels
-# tools/lab/stage2's list of kernel trouble
-TROUBLE='BUG:|WARNING:|Oops|general protection|kernel BUG at|refcount_t:|UBSAN:|list_add corruption|list_del corruption|scheduling while atomic|possible circular locking|possible recursive locking|inconsistent lock state|hung_task|blocked for more than|suspected memory leak|ODEBUG:'
 
 console_of() { echo "$HVKVM_RUN_DIR/$1/console.log"; }
 show() { hvadm -j vm show "$1"; }
